@@ -1,0 +1,1 @@
+"""HTTP API (FastAPI): thin routes that parse, call one core use case and return a schema."""

@@ -1,0 +1,24 @@
+"""Application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+import netweave
+from netweave.api.errors import install_error_handlers
+from netweave.api.routes import api_keys, auth, credentials, devices, health, links, pools, users
+from netweave.core.runtime import Runtime
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="NetWeave",
+        version=netweave.__version__,
+        description="Network automation: device operations API and NMS. "
+        "Authenticate with the X-API-KEY header (create keys under /api/v1/api-keys).",
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    for module in (health, auth, users, api_keys, credentials, devices, links, pools):
+        app.include_router(module.router)
+    return app

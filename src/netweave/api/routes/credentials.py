@@ -1,0 +1,45 @@
+"""Credentials: secrets go in, never come out."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from netweave.api.deps import DbSession, Operator, RuntimeDep, Viewer
+from netweave.core.inventory import credentials
+from netweave.core.inventory.schemas import CredentialCreate, CredentialRead, CredentialUpdate
+
+router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
+
+
+@router.get("", response_model=list[CredentialRead])
+def list_credentials(_: Viewer, db: DbSession) -> list[CredentialRead]:
+    return [credentials.to_read(c) for c in credentials.list_credentials(db)]
+
+
+@router.post("", response_model=CredentialRead, status_code=201)
+def create_credential(
+    body: CredentialCreate, _: Operator, db: DbSession, runtime: RuntimeDep
+) -> CredentialRead:
+    row = credentials.create_credential(db, runtime.box, body)
+    db.commit()
+    return credentials.to_read(row)
+
+
+@router.get("/{credential_id}", response_model=CredentialRead)
+def get_credential(credential_id: int, _: Viewer, db: DbSession) -> CredentialRead:
+    return credentials.to_read(credentials.get_credential(db, credential_id))
+
+
+@router.patch("/{credential_id}", response_model=CredentialRead)
+def update_credential(
+    credential_id: int, body: CredentialUpdate, _: Operator, db: DbSession, runtime: RuntimeDep
+) -> CredentialRead:
+    row = credentials.update_credential(db, runtime.box, credential_id, body)
+    db.commit()
+    return credentials.to_read(row)
+
+
+@router.delete("/{credential_id}", status_code=204)
+def delete_credential(credential_id: int, _: Operator, db: DbSession) -> None:
+    credentials.delete_credential(db, credential_id)
+    db.commit()

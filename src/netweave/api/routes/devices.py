@@ -1,0 +1,75 @@
+"""Devices: paged, sorted and filtered server-side."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import Field
+
+from netweave.api.deps import DbSession, Operator, Viewer
+from netweave.core.inventory import devices
+from netweave.core.inventory.schemas import (
+    DeviceCreate,
+    DeviceFilter,
+    DeviceRead,
+    DeviceUpdate,
+    Page,
+)
+
+router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
+
+SortParam = Annotated[
+    str | None, Query(description="Comma-separated fields, '-' for descending: -site,name")
+]
+Limit = Annotated[int, Query(ge=1, le=1000)]
+Offset = Annotated[int, Query(ge=0)]
+
+
+class DeviceListQuery(DeviceFilter):
+    """Filters plus paging; an unknown query parameter is a 422, not silently ignored."""
+
+    sort: str | None = Field(default=None, description="Fields, '-' for descending: -site,name")
+    limit: int = Field(default=50, ge=1, le=1000)
+    offset: int = Field(default=0, ge=0)
+
+    def device_filter(self) -> DeviceFilter:
+        return DeviceFilter(**self.model_dump(exclude={"sort", "limit", "offset"}))
+
+
+@router.get("", response_model=Page[DeviceRead])
+def list_devices(
+    _: Viewer,
+    db: DbSession,
+    query: Annotated[DeviceListQuery, Query()],
+) -> Page[DeviceRead]:
+    rows, total = devices.list_devices(
+        db, query.device_filter(), sort=query.sort, limit=query.limit, offset=query.offset
+    )
+    items = [devices.to_read(d) for d in rows]
+    return Page(items=items, total=total, limit=query.limit, offset=query.offset)
+
+
+@router.post("", response_model=DeviceRead, status_code=201)
+def create_device(body: DeviceCreate, _: Operator, db: DbSession) -> DeviceRead:
+    device = devices.create_device(db, body)
+    db.commit()
+    return devices.to_read(device)
+
+
+@router.get("/{device_id}", response_model=DeviceRead)
+def get_device(device_id: int, _: Viewer, db: DbSession) -> DeviceRead:
+    return devices.to_read(devices.get_device(db, device_id))
+
+
+@router.patch("/{device_id}", response_model=DeviceRead)
+def update_device(device_id: int, body: DeviceUpdate, _: Operator, db: DbSession) -> DeviceRead:
+    device = devices.update_device(db, device_id, body)
+    db.commit()
+    return devices.to_read(device)
+
+
+@router.delete("/{device_id}", status_code=204)
+def delete_device(device_id: int, _: Operator, db: DbSession) -> None:
+    devices.delete_device(db, device_id)
+    db.commit()

@@ -1,0 +1,53 @@
+"""Links between devices."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from netweave.api.deps import DbSession, Operator, Viewer
+from netweave.api.routes.devices import Limit, Offset, SortParam
+from netweave.core.inventory import links
+from netweave.core.inventory.schemas import LinkCreate, LinkRead, LinkUpdate, Page
+
+router = APIRouter(prefix="/api/v1/links", tags=["links"])
+
+
+@router.get("", response_model=Page[LinkRead])
+def list_links(
+    _: Viewer,
+    db: DbSession,
+    device: str | None = None,
+    name: str | None = None,
+    sort: SortParam = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[LinkRead]:
+    rows, total = links.list_links(
+        db, device=device, name=name, sort=sort, limit=limit, offset=offset
+    )
+    return Page(items=[links.to_read(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+@router.post("", response_model=LinkRead, status_code=201)
+def create_link(body: LinkCreate, _: Operator, db: DbSession) -> LinkRead:
+    link = links.create_link(db, body)
+    db.commit()
+    return links.to_read(link)
+
+
+@router.get("/{link_id}", response_model=LinkRead)
+def get_link(link_id: int, _: Viewer, db: DbSession) -> LinkRead:
+    return links.to_read(links.get_link(db, link_id))
+
+
+@router.patch("/{link_id}", response_model=LinkRead)
+def update_link(link_id: int, body: LinkUpdate, _: Operator, db: DbSession) -> LinkRead:
+    link = links.update_link(db, link_id, body)
+    db.commit()
+    return links.to_read(link)
+
+
+@router.delete("/{link_id}", status_code=204)
+def delete_link(link_id: int, _: Operator, db: DbSession) -> None:
+    links.delete_link(db, link_id)
+    db.commit()

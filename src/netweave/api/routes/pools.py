@@ -1,0 +1,65 @@
+"""Pools of devices: static members plus a live filter."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from netweave.api.deps import DbSession, Operator, Viewer
+from netweave.api.routes.devices import Limit, Offset, SortParam
+from netweave.core.inventory import devices, pools
+from netweave.core.inventory.schemas import DeviceRead, Page, PoolCreate, PoolRead, PoolUpdate
+
+router = APIRouter(prefix="/api/v1/pools", tags=["pools"])
+
+
+@router.get("", response_model=Page[PoolRead])
+def list_pools(
+    _: Viewer,
+    db: DbSession,
+    name: str | None = None,
+    sort: SortParam = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[PoolRead]:
+    rows, total = pools.list_pools(db, name=name, sort=sort, limit=limit, offset=offset)
+    items = [pools.to_read(db, p) for p in rows]
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.post("", response_model=PoolRead, status_code=201)
+def create_pool(body: PoolCreate, _: Operator, db: DbSession) -> PoolRead:
+    pool = pools.create_pool(db, body)
+    db.commit()
+    return pools.to_read(db, pool)
+
+
+@router.get("/{pool_id}", response_model=PoolRead)
+def get_pool(pool_id: int, _: Viewer, db: DbSession) -> PoolRead:
+    return pools.to_read(db, pools.get_pool(db, pool_id))
+
+
+@router.get("/{pool_id}/devices", response_model=Page[DeviceRead])
+def pool_devices(
+    pool_id: int,
+    _: Viewer,
+    db: DbSession,
+    sort: SortParam = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[DeviceRead]:
+    pool = pools.get_pool(db, pool_id)
+    rows, total = pools.pool_devices(db, pool, sort=sort, limit=limit, offset=offset)
+    return Page(items=[devices.to_read(d) for d in rows], total=total, limit=limit, offset=offset)
+
+
+@router.patch("/{pool_id}", response_model=PoolRead)
+def update_pool(pool_id: int, body: PoolUpdate, _: Operator, db: DbSession) -> PoolRead:
+    pool = pools.update_pool(db, pool_id, body)
+    db.commit()
+    return pools.to_read(db, pool)
+
+
+@router.delete("/{pool_id}", status_code=204)
+def delete_pool(pool_id: int, _: Operator, db: DbSession) -> None:
+    pools.delete_pool(db, pool_id)
+    db.commit()

@@ -1,0 +1,1 @@
+"""Command line (Typer + Rich): serve, lab, db, user, inventory."""

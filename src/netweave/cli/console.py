@@ -1,0 +1,33 @@
+"""Shared Rich console and the runtime opener for CLI commands."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from netweave.core.runtime import Runtime
+from netweave.foundation.errors import NetWeaveError
+from netweave.foundation.settings import Settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def open_runtime(**overrides: object) -> Runtime:
+    try:
+        return Runtime.open(Settings(**overrides))  # type: ignore[arg-type]
+    except NetWeaveError as exc:
+        err_console.print(f"[red]error:[/] {exc.to_detail()}")
+        raise typer.Exit(2) from exc
+
+
+def announce_bootstrap(runtime: Runtime) -> None:
+    result = runtime.bootstrap
+    if result is None or not result.created:
+        return
+    console.print(f"[bold green]Created the first admin user[/] [bold]{result.username}[/]")
+    if result.password:
+        console.print(
+            f"  password: [bold yellow]{result.password}[/]  "
+            "(shown once: store it now; change it with `netweave user set-password`)"
+        )

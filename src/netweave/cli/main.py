@@ -1,0 +1,23 @@
+"""The ``netweave`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from netweave.cli import db, inventory, lab, users
+from netweave.cli.serve import serve
+
+app = typer.Typer(
+    help="NetWeave: network automation server, device lab and tools.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.command("serve")(serve)
+app.add_typer(db.app, name="db")
+app.add_typer(users.app, name="user")
+app.add_typer(inventory.app, name="inventory")
+app.add_typer(lab.app, name="lab")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,65 @@
+"""``netweave serve``: the API server; ``--demo`` adds a seeded device lab."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+import uvicorn
+from rich.panel import Panel
+
+from netweave.api.app import create_app
+from netweave.cli.console import announce_bootstrap, console, open_runtime
+from netweave.cli.demo import issue_demo_key, seed_inventory, start_lab
+from netweave.foundation.logging import configure_logging
+
+
+def serve(
+    host: str | None = typer.Option(None, help="Bind address (default: settings)"),
+    port: int | None = typer.Option(None, help="TCP port (default: settings, 8000)"),
+    demo: bool = typer.Option(False, "--demo", help="Start a device lab and seed the inventory"),
+    lab_devices: int = typer.Option(24, help="Demo: number of simulated devices"),
+    lab_port: int = typer.Option(10022, help="Demo: SSH port of every lab device (127.1.0.x)"),
+    lab_delay: float = typer.Option(0.0, help="Demo: artificial per-command latency, seconds"),
+    data_dir: Path | None = typer.Option(None, help="Data directory (default: settings)"),
+) -> None:
+    """Run the NetWeave server (API; the UI comes with it)."""
+    overrides: dict[str, object] = {}
+    if demo:
+        overrides["mode"] = "demo"
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    runtime = open_runtime(**overrides)
+    settings = runtime.settings
+    configure_logging(settings.log_level)
+    bind_host = host or settings.host
+    bind_port = port or settings.port
+    announce_bootstrap(runtime)
+    lab = None
+    lines = [
+        f"API:  http://{bind_host}:{bind_port}/api/v1  (docs: http://{bind_host}:{bind_port}/docs)"
+    ]
+    if demo:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        with console.status(f"starting a lab of {lab_devices} simulated devices..."):
+            lab = start_lab(settings.data_dir, lab_devices, lab_port, lab_delay)
+            seeded = seed_inventory(runtime, lab.specs)
+        key = issue_demo_key(runtime)
+        lines += [
+            f"Lab:  {seeded} devices on 127.1.0.x:{lab_port} (in the inventory, credential 'lab')",
+            f"Admin user: {settings.admin_username}"
+            + (
+                ""
+                if runtime.bootstrap and runtime.bootstrap.password
+                else "  (password set at first run)"
+            ),
+            f"API key (admin, this run): {key}",
+            f"Try: curl -H 'X-API-KEY: {key}' http://{bind_host}:{bind_port}/api/v1/devices",
+        ]
+    console.print(Panel("\n".join(lines), title="NetWeave is up", border_style="green"))
+    try:
+        uvicorn.run(create_app(runtime), host=bind_host, port=bind_port, log_level="info")
+    finally:
+        if lab is not None:
+            lab.stop()
+        runtime.close()

@@ -1,0 +1,1 @@
+"""Use cases: access, inventory (and later jobs, runs, workflows, schedules, rules)."""

@@ -1,0 +1,73 @@
+"""Create/Update/Read schemas for users and API keys."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from netweave.db.models import Role
+
+USERNAME_PATTERN = r"^[A-Za-z0-9_.@-]{1,64}$"
+MIN_PASSWORD_LENGTH = 12
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(pattern=USERNAME_PATTERN)
+    password: SecretStr = Field(min_length=MIN_PASSWORD_LENGTH)
+    role: Role = Role.viewer
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: SecretStr | None = Field(default=None, min_length=MIN_PASSWORD_LENGTH)
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    username: str
+    role: Role
+    is_active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=128)
+    expires_at: datetime | None = None
+    user_id: int | None = Field(
+        default=None, description="Admins may create a key for another user"
+    )
+
+
+class ApiKeyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    user_id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyRead):
+    key: str = Field(description="The API key. It is shown once and cannot be read again.")
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(max_length=64)
+    password: SecretStr = Field(max_length=1024)

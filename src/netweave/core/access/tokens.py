@@ -1,0 +1,139 @@
+"""API keys and login sessions: issue, verify, revoke. Only SHA-256 digests are stored."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from netweave.core.access.schemas import ApiKeyCreate
+from netweave.core.access.users import find_user, get_user, verify_password
+from netweave.db.models import ApiKey, LoginSession, Role, User
+from netweave.foundation.errors import (
+    AuthenticationFailed,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from netweave.foundation.secrets import sha256_hex
+
+API_KEY_PREFIX = "nwk"
+_LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: resolved from an API key or a login session."""
+
+    user_id: int
+    username: str
+    role: Role
+    via: str  # "api_key" | "session"
+
+    def has_role(self, needed: Role) -> bool:
+        return self.role.rank >= needed.rank
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def _principal(user: User, via: str) -> Principal:
+    return Principal(user_id=user.id, username=user.username, role=Role(user.role), via=via)
+
+
+def create_api_key(session: Session, caller: Principal, data: ApiKeyCreate) -> tuple[ApiKey, str]:
+    owner_id = data.user_id if data.user_id is not None else caller.user_id
+    if owner_id != caller.user_id and caller.role is not Role.admin:
+        raise PermissionDenied("only admins create API keys for other users", field="user_id")
+    get_user(session, owner_id)
+    now = datetime.now(UTC)
+    if data.expires_at is not None and _aware(data.expires_at) <= now:  # type: ignore[operator]
+        raise InvalidInput("must be in the future", field="expires_at")
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    key = f"{API_KEY_PREFIX}_{prefix}_{secret}"
+    row = ApiKey(
+        user_id=owner_id,
+        name=data.name,
+        prefix=prefix,
+        key_hash=sha256_hex(key),
+        expires_at=data.expires_at,
+    )
+    session.add(row)
+    session.flush()
+    return row, key
+
+
+def list_api_keys(session: Session, caller: Principal, all_users: bool = False) -> list[ApiKey]:
+    query = select(ApiKey).order_by(ApiKey.id)
+    if not (all_users and caller.role is Role.admin):
+        query = query.where(ApiKey.user_id == caller.user_id)
+    return list(session.scalars(query))
+
+
+def revoke_api_key(session: Session, caller: Principal, key_id: int) -> ApiKey:
+    row = session.get(ApiKey, key_id)
+    if row is None or (row.user_id != caller.user_id and caller.role is not Role.admin):
+        raise NotFound(f"no API key with id {key_id}", field="key_id")
+    if row.revoked_at is None:
+        row.revoked_at = datetime.now(UTC)
+    session.flush()
+    return row
+
+
+def authenticate_api_key(session: Session, presented: str) -> Principal:
+    parts = presented.split("_", 2)
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
+        raise AuthenticationFailed("invalid API key")
+    row = session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
+    if row is None or not secrets.compare_digest(row.key_hash, sha256_hex(presented)):
+        raise AuthenticationFailed("invalid API key")
+    now = datetime.now(UTC)
+    if row.revoked_at is not None:
+        raise AuthenticationFailed("API key revoked")
+    expires_at = _aware(row.expires_at)
+    if expires_at is not None and expires_at <= now:
+        raise AuthenticationFailed("API key expired")
+    if not row.user.is_active:
+        raise AuthenticationFailed("user disabled")
+    last_used = _aware(row.last_used_at)
+    if last_used is None or now - last_used > _LAST_USED_RESOLUTION:
+        row.last_used_at = now
+    return _principal(row.user, "api_key")
+
+
+def login(session: Session, username: str, password: str, ttl: timedelta) -> tuple[User, str]:
+    """Check a password and open a login session; returns the user and the cookie token."""
+    user = find_user(session, username)
+    if user is None or not user.is_active or not verify_password(user.password_hash, password):
+        raise AuthenticationFailed("wrong username or password")
+    token = secrets.token_urlsafe(32)
+    now = datetime.now(UTC)
+    session.add(LoginSession(user_id=user.id, token_hash=sha256_hex(token), expires_at=now + ttl))
+    user.last_login_at = now
+    session.flush()
+    return user, token
+
+
+def authenticate_session(session: Session, token: str) -> Principal:
+    row = session.scalar(select(LoginSession).where(LoginSession.token_hash == sha256_hex(token)))
+    if row is None:
+        raise AuthenticationFailed("not logged in")
+    if _aware(row.expires_at) <= datetime.now(UTC):  # type: ignore[operator]
+        raise AuthenticationFailed("login session expired")
+    if not row.user.is_active:
+        raise AuthenticationFailed("user disabled")
+    return _principal(row.user, "session")
+
+
+def logout(session: Session, token: str) -> None:
+    row = session.scalar(select(LoginSession).where(LoginSession.token_hash == sha256_hex(token)))
+    if row is not None:
+        session.delete(row)
+        session.flush()

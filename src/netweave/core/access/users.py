@@ -1,0 +1,117 @@
+"""User management and argon2 password hashing."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from netweave.core.access.schemas import UserCreate, UserUpdate
+from netweave.db.models import Role, User
+from netweave.foundation.errors import Conflict, InvalidInput, NotFound
+
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(18)
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user with id {user_id}", field="user_id")
+    return user
+
+
+def find_user(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def create_user(session: Session, data: UserCreate) -> User:
+    if find_user(session, data.username) is not None:
+        raise Conflict(f"user {data.username!r} already exists", field="username")
+    user = User(
+        username=data.username,
+        password_hash=hash_password(data.password.get_secret_value()),
+        role=data.role.value,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def update_user(session: Session, user_id: int, data: UserUpdate) -> User:
+    user = get_user(session, user_id)
+    if data.role is not None and data.role is not Role.admin and user.role == Role.admin:
+        _ensure_other_active_admin(session, user)
+    if data.is_active is False and user.role == Role.admin:
+        _ensure_other_active_admin(session, user)
+    if data.password is not None:
+        user.password_hash = hash_password(data.password.get_secret_value())
+    if data.role is not None:
+        user.role = data.role.value
+    if data.is_active is not None:
+        user.is_active = data.is_active
+    session.flush()
+    return user
+
+
+def delete_user(session: Session, user_id: int) -> None:
+    user = get_user(session, user_id)
+    if user.role == Role.admin:
+        _ensure_other_active_admin(session, user)
+    session.delete(user)
+    session.flush()
+
+
+def _ensure_other_active_admin(session: Session, user: User) -> None:
+    others = session.scalar(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.admin.value, User.is_active.is_(True), User.id != user.id)
+    )
+    if not others:
+        raise InvalidInput("the last active admin cannot be removed or demoted", field="role")
+
+
+def count_users(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User)) or 0
+
+
+@dataclass(frozen=True)
+class BootstrapResult:
+    username: str
+    password: str | None  # only when it was generated (printed once)
+    created: bool
+
+
+def ensure_first_admin(session: Session, username: str, password: str | None) -> BootstrapResult:
+    """On first run (no users at all) create an admin. No default password: the one given
+    (``NETWEAVE_ADMIN_PASSWORD``) or a generated one, returned so it can be printed once."""
+    if count_users(session) > 0:
+        return BootstrapResult(username=username, password=None, created=False)
+    generated = password is None
+    secret = password or generate_password()
+    session.add(User(username=username, password_hash=hash_password(secret), role=Role.admin))
+    session.flush()
+    return BootstrapResult(username=username, password=secret if generated else None, created=True)

@@ -1,0 +1,1 @@
+"""Inventory use cases: devices, credentials, links, pools, import/export."""

@@ -1,0 +1,277 @@
+"""Create/Update/Read schemas for the inventory. One definition each, used by API, CLI and
+import/export alike."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    model_validator,
+)
+
+KNOWN_DRIVERS = ("netmiko", "napalm", "scrapli", "paramiko", "pyeapi")
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:/@+-]{0,254}$"
+TAG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:/+-]{0,63}$"
+PLATFORM_PATTERN = r"^[a-z0-9_]{1,64}$"
+_LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_HOSTNAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*\.?$")
+
+
+def _check_host(value: str) -> str:
+    value = value.strip()
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        pass
+    if not _HOSTNAME.match(value):
+        raise ValueError("must be an IPv4/IPv6 address or a DNS host name")
+    return value
+
+
+def _check_driver(value: str) -> str:
+    if value not in KNOWN_DRIVERS:
+        raise ValueError(f"unknown driver; one of {', '.join(KNOWN_DRIVERS)}")
+    return value
+
+
+def _check_custom_fields(value: dict[str, Any]) -> dict[str, Any]:
+    for key, item in value.items():
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", key):
+            raise ValueError(f"custom field name {key!r} must be an identifier")
+        if item is not None and not isinstance(item, str | int | float | bool):
+            raise ValueError(f"custom field {key!r} must be a string, number or boolean")
+    return value
+
+
+Host = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_check_host)]
+Name = Annotated[str, Field(pattern=NAME_PATTERN)]
+Tag = Annotated[str, Field(pattern=TAG_PATTERN)]
+Driver = Annotated[str, AfterValidator(_check_driver)]
+Platform = Annotated[str, Field(pattern=PLATFORM_PATTERN)]
+CustomFields = Annotated[dict[str, Any], AfterValidator(_check_custom_fields)]
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+ShortText = Annotated[str, Field(max_length=128)]
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class DeviceFilter(BaseModel):
+    """Device selection. String fields match exactly, or as a glob when they contain
+    ``*`` or ``?`` (case-insensitive). ``tags`` must all be present. ``q`` searches name,
+    host, site, vendor and model."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    host: str | None = None
+    platform: str | None = None
+    driver: str | None = None
+    vendor: str | None = None
+    model: str | None = None
+    os_version: str | None = None
+    site: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    credential: str | None = None
+    q: str | None = Field(default=None, max_length=255)
+
+    def is_empty(self) -> bool:
+        return not any(v for v in self.model_dump().values())
+
+
+# -- credentials -----------------------------------------------------------------------
+
+
+class CredentialCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    description: str = Field(default="", max_length=2000)
+    username: str = Field(min_length=1, max_length=128)
+    password: SecretStr | None = Field(default=None, max_length=1024)
+    ssh_key: SecretStr | None = Field(
+        default=None, max_length=20000, description="Private key, PEM/OpenSSH text"
+    )
+    enable_secret: SecretStr | None = Field(default=None, max_length=1024)
+
+    @model_validator(mode="after")
+    def _needs_a_secret(self) -> CredentialCreate:
+        if self.password is None and self.ssh_key is None:
+            raise ValueError("password or ssh_key: at least one is required")
+        return self
+
+
+class CredentialUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    description: str | None = Field(default=None, max_length=2000)
+    username: str | None = Field(default=None, min_length=1, max_length=128)
+    password: SecretStr | None = Field(default=None, max_length=1024)
+    ssh_key: SecretStr | None = Field(default=None, max_length=20000)
+    enable_secret: SecretStr | None = Field(default=None, max_length=1024)
+
+
+class CredentialRead(BaseModel):
+    """Never carries a secret: only whether each one is set."""
+
+    id: int
+    name: str
+    description: str
+    username: str
+    has_password: bool
+    has_ssh_key: bool
+    has_enable_secret: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+# -- devices ----------------------------------------------------------------------------
+
+
+class DeviceCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    host: Host
+    port: Port = 22
+    platform: Platform = Field(description="Netmiko-style device_type, e.g. cisco_ios")
+    driver: Driver = "netmiko"
+    vendor: ShortText = ""
+    model: ShortText = ""
+    os_version: ShortText = ""
+    site: ShortText = ""
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    tags: list[Tag] = Field(default_factory=list, max_length=64)
+    custom_fields: CustomFields = Field(default_factory=dict)
+    credential: str | None = Field(default=None, description="Credential name")
+
+
+class DeviceUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    host: Host | None = None
+    port: Port | None = None
+    platform: Platform | None = None
+    driver: Driver | None = None
+    vendor: ShortText | None = None
+    model: ShortText | None = None
+    os_version: ShortText | None = None
+    site: ShortText | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    tags: list[Tag] | None = Field(default=None, max_length=64)
+    custom_fields: CustomFields | None = None
+    credential: str | None = None
+
+
+class DeviceRead(BaseModel):
+    id: int
+    name: str
+    host: str
+    port: int
+    platform: str
+    driver: str
+    vendor: str
+    model: str
+    os_version: str
+    site: str
+    latitude: float | None
+    longitude: float | None
+    tags: list[str]
+    custom_fields: dict[str, Any]
+    credential: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+# -- links ------------------------------------------------------------------------------
+
+
+class LinkCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = Field(default=None, description="Default: derived from the endpoints")
+    source: str = Field(min_length=1, description="Source device name")
+    destination: str = Field(min_length=1, description="Destination device name")
+    source_interface: ShortText = ""
+    destination_interface: ShortText = ""
+    description: str = Field(default="", max_length=2000)
+
+
+class LinkUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    source: str | None = Field(default=None, min_length=1)
+    destination: str | None = Field(default=None, min_length=1)
+    source_interface: ShortText | None = None
+    destination_interface: ShortText | None = None
+    description: str | None = Field(default=None, max_length=2000)
+
+
+class LinkRead(BaseModel):
+    id: int
+    name: str
+    source: str
+    source_id: int
+    destination: str
+    destination_id: int
+    source_interface: str
+    destination_interface: str
+    description: str
+    created_at: datetime
+    updated_at: datetime
+
+
+# -- pools ------------------------------------------------------------------------------
+
+
+class PoolCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    description: str = Field(default="", max_length=2000)
+    devices: list[str] = Field(default_factory=list, description="Static member device names")
+    device_filter: DeviceFilter | None = Field(
+        default=None, description="Devices matching it are members too, resolved live"
+    )
+
+
+class PoolUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    description: str | None = Field(default=None, max_length=2000)
+    devices: list[str] | None = None
+    device_filter: DeviceFilter | None = None
+    clear_filter: bool = False
+
+
+class PoolRead(BaseModel):
+    id: int
+    name: str
+    description: str
+    devices: list[str]
+    device_filter: DeviceFilter | None
+    device_count: int
+    created_at: datetime
+    updated_at: datetime

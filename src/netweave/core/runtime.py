@@ -1,0 +1,57 @@
+"""The composition root shared by every entry point: settings, engine, sessions, secrets."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from netweave.core.access.users import BootstrapResult, ensure_first_admin
+from netweave.db.engine import make_engine, make_session_factory
+from netweave.db.migrate import upgrade
+from netweave.foundation.secrets import SecretBox
+from netweave.foundation.settings import Settings
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    box: SecretBox
+    bootstrap: BootstrapResult | None = field(default=None)
+
+    @classmethod
+    def open(cls, settings: Settings, *, migrate: bool = True, bootstrap: bool = True) -> Runtime:
+        """Connect, bring the schema to head and make sure an admin exists."""
+        box = SecretBox(
+            settings.resolve_secret_key(),
+            [key.get_secret_value() for key in settings.previous_secret_keys],
+        )
+        settings.check_admin_password()
+        if settings.database_url is None:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(settings.effective_database_url)
+        runtime = cls(settings, engine, make_session_factory(engine), box)
+        if migrate:
+            upgrade(engine)
+        if bootstrap:
+            with runtime.transaction() as session:
+                password = settings.admin_password
+                runtime.bootstrap = ensure_first_admin(
+                    session,
+                    settings.admin_username,
+                    password.get_secret_value() if password else None,
+                )
+        return runtime
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,17 @@
+"""All ORM models; importing this package registers every table on ``Base.metadata``."""
+
+from netweave.db.models.access import ApiKey, LoginSession, Role, User
+from netweave.db.models.inventory import Credential, Device, DeviceTag, Link, Pool, PoolMember
+
+__all__ = [
+    "ApiKey",
+    "Credential",
+    "Device",
+    "DeviceTag",
+    "Link",
+    "LoginSession",
+    "Pool",
+    "PoolMember",
+    "Role",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Foundation layer: settings, errors, secrets, logging. Imports nothing else from netweave."""

@@ -1,0 +1,180 @@
+"""Settings from ``NETWEAVE_*`` environment variables and an optional YAML file.
+
+Precedence (highest first): init arguments, environment, YAML file, defaults.
+The YAML file is ``$NETWEAVE_CONFIG`` or ``<data_dir>/netweave.yaml`` when it exists.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from netweave.foundation.errors import ConfigurationError
+
+PLACEHOLDER_SECRETS = frozenset(
+    {
+        "",
+        "admin",
+        "changeme",
+        "change-me",
+        "change_me",
+        "password",
+        "secret",
+        "placeholder",
+        "netweave",
+        "xxx",
+        "todo",
+    }
+)
+MIN_SECRET_KEY_LENGTH = 16
+SECRET_KEY_FILE = "secret.key"
+
+
+class Mode(StrEnum):
+    production = "production"
+    dev = "dev"
+    demo = "demo"
+
+
+def default_data_dir() -> Path:
+    return Path(os.environ.get("NETWEAVE_DATA_DIR", Path.home() / ".local/share/netweave"))
+
+
+class YamlFileSource(PydanticBaseSettingsSource):
+    """Reads settings from a YAML mapping; keys are the field names (``database_url``...)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None) -> None:
+        super().__init__(settings_cls)
+        self.path = path
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        if self.path is None or not self.path.exists():
+            return {}
+        try:
+            data = yaml.safe_load(self.path.read_text()) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigurationError(f"{self.path}: not valid YAML ({exc})") from exc
+        if not isinstance(data, dict):
+            raise ConfigurationError(f"{self.path}: must hold a mapping of setting: value")
+        known = set(self.settings_cls.model_fields)
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigurationError(f"{self.path}: unknown setting(s) {', '.join(unknown)}")
+        return data
+
+
+def _yaml_path() -> Path | None:
+    explicit = os.environ.get("NETWEAVE_CONFIG")
+    if explicit:
+        return Path(explicit)
+    return default_data_dir() / "netweave.yaml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NETWEAVE_", extra="ignore")
+
+    mode: Mode = Mode.production
+    data_dir: Path = Field(default_factory=default_data_dir)
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file in the data dir"
+    )
+    redis_url: str | None = None
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Encrypts credentials at rest. Default: generated into <data_dir>/secret.key",
+    )
+    previous_secret_keys: list[SecretStr] = Field(
+        default_factory=list, description="Older keys still accepted for decryption (rotation)"
+    )
+    admin_username: str = "admin"
+    admin_password: SecretStr | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+    log_level: str = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        allowed = ("sqlite", "postgresql")
+        if value.split(":", 1)[0].split("+", 1)[0] not in allowed:
+            raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, YamlFileSource(settings_cls, _yaml_path()))
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'netweave.db'}"
+
+    @property
+    def is_production(self) -> bool:
+        return self.mode is Mode.production
+
+    def resolve_secret_key(self) -> str:
+        """The key that encrypts credentials: configured, or read/created in the data dir.
+
+        In production a placeholder or short key is refused.
+        """
+        if self.secret_key is not None:
+            key = self.secret_key.get_secret_value()
+            if self.is_production and _is_placeholder(key):
+                raise ConfigurationError(
+                    "NETWEAVE_SECRET_KEY is a placeholder or shorter than "
+                    f"{MIN_SECRET_KEY_LENGTH} characters; set a real secret "
+                    "(or unset it to have one generated in the data dir)",
+                    field="secret_key",
+                )
+            return key
+        path = self.data_dir / SECRET_KEY_FILE
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key + "\n")
+        return key
+
+    def check_admin_password(self) -> None:
+        if self.admin_password is None:
+            return
+        if self.is_production and _is_placeholder(self.admin_password.get_secret_value()):
+            raise ConfigurationError(
+                "NETWEAVE_ADMIN_PASSWORD is a placeholder or too short", field="admin_password"
+            )
+
+
+def _is_placeholder(value: str) -> bool:
+    return value.strip().lower() in PLACEHOLDER_SECRETS or len(value) < MIN_SECRET_KEY_LENGTH
+
+
+def load_settings(**overrides: Any) -> Settings:
+    return Settings(**overrides)
