@@ -69,9 +69,12 @@ def test_admin_manages_users_and_new_user_logs_in(admin: TestClient, runtime: Ru
     assert "xq7tiny" not in short.text  # the rejected secret is not echoed back
 
     with TestClient(create_app(runtime)) as browser:
-        assert browser.post(
-            "/api/v1/auth/login", json={"username": "alice", "password": "nope-nope-nope"}
-        ).status_code == 401
+        assert (
+            browser.post(
+                "/api/v1/auth/login", json={"username": "alice", "password": "nope-nope-nope"}
+            ).status_code
+            == 401
+        )
         login = browser.post(
             "/api/v1/auth/login", json={"username": "alice", "password": "alice-long-password"}
         )

@@ -23,7 +23,11 @@ def test_credential_secrets_never_returned_and_encrypted_at_rest(
     }
     created = operator.post("/api/v1/credentials", json=body)
     assert created.status_code == 201
-    for response in (created, operator.get("/api/v1/credentials"), operator.get(f"/api/v1/credentials/{created.json()['id']}")):
+    for response in (
+        created,
+        operator.get("/api/v1/credentials"),
+        operator.get(f"/api/v1/credentials/{created.json()['id']}"),
+    ):
         assert "P@ssw0rd-unique-1" not in response.text
         assert "En@ble-unique-2" not in response.text
     read = created.json()
@@ -58,12 +62,16 @@ def test_device_crud_and_field_errors(operator: TestClient) -> None:
     assert bad.status_code == 422
     fields = {e["field"] for e in bad.json()["errors"]}
     assert fields == {"host", "platform", "port"}
-    unknown_cred = operator.post("/api/v1/devices", json={**DEVICE, "name": "r3", "credential": "nope"})
+    unknown_cred = operator.post(
+        "/api/v1/devices", json={**DEVICE, "name": "r3", "credential": "nope"}
+    )
     assert unknown_cred.status_code == 404 and unknown_cred.json()["field"] == "credential"
     extra = operator.post("/api/v1/devices", json={**DEVICE, "name": "r4", "colour": "red"})
     assert extra.status_code == 422 and "colour" in extra.json()["detail"]
 
-    patched = operator.patch(f"/api/v1/devices/{device['id']}", json={"site": "PAR1", "tags": ["edge"]})
+    patched = operator.patch(
+        f"/api/v1/devices/{device['id']}", json={"site": "PAR1", "tags": ["edge"]}
+    )
     assert patched.json()["site"] == "PAR1" and patched.json()["tags"] == ["edge"]
     assert operator.get("/api/v1/devices/999999").status_code == 404
     in_use = operator.delete("/api/v1/credentials/1")
@@ -83,7 +91,9 @@ def test_list_filters_sorts_and_pages(operator: TestClient) -> None:
             tags=["core"] if index % 5 == 0 else [],
         )
     page = operator.get("/api/v1/devices", params={"limit": 7, "offset": 7, "sort": "name"}).json()
-    assert page["total"] == 30 and [d["name"] for d in page["items"]] == [f"sw-{i:02d}" for i in range(7, 14)]
+    assert page["total"] == 30 and [d["name"] for d in page["items"]] == [
+        f"sw-{i:02d}" for i in range(7, 14)
+    ]
     eos = operator.get("/api/v1/devices", params={"platform": "arista_eos", "limit": 100}).json()
     assert eos["total"] == 10
     glob = operator.get("/api/v1/devices", params={"name": "SW-0*"}).json()
@@ -107,11 +117,18 @@ def test_links_between_devices(operator: TestClient) -> None:
     _device(operator, name="b", host="10.0.0.2")
     link = operator.post(
         "/api/v1/links",
-        json={"source": "a", "destination": "b", "source_interface": "Gi0/1", "destination_interface": "Gi0/2"},
+        json={
+            "source": "a",
+            "destination": "b",
+            "source_interface": "Gi0/1",
+            "destination_interface": "Gi0/2",
+        },
     )
     assert link.status_code == 201
     assert link.json()["name"] == "a:Gi0/1--b:Gi0/2"
-    assert operator.post("/api/v1/links", json={"source": "a", "destination": "a"}).status_code == 422
+    assert (
+        operator.post("/api/v1/links", json={"source": "a", "destination": "a"}).status_code == 422
+    )
     missing = operator.post("/api/v1/links", json={"source": "a", "destination": "zz"})
     assert missing.status_code == 404 and missing.json()["field"] == "destination"
     assert operator.get("/api/v1/links", params={"device": "b"}).json()["total"] == 1
@@ -136,5 +153,7 @@ def test_pool_filter_resolves_live(operator: TestClient) -> None:
     assert cleared.json()["device_count"] == 1
     bad = operator.post("/api/v1/pools", json={"name": "p2", "devices": ["ghost"]})
     assert bad.status_code == 404 and bad.json()["field"] == "devices[0]"
-    bad_filter = operator.post("/api/v1/pools", json={"name": "p3", "device_filter": {"colour": "x"}})
+    bad_filter = operator.post(
+        "/api/v1/pools", json={"name": "p3", "device_filter": {"colour": "x"}}
+    )
     assert bad_filter.status_code == 422 and "colour" in bad_filter.json()["detail"]

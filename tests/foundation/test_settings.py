@@ -6,7 +6,9 @@ from netweave.foundation.errors import ConfigurationError
 from netweave.foundation.settings import Mode, Settings
 
 
-def test_env_vars_override_yaml_and_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_env_vars_override_yaml_and_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     config = tmp_path / "netweave.yaml"
     config.write_text("port: 9001\nredis_url: redis://127.0.0.1:6379/3\nlog_level: DEBUG\n")
     monkeypatch.setenv("NETWEAVE_CONFIG", str(config))

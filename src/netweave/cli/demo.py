@@ -93,8 +93,8 @@ def _ensure_credential(session: Session, runtime: Runtime, spec: LabDeviceSpec) 
                 name=LAB_CREDENTIAL,
                 description="Login of the simulated lab devices",
                 username=spec.username,
-                password=spec.password,  # type: ignore[arg-type]
-                enable_secret=spec.enable_secret,  # type: ignore[arg-type]
+                password=spec.password,
+                enable_secret=spec.enable_secret,
             ),
         )
 

@@ -47,7 +47,7 @@ def create_command(
     runtime = open_runtime()
     secret = password or users.generate_password()
     try:
-        data = UserCreate(username=username, password=secret, role=role)  # type: ignore[arg-type]
+        data = UserCreate(username=username, password=secret, role=role)
         with runtime.transaction() as session:
             users.create_user(session, data)
     except (ValidationError, NetWeaveError) as exc:
@@ -70,7 +70,7 @@ def set_password_command(
             user = users.find_user(session, username)
             if user is None:
                 raise _fail(f"no user named {username!r}")
-            users.update_user(session, user.id, UserUpdate(password=secret))  # type: ignore[arg-type]
+            users.update_user(session, user.id, UserUpdate(password=secret))
     except (ValidationError, NetWeaveError) as exc:
         raise _fail(str(exc)) from exc
     console.print(f"password of [bold]{username}[/] changed")

@@ -6,7 +6,12 @@ from netweave.core.access import tokens, users
 from netweave.core.access.schemas import ApiKeyCreate, UserCreate, UserUpdate
 from netweave.core.runtime import Runtime
 from netweave.db.models import ApiKey, Role, User
-from netweave.foundation.errors import AuthenticationFailed, Conflict, InvalidInput, PermissionDenied
+from netweave.foundation.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    PermissionDenied,
+)
 
 
 def _principal(user: User) -> tokens.Principal:
@@ -71,7 +76,8 @@ def test_expired_api_key_is_refused(runtime: Runtime) -> None:
 def test_only_admins_create_keys_for_others(runtime: Runtime) -> None:
     with runtime.transaction() as session:
         viewer = users.create_user(
-            session, UserCreate(username="v", password="long-enough-pass", role=Role.viewer)  # type: ignore[arg-type]
+            session,
+            UserCreate(username="v", password="long-enough-pass", role=Role.viewer),  # type: ignore[arg-type]
         )
         admin = users.find_user(session, "admin")
         assert admin is not None
@@ -89,7 +95,8 @@ def test_only_admins_create_keys_for_others(runtime: Runtime) -> None:
 def test_login_session_and_disabled_user(runtime: Runtime) -> None:
     with runtime.transaction() as session:
         user = users.create_user(
-            session, UserCreate(username="op", password="long-enough-pass", role=Role.operator)  # type: ignore[arg-type]
+            session,
+            UserCreate(username="op", password="long-enough-pass", role=Role.operator),  # type: ignore[arg-type]
         )
         with pytest.raises(AuthenticationFailed):
             tokens.login(session, "op", "wrong-password", timedelta(hours=1))
@@ -111,5 +118,6 @@ def test_last_admin_cannot_be_demoted_or_deleted(runtime: Runtime) -> None:
             users.delete_user(session, admin.id)
         with pytest.raises(Conflict):
             users.create_user(
-                session, UserCreate(username="admin", password="long-enough-pass")  # type: ignore[arg-type]
+                session,
+                UserCreate(username="admin", password="long-enough-pass"),  # type: ignore[arg-type]
             )

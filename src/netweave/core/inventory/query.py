@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from netweave.core.inventory.schemas import DeviceFilter
@@ -49,7 +49,7 @@ def device_conditions(filt: DeviceFilter) -> list[ColumnElement[bool]]:
             conditions.append(match_text(getattr(Device, field), value))
     for tag in filt.tags:
         conditions.append(
-            Device.id.in_(select(DeviceTag.device_id).where(match_text(DeviceTag.tag, tag)))
+            exists().where(DeviceTag.device_id == Device.id, match_text(DeviceTag.tag, tag))
         )
     if filt.credential:
         conditions.append(
