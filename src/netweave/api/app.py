@@ -6,7 +6,17 @@ from fastapi import FastAPI
 
 import netweave
 from netweave.api.errors import install_error_handlers
-from netweave.api.routes import api_keys, auth, credentials, devices, health, links, pools, users
+from netweave.api.routes import (
+    api_keys,
+    auth,
+    credentials,
+    devices,
+    health,
+    inventory,
+    links,
+    pools,
+    users,
+)
 from netweave.core.runtime import Runtime
 
 
@@ -19,6 +29,6 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    for module in (health, auth, users, api_keys, credentials, devices, links, pools):
+    for module in (health, auth, users, api_keys, credentials, devices, links, pools, inventory):
         app.include_router(module.router)
     return app

@@ -1,0 +1,63 @@
+"""``netweave lab``: the device simulator."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from netweave.cli.console import console
+from netweave.lab import Lab, build_specs, rss_mb, run_forever
+
+app = typer.Typer(help="Simulated network devices over real SSH.", no_args_is_help=True)
+
+ALL_PLATFORMS = "cisco_ios,arista_eos,juniper_junos,linux"
+
+
+@app.command("up")
+def up(
+    devices: int = typer.Option(20, min=1, help="How many devices"),
+    base_port: int = typer.Option(0, help="First port (ports mode) or the one port (addresses)"),
+    host: str = typer.Option("127.0.0.1", help="Listen address in ports mode"),
+    address_mode: str = typer.Option(
+        "ports", help="ports: one address, many ports; addresses: 127.1.0.x on one port"
+    ),
+    delay: float = typer.Option(0.0, min=0.0, help="Latency per command, seconds"),
+    platforms: str = typer.Option(ALL_PLATFORMS, help="Comma-separated, round-robin"),
+    username: str = typer.Option("netweave"),
+    password: str = typer.Option("netweave"),
+    manifest: Path | None = typer.Option(None, help="Write the served devices here (JSON)"),
+) -> None:
+    """Serve simulated devices until Ctrl-C / SIGTERM."""
+    if address_mode not in ("ports", "addresses"):
+        raise typer.BadParameter("ports or addresses", param_hint="--address-mode")
+    try:
+        specs = build_specs(
+            devices,
+            platforms=tuple(p.strip() for p in platforms.split(",") if p.strip()),
+            host=host,
+            base_port=base_port,
+            address_mode="addresses" if address_mode == "addresses" else "ports",
+            delay=delay,
+            username=username,
+            password=password,
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
+
+    def ready(lab: Lab, seconds: float) -> None:
+        table = Table("platform", "devices", title=f"lab up: {len(lab.devices)} devices")
+        for platform, count in sorted(Counter(d.spec.platform for d in lab.devices).items()):
+            table.add_row(platform, str(count))
+        console.print(table)
+        first, last = lab.devices[0].spec, lab.devices[-1].spec
+        console.print(
+            f"{first.host}:{first.port} .. {last.host}:{last.port}  login {username}/{password}"
+            f"  started in {seconds:.2f} s, RSS {rss_mb():.0f} MiB"
+        )
+        if manifest is not None:
+            console.print(f"manifest: {manifest}")
+
+    run_forever(specs, manifest=manifest, on_ready=ready)

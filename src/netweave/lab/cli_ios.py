@@ -1,0 +1,340 @@
+"""The Cisco IOS / Arista EOS command line: user, enable and configuration modes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from netweave.lab import outputs_ios as out
+from netweave.lab.cli_common import FilterError, Reply, apply_filters, resolve, split_pipe
+from netweave.lab.config_ios import (
+    SECTION_KEYWORDS,
+    SUBMODE_KEYWORDS,
+    TOP_LEVEL_KEYWORDS,
+    Block,
+    ConfigError,
+    IosConfig,
+    section_mode,
+)
+from netweave.lab.platforms import PlatformProfile, serial_number
+
+USER_COMMANDS: list[tuple[str, ...]] = [
+    ("enable",),
+    ("exit",),
+    ("logout",),
+    ("quit",),
+    ("ping",),
+    ("traceroute",),
+    ("terminal", "length"),
+    ("terminal", "width"),
+    ("terminal", "monitor"),
+    ("terminal", "no"),
+    ("show", "version"),
+    ("show", "clock"),
+    ("show", "interfaces"),
+    ("show", "ip", "interface", "brief"),
+    ("show", "ip", "route"),
+    ("show", "inventory"),
+    ("show", "lldp", "neighbors"),
+    ("show", "hosts"),
+    ("show", "users"),
+    ("show", "privilege"),
+]
+ENABLE_COMMANDS: list[tuple[str, ...]] = [
+    *USER_COMMANDS,
+    ("disable",),
+    ("configure", "terminal"),
+    ("configure",),
+    ("copy", "running-config", "startup-config"),
+    ("write", "memory"),
+    ("write",),
+    ("show", "running-config"),
+    ("show", "startup-config"),
+    ("show", "archive"),
+    ("clock", "set"),
+    ("dir",),
+]
+INVALID = "% Invalid input detected at '^' marker."
+
+
+class IosCli:
+    """One interactive (or exec) session on a simulated IOS/EOS device."""
+
+    def __init__(
+        self,
+        profile: PlatformProfile,
+        config: IosConfig,
+        index: int,
+        boot: datetime,
+        enable_secret: str,
+        neighbours: list[str],
+        saved: Callable[[], str],
+        save: Callable[[], None],
+    ) -> None:
+        self.profile = profile
+        self.config = config
+        self.index = index
+        self.boot = boot
+        self.enable_secret = enable_secret
+        self.neighbours = neighbours
+        self._saved = saved
+        self._save = save
+        self.mode = "user"
+        self.section: Block | None = None
+        self.section_mode = ""
+        self.awaiting_secret = False
+        self.eos = profile.family == "eos"
+
+    # -- prompt ----------------------------------------------------------------------
+    def prompt(self) -> str:
+        host = self.config.hostname
+        if self.awaiting_secret:
+            return "Password: "
+        if self.mode == "user":
+            return f"{host}>"
+        if self.mode == "enable":
+            return f"{host}#"
+        if self.section is not None:
+            mode = self.section_mode
+            if self.eos and mode == "config-if":
+                short = self.section.header.split(" ", 1)[1]
+                mode = f"config-if-{_eos_short(short)}"
+            return f"{host}({mode})#"
+        return f"{host}(config)#"
+
+    # -- entry points -----------------------------------------------------------------
+    def handle(self, line: str) -> Reply:
+        if self.awaiting_secret:
+            self.awaiting_secret = False
+            if line == self.enable_secret:
+                self.mode = "enable"
+                return Reply()
+            return Reply("% Access denied\n" if self.eos else "% Bad secrets\n")
+        stripped = line.strip()
+        if not stripped:
+            return Reply()
+        if self.mode in ("config", "section"):
+            return self._config(stripped, line)
+        return self._exec(stripped, line)
+
+    def run_exec(self, command: str) -> Reply:
+        self.mode = "enable"
+        reply = self._exec(command.strip(), command)
+        if INVALID in reply.output or reply.output.startswith("% "):
+            reply.exit_status = 1
+        return reply
+
+    # -- exec mode -------------------------------------------------------------------
+    def _error(self, kind: str, line: str, position: int, word: str) -> Reply:
+        if kind == "incomplete":
+            return Reply("% Incomplete command.\n\n")
+        if kind == "ambiguous":
+            return Reply(f'% Ambiguous command:  "{line.strip()}"\n')
+        caret = " " * (len(self.prompt()) + position) + "^"
+        return Reply(f"{caret}\n{INVALID}\n\n")
+
+    def _exec(self, stripped: str, raw: str) -> Reply:
+        command_text, filters = split_pipe(stripped)
+        table = USER_COMMANDS if self.mode == "user" else ENABLE_COMMANDS
+        found = resolve(command_text.split(), table, raw.lstrip())
+        if found.command is None:
+            return self._error(found.error or "invalid", raw.lstrip(), found.position, found.word)
+        reply = self._run(found.command, found.args)
+        if filters and not reply.close:
+            try:
+                reply.output = apply_filters(reply.output, filters, self.profile.family)
+            except FilterError:
+                return self._error("invalid", raw.lstrip(), raw.lstrip().index("|"), "|")
+        return reply
+
+    def _run(self, command: tuple[str, ...], args: list[str]) -> Reply:
+        config, index = self.config, self.index
+        match command:
+            case ("enable",):
+                if self.mode == "user":
+                    self.awaiting_secret = True
+                    return Reply(secret_input=True, no_newline_prompt=True)
+                return Reply()
+            case ("disable",):
+                self.mode = "user"
+                return Reply()
+            case ("exit",) | ("logout",) | ("quit",):
+                return Reply(close=True)
+            case ("terminal", "width"):
+                width = args[0] if args else "80"
+                return Reply(f"Width set to {width} columns.\n" if self.eos else "")
+            case ("terminal", "length"):
+                if self.eos:
+                    return Reply("Pagination disabled.\n" if args[:1] == ["0"] else "")
+                return Reply()
+            case ("terminal", _):
+                return Reply()
+            case ("configure", "terminal") | ("configure",):
+                self.mode = "config"
+                return Reply("Enter configuration commands, one per line.  End with CNTL/Z.\n")
+            case ("copy", "running-config", "startup-config") | ("write", "memory") | ("write",):
+                self._save()
+                return Reply("Building configuration...\n[OK]\n")
+            case ("show", "version"):
+                if self.eos:
+                    return Reply(out.show_version_eos(self.profile, index, self.boot))
+                return Reply(out.show_version_ios(self.profile, config, index, self.boot))
+            case ("show", "running-config"):
+                return Reply(config.render() + "\n")
+            case ("show", "startup-config"):
+                return Reply(self._saved() + "\n")
+            case ("show", "interfaces"):
+                only = args[0] if args else None
+                if self.eos:
+                    return Reply(out.show_interfaces_eos(config, index, only))
+                return Reply(out.show_interfaces_ios(config, index, only))
+            case ("show", "ip", "interface", "brief"):
+                return Reply(out.show_ip_interface_brief(config, index))
+            case ("show", "ip", "route"):
+                if self.eos:
+                    return Reply(out.show_ip_route_eos(config, index))
+                return Reply(out.show_ip_route_ios(config, index))
+            case ("show", "clock"):
+                return Reply(out.show_clock(self.eos))
+            case ("show", "inventory"):
+                return Reply(out.show_inventory(self.profile, index))
+            case ("show", "lldp", "neighbors"):
+                return Reply(out.show_lldp_neighbors(config, index, self.neighbours))
+            case ("show", "hosts"):
+                return Reply(out.show_hosts(config))
+            case ("show", "privilege"):
+                return Reply(f"Current privilege level is {15 if self.mode != 'user' else 1}\n")
+            case ("show", "users"):
+                return Reply("    Line       User       Host(s)              Idle       Location\n")
+            case ("show", "archive"):
+                return Reply("There are currently 0 archive configurations saved.\n")
+            case ("ping",):
+                target = args[0] if args else "0.0.0.0"
+                return Reply(
+                    "Type escape sequence to abort.\n"
+                    f"Sending 5, 100-byte ICMP Echos to {target}, timeout is 2 seconds:\n"
+                    "!!!!!\nSuccess rate is 100 percent (5/5), round-trip min/avg/max = 1/1/2 ms\n"
+                )
+            case ("traceroute",):
+                return Reply(
+                    f"Tracing the route to {args[0] if args else '?'}\n  1 10.1.0.254 1 msec\n"
+                )
+            case ("clock", "set"):
+                return Reply()
+            case ("dir",):
+                serial = serial_number(self.profile.name, index)
+                return Reply(f"Directory of bootflash:/\n\n   11  -rw-  4096  {serial}.cfg\n")
+        return Reply()
+
+    # -- configuration mode ---------------------------------------------------------------
+    def _config(self, stripped: str, raw: str) -> Reply:
+        words = stripped.split()
+        first = words[0].lower()
+        if first == "end":
+            self._leave_config()
+            return Reply()
+        if first == "exit":
+            if self.section is not None:
+                self.section, self.section_mode, self.mode = None, "", "config"
+            else:
+                self._leave_config()
+            return Reply()
+        if first == "do" and len(words) > 1:
+            saved_mode = self.mode
+            self.mode = "enable"
+            reply = self._exec(" ".join(words[1:]), " ".join(words[1:]))
+            self.mode = saved_mode
+            return reply
+        line = _normalise(words, self.config)
+        try:
+            if self.section is not None and _is_submode_command(line):
+                _check_words(line, SUBMODE_KEYWORDS)
+                self.config.apply_child(self.section, line)
+                return Reply()
+            return self._config_top(line)
+        except ConfigError as error:
+            offset = raw.find(error.word) if error.word else 0
+            return self._error(error.kind, raw.lstrip(), max(offset, 0), error.word)
+
+    def _config_top(self, line: str) -> Reply:
+        mode = section_mode(line)
+        if mode is not None:
+            self.section = self.config.section(line)
+            self.section_mode = mode
+            self.mode = "section"
+            return Reply()
+        _check_words(line, TOP_LEVEL_KEYWORDS)
+        self.section, self.section_mode, self.mode = None, "", "config"
+        if line.startswith("no "):
+            self.config.remove_top(line[3:])
+        elif line.startswith("default "):
+            self.config.remove_top(line[8:])
+        else:
+            self.config.set_line(line)
+        return Reply()
+
+    def _leave_config(self) -> None:
+        self.mode, self.section, self.section_mode = "enable", None, ""
+
+
+def _eos_short(name: str) -> str:
+    for long, short in (("Ethernet", "Et"), ("Management", "Ma"), ("Loopback", "Lo")):
+        if name.startswith(long):
+            return short + name[len(long) :]
+    return name
+
+
+_SECTION_FIRST_WORDS = {keyword.split()[0] for keyword in SECTION_KEYWORDS}
+
+
+def _is_submode_command(line: str) -> bool:
+    first = line.split()[0]
+    if first in ("no", "default") and len(line.split()) > 1:
+        first = line.split()[1]
+    if first in _SECTION_FIRST_WORDS and first != "ip":
+        return False
+    if line.startswith(("ip route", "ip domain", "ip vrf ", "ip access-list")):
+        return False
+    return first in SUBMODE_KEYWORDS or first in ("ip", "ipv6")
+
+
+def _check_words(line: str, table: dict[str, int]) -> None:
+    words = line.split()
+    key = words[0]
+    if key not in table:
+        raise ConfigError("invalid", word=words[0])
+    if len(words) < table[key]:
+        raise ConfigError("incomplete")
+
+
+def _normalise(words: list[str], config: IosConfig) -> str:
+    """Expand common abbreviations: ``int gi0/1`` → ``interface GigabitEthernet0/1``."""
+    first = words[0].lower()
+    expansions = {
+        "int": "interface",
+        "interf": "interface",
+        "desc": "description",
+        "shut": "shutdown",
+        "hostn": "hostname",
+    }
+    words = [expansions.get(first, words[0]), *words[1:]]
+    if words[0] == "no" and len(words) > 1:
+        words[1] = expansions.get(words[1].lower(), words[1])
+    if words[0] == "interface" and len(words) == 2:
+        words[1] = _expand_interface(words[1], config)
+    return " ".join(words)
+
+
+def _expand_interface(name: str, config: IosConfig) -> str:
+    known = [b.header.split(" ", 1)[1] for b in config.interface_blocks()]
+    letters = name.rstrip("0123456789/.").lower()
+    digits = name[len(letters) :]
+    for full in known:
+        full_letters = full.rstrip("0123456789/.")
+        if full_letters.lower().startswith(letters) and full[len(full_letters) :] == digits:
+            return full
+    if letters and digits:
+        for long in ("GigabitEthernet", "Ethernet", "Loopback", "Vlan", "Port-channel", "Tunnel"):
+            if long.lower().startswith(letters):
+                return long + digits
+    return name

@@ -1,0 +1,124 @@
+"""Running a lab: in a background thread (tests, embedding) or in the foreground (CLI)."""
+
+from __future__ import annotations
+
+import asyncio
+import resource
+import signal
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from types import TracebackType
+from typing import Any, TypeVar
+
+from netweave.lab.device import Fault, LabDevice
+from netweave.lab.server import Lab
+from netweave.lab.specs import LabDeviceSpec, write_manifest
+
+T = TypeVar("T")
+
+
+class LabThread:
+    """A :class:`Lab` on its own event loop in a daemon thread; thread-safe controls."""
+
+    def __init__(self, specs: list[LabDeviceSpec], *, host_key_path: Path | None = None) -> None:
+        self.lab = Lab(specs, host_key_path=host_key_path)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="netweave-lab", daemon=True
+        )
+        self.started = False
+
+    def _call(self, coroutine: Coroutine[Any, Any, T], timeout: float = 120) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout)
+
+    def start(self) -> LabThread:
+        self._thread.start()
+        self._call(self.lab.start())
+        self.started = True
+        return self
+
+    def stop(self) -> None:
+        if self.started:
+            self._call(self.lab.stop())
+            self.started = False
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+
+    def __enter__(self) -> LabThread:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    @property
+    def devices(self) -> list[LabDevice]:
+        return self.lab.devices
+
+    def device(self, name: str) -> LabDevice:
+        return self.lab.device(name)
+
+    def _in_loop(self, action: Callable[[], T]) -> T:
+        async def run() -> T:
+            return action()
+
+        return self._call(run())
+
+    def set_fault(self, name: str, fault: Fault) -> None:
+        self._in_loop(lambda: self.lab.set_fault(name, fault))
+
+    def clear_fault(self, name: str) -> None:
+        self._in_loop(lambda: self.lab.clear_fault(name))
+
+    def kill_sessions(self, name: str) -> int:
+        return self._in_loop(lambda: self.lab.kill_sessions(name))
+
+    @property
+    def session_count(self) -> int:
+        return self._in_loop(lambda: self.lab.session_count)
+
+    def sessions_of(self, name: str) -> int:
+        return self._in_loop(lambda: len(self.lab.device(name).connections))
+
+
+def rss_mb() -> float:
+    """Current resident memory of this process (Linux /proc), in MiB."""
+    try:
+        with open("/proc/self/statm") as handle:
+            pages = int(handle.read().split()[1])
+        return pages * resource.getpagesize() / 2**20
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_forever(
+    specs: list[LabDeviceSpec],
+    *,
+    manifest: Path | None = None,
+    host_key_path: Path | None = None,
+    on_ready: Callable[[Lab, float], None] | None = None,
+) -> None:
+    """Serve until SIGINT/SIGTERM. ``on_ready(lab, start_seconds)`` runs once listening."""
+
+    async def main() -> None:
+        lab = Lab(specs, host_key_path=host_key_path)
+        started = time.perf_counter()
+        await lab.start()
+        elapsed = time.perf_counter() - started
+        if manifest is not None:
+            write_manifest(manifest, specs)
+        if on_ready is not None:
+            on_ready(lab, elapsed)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await stop.wait()
+        await lab.stop()
+        if manifest is not None:
+            manifest.unlink(missing_ok=True)
+
+    asyncio.run(main())

@@ -1,0 +1,293 @@
+"""The asyncssh server: every lab device listens on its own address/port, all on one
+event loop. Echo is handled here (no asyncssh line editor) so that typed-ahead input is
+echoed only when the device reads it, like a real device."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import Sequence
+from pathlib import Path
+
+import asyncssh
+
+from netweave.lab.cli_common import CliSession, Reply
+from netweave.lab.device import Fault, LabDevice
+from netweave.lab.specs import LabDeviceSpec
+
+_HOST_KEY: asyncssh.SSHKey | None = None
+
+
+def host_key(path: Path | None = None) -> asyncssh.SSHKey:
+    """One host key per process (optionally persisted so clients' known_hosts stay valid)."""
+    global _HOST_KEY
+    if path is not None and path.exists():
+        return asyncssh.read_private_key(str(path))
+    if _HOST_KEY is None:
+        _HOST_KEY = asyncssh.generate_private_key("ssh-ed25519")
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _HOST_KEY.write_private_key(str(path))
+            path.chmod(0o600)
+    return _HOST_KEY
+
+
+def _crlf(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\n", "\r\n")
+
+
+class _DeviceSession(asyncssh.SSHServerSession[str]):
+    def __init__(self, device: LabDevice, username: str) -> None:
+        self.device = device
+        self.cli: CliSession = device.new_cli(username)
+        self.chan: asyncssh.SSHServerChannel[str] | None = None
+        self.pending = ""
+        self.line = ""
+        self.exec_command: str | None = None
+        self.secret = False
+        self.last_cr = False
+        self.hung = False
+        self.closed = False
+        self.wakeup = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    # asyncssh callbacks -------------------------------------------------------------
+    def connection_made(self, chan: asyncssh.SSHServerChannel[str]) -> None:
+        self.chan = chan
+
+    def pty_requested(self, term_type: str, term_size: object, term_modes: object) -> bool:
+        return True
+
+    def shell_requested(self) -> bool:
+        return True
+
+    def exec_requested(self, command: str) -> bool:
+        self.exec_command = command
+        return True
+
+    def session_started(self) -> None:
+        if self.exec_command is not None:
+            self.task = asyncio.ensure_future(self._run_exec(self.exec_command))
+        else:
+            self._write(self.cli.prompt())
+            self.task = asyncio.ensure_future(self._pump())
+
+    def data_received(self, data: str, datatype: object) -> None:
+        self.pending += data
+        self.wakeup.set()
+
+    def eof_received(self) -> bool:
+        self._close()
+        return False
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.wakeup.set()
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+
+    # behaviour ------------------------------------------------------------------------
+    def _write(self, text: str) -> None:
+        if self.chan is not None and not self.closed and text:
+            self.chan.write(_crlf(text))
+
+    def _close(self, status: int = 0) -> None:
+        if self.chan is not None and not self.closed:
+            self.closed = True
+            self.chan.exit(status)
+
+    def _fault_blocks(self, line: str) -> bool:
+        """Apply drop/hang faults before a command runs; True when it must not run."""
+        fault = self.device.fault
+        if fault is None or not line.strip():
+            return self.hung
+        if fault.kind == "hang":
+            self.hung = True
+            return True
+        if fault.kind == "drop":
+            fault.commands_seen += 1
+            if fault.commands_seen > fault.after:
+                self.closed = True
+                if self.chan is not None:
+                    self.chan.get_connection().abort()
+                return True
+        return False
+
+    async def _execute(self, line: str) -> Reply | None:
+        if self._fault_blocks(line):
+            return None
+        delay = self.device.command_delay(line)
+        if delay:
+            await asyncio.sleep(delay)
+        return self.cli.handle(line)
+
+    async def _run_exec(self, command: str) -> None:
+        if self._fault_blocks(command):
+            return
+        delay = self.device.command_delay(command)
+        if delay:
+            await asyncio.sleep(delay)
+        reply = self.cli.run_exec(command)
+        self._write(reply.output)
+        self._close(reply.exit_status)
+
+    async def _pump(self) -> None:
+        while not self.closed:
+            if not self.pending or self.hung:
+                self.wakeup.clear()
+                await self.wakeup.wait()
+                continue
+            echo: list[str] = []
+            while self.pending and not self.closed:
+                char, self.pending = self.pending[0], self.pending[1:]
+                if char == "\n" and self.last_cr:
+                    self.last_cr = False
+                    continue
+                self.last_cr = char == "\r"
+                if char in "\r\n":
+                    echo.append("\r\n")
+                    self._write("".join(echo))
+                    echo = []
+                    line, self.line = self.line, ""
+                    was_secret, self.secret = self.secret, False
+                    reply = await self._execute(line)
+                    if reply is None:
+                        break
+                    if was_secret and not reply.output:
+                        pass
+                    self._write(reply.output)
+                    if reply.close:
+                        self._close()
+                        return
+                    self.secret = reply.secret_input
+                    self._write(self.cli.prompt())
+                elif char in ("\x7f", "\x08"):
+                    if self.line:
+                        self.line = self.line[:-1]
+                        if not self.secret:
+                            echo.append("\b \b")
+                elif char == "\x03":
+                    self.line = ""
+                    echo.append("^C\r\n" + self.cli.prompt())
+                elif char == "\x15":
+                    self.line = ""
+                elif char >= " " or char == "\t":
+                    self.line += char
+                    if not self.secret:
+                        echo.append(char)
+            if echo:
+                self._write("".join(echo))
+
+
+class _DeviceServer(asyncssh.SSHServer):
+    def __init__(self, device: LabDevice) -> None:
+        self.device = device
+        self.conn: asyncssh.SSHServerConnection | None = None
+        self.username = ""
+
+    def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
+        self.conn = conn
+        self.device.connections.add(conn)
+        sock = conn.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.conn is not None:
+            self.device.connections.discard(self.conn)
+
+    def begin_auth(self, username: str) -> bool:
+        self.username = username
+        return True
+
+    def password_auth_supported(self) -> bool:
+        return True
+
+    def validate_password(self, username: str, password: str) -> bool:
+        fault = self.device.fault
+        if fault is not None and fault.kind == "refuse_auth":
+            return False
+        spec = self.device.spec
+        return username == spec.username and password == spec.password
+
+    def kbdint_auth_supported(self) -> bool:
+        return True
+
+    def get_kbdint_challenge(
+        self, username: str, lang: str, submethods: str
+    ) -> tuple[str, str, str, list[tuple[str, bool]]]:
+        return "", "", "", [("Password: ", False)]
+
+    def validate_kbdint_response(self, username: str, responses: Sequence[str]) -> bool:
+        return len(responses) == 1 and self.validate_password(username, responses[0])
+
+    def session_requested(self) -> _DeviceSession:
+        return _DeviceSession(self.device, self.username)
+
+
+class Lab:
+    """Many simulated devices served from the running event loop."""
+
+    def __init__(self, specs: list[LabDeviceSpec], *, host_key_path: Path | None = None) -> None:
+        self.specs = specs
+        self.host_key_path = host_key_path
+        self.devices: list[LabDevice] = []
+        self._by_name: dict[str, LabDevice] = {}
+        self._servers: list[asyncssh.SSHAcceptor] = []
+
+    async def start(self) -> None:
+        key = host_key(self.host_key_path)
+        names = [spec.name for spec in self.specs]
+        for position, spec in enumerate(self.specs):
+            peers = (
+                [names[(position + 1) % len(names)], names[position - 1]] if len(names) > 1 else []
+            )
+            device = LabDevice(spec, peers)
+            server = await asyncssh.create_server(
+                lambda device=device: _DeviceServer(device),
+                spec.host,
+                spec.port,
+                server_host_keys=[key],
+                line_editor=False,
+                reuse_address=True,
+                keepalive_interval=0,
+            )
+            spec.port = server.sockets[0].getsockname()[1]
+            self._servers.append(server)
+            self.devices.append(device)
+            self._by_name[spec.name] = device
+
+    async def stop(self) -> None:
+        for device in self.devices:
+            for conn in list(device.connections):
+                conn.abort()
+        for server in self._servers:
+            server.close()
+        for server in self._servers:
+            await server.wait_closed()
+        self._servers.clear()
+
+    def device(self, name: str) -> LabDevice:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise KeyError(f"no lab device named {name!r}") from None
+
+    def set_fault(self, name: str, fault: Fault) -> None:
+        self.device(name).fault = fault
+
+    def clear_fault(self, name: str) -> None:
+        self.device(name).fault = None
+
+    def kill_sessions(self, name: str) -> int:
+        device = self.device(name)
+        connections = list(device.connections)
+        for conn in connections:
+            conn.abort()
+        return len(connections)
+
+    @property
+    def session_count(self) -> int:
+        return sum(len(device.connections) for device in self.devices)
