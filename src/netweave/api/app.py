@@ -10,6 +10,7 @@ from netweave.api.routes import (
     api_keys,
     auth,
     credentials,
+    device_ops,
     devices,
     health,
     inventory,
@@ -29,6 +30,17 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    for module in (health, auth, users, api_keys, credentials, devices, links, pools, inventory):
+    for module in (
+        health,
+        auth,
+        users,
+        api_keys,
+        credentials,
+        devices,
+        links,
+        pools,
+        inventory,
+        device_ops,
+    ):
         app.include_router(module.router)
     return app

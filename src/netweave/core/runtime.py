@@ -10,10 +10,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.core.access.users import BootstrapResult, ensure_first_admin
+from netweave.core.jobs.service import JobService
 from netweave.db.engine import make_engine, make_session_factory
 from netweave.db.migrate import upgrade
+from netweave.executor import LocalExecutor
 from netweave.foundation.secrets import SecretBox
 from netweave.foundation.settings import Settings
+from netweave.sessions import PoolSettings, SessionPool
 
 
 @dataclass
@@ -23,6 +26,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     box: SecretBox
     bootstrap: BootstrapResult | None = field(default=None)
+    _jobs: JobService | None = field(default=None, repr=False)
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True, bootstrap: bool = True) -> Runtime:
@@ -53,5 +57,26 @@ class Runtime:
         with self.sessions() as session, session.begin():
             yield session
 
+    @property
+    def jobs(self) -> JobService:
+        """The job engine (executor, session pool, writer), started on first use."""
+        if self._jobs is None:
+            settings = self.settings
+            pool = SessionPool(
+                PoolSettings(
+                    idle_ttl=settings.session_idle_ttl,
+                    max_age=settings.session_max_age,
+                    keepalive_interval=settings.session_keepalive,
+                )
+            )
+            self._jobs = JobService(
+                self.sessions, self.box, LocalExecutor(settings.worker_threads), pool
+            )
+            self._jobs.start()
+        return self._jobs
+
     def close(self) -> None:
+        if self._jobs is not None:
+            self._jobs.stop()
+            self._jobs = None
         self.engine.dispose()

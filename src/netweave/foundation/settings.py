@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
     log_level: str = "INFO"
+    worker_threads: int = Field(default=32, ge=1, le=1024, description="Local executor threads")
+    session_idle_ttl: float = Field(default=300, gt=0, description="Close idle device sessions")
+    session_max_age: float = Field(default=3600, gt=0, description="Recycle sessions this old")
+    session_keepalive: float = Field(default=60, gt=0, description="Probe idle sessions")
 
     @field_validator("database_url")
     @classmethod

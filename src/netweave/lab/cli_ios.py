@@ -305,6 +305,11 @@ def _check_words(line: str, table: dict[str, int]) -> None:
         raise ConfigError("invalid", word=words[0])
     if len(words) < table[key]:
         raise ConfigError("incomplete")
+    if key in ("no", "default"):
+        negated = words[1]
+        known = set(table) | _SECTION_FIRST_WORDS
+        if negated not in known or negated in ("no", "default", "end", "exit"):
+            raise ConfigError("invalid", word=negated)
 
 
 def _normalise(words: list[str], config: IosConfig) -> str:

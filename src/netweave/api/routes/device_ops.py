@@ -1,0 +1,117 @@
+"""The NetPulse v0.4-compatible device-operations API (``netpulse-sdk`` works unchanged)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from netweave.api.deps import Operator, RuntimeDep, Viewer
+from netweave.core import templates
+from netweave.core.jobs.schemas import (
+    BulkRequest,
+    BulkResponse,
+    ExecRequest,
+    JobRead,
+    ParsingSpec,
+    TestRequest,
+    TestResponse,
+    WorkerRead,
+)
+from netweave.foundation.errors import Conflict
+
+router = APIRouter(tags=["device operations (NetPulse v0.4)"])
+
+
+@router.post("/device/test", response_model=TestResponse)
+def test_connection(body: TestRequest, _: Operator, runtime: RuntimeDep) -> TestResponse:
+    """Open and close one session synchronously; report latency or the error."""
+    return runtime.jobs.test_connection(body)
+
+
+@router.post("/device/exec", response_model=JobRead, status_code=201)
+def execute(body: ExecRequest, principal: Operator, runtime: RuntimeDep) -> JobRead:
+    """Queue commands or configuration for one device."""
+    return runtime.jobs.submit_exec(body, principal)
+
+
+@router.post("/device/bulk", response_model=BulkResponse, status_code=201)
+def bulk(body: BulkRequest, principal: Operator, runtime: RuntimeDep) -> BulkResponse:
+    """Queue one job per device; never refused for capacity."""
+    succeeded, failed = runtime.jobs.submit_bulk(body, principal)
+    return BulkResponse(succeeded=succeeded, failed=failed)
+
+
+@router.get("/jobs", response_model=list[JobRead])
+def list_jobs(
+    _: Viewer,
+    runtime: RuntimeDep,
+    status: str | None = None,
+    queue: str | None = None,
+    host: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> list[JobRead]:
+    return runtime.jobs.list_jobs(status=status, queue=queue, host=host, limit=limit, offset=offset)
+
+
+@router.delete("/jobs", response_model=list[str])
+def cancel_jobs(_: Operator, runtime: RuntimeDep, host: str | None = None) -> list[str]:
+    """Cancel every queued job (of one host)."""
+    return runtime.jobs.cancel_many(host=host)
+
+
+@router.get("/jobs/{job_id}", response_model=JobRead)
+def get_job(job_id: str, _: Viewer, runtime: RuntimeDep) -> JobRead:
+    return runtime.jobs.get(job_id)
+
+
+@router.delete("/jobs/{job_id}", response_model=JobRead)
+def cancel_job(job_id: str, _: Operator, runtime: RuntimeDep) -> JobRead:
+    return runtime.jobs.cancel(job_id)
+
+
+@router.get("/workers", response_model=list[WorkerRead])
+def list_workers(_: Viewer, runtime: RuntimeDep) -> list[WorkerRead]:
+    return runtime.jobs.workers()
+
+
+@router.delete("/workers/{name}")
+def delete_worker(name: str, _: Operator, runtime: RuntimeDep) -> None:
+    raise Conflict(
+        "the local executor's workers live in the server; stop the server instead", field="name"
+    )
+
+
+@router.get("/system/stats")
+def system_stats(_: Viewer, runtime: RuntimeDep) -> dict[str, Any]:
+    return runtime.jobs.stats()
+
+
+class RenderRequest(BaseModel):
+    name: str = "jinja2"
+    template: str = Field(max_length=200_000)
+    context: dict[str, Any] = Field(default_factory=dict)
+
+
+class ParseRequest(ParsingSpec):
+    context: str = Field(max_length=5_000_000, description="The text to parse")
+    command: str | None = None
+
+
+@router.post("/template/render")
+def render_template(body: RenderRequest, _: Operator) -> dict[str, str]:
+    return {"result": templates.render(body.template, body.context)}
+
+
+@router.post("/template/parse")
+def parse_template(body: ParseRequest, _: Viewer) -> dict[str, Any]:
+    parsed = templates.parse(
+        body.context,
+        name=body.name,
+        template=body.template,
+        platform=body.platform,
+        command=body.command,
+    )
+    return {"result": parsed}

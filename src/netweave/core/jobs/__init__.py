@@ -1,0 +1,2 @@
+"""Device-operation jobs (the NetPulse-compatible engine): create, queue, run on pooled
+sessions, record results in SQL."""

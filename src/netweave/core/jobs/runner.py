@@ -1,0 +1,212 @@
+"""Runs one job on a pooled session and records the outcome (worker side)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from netweave.core import templates
+from netweave.core.jobs.targets import live_connection_args
+from netweave.core.jobs.webhooks import WebhookSender
+from netweave.core.jobs.writer import JobWriter
+from netweave.db.models import Job
+from netweave.drivers.base import CommandOutput, ConfigOutcome, DriverError, DriverSession, registry
+from netweave.foundation.errors import NetWeaveError
+from netweave.foundation.secrets import SecretBox
+from netweave.sessions import SessionPool
+
+log = logging.getLogger(__name__)
+OK, FAILED = 1, 2
+
+
+def as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [line for line in value.splitlines() if line.strip()] or [value]
+    return [str(v) for v in value]
+
+
+class JobRunner:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        box: SecretBox,
+        pool: SessionPool,
+        writer: JobWriter,
+        webhooks: WebhookSender,
+    ) -> None:
+        self.sessions = sessions
+        self.box = box
+        self.pool = pool
+        self.writer = writer
+        self.webhooks = webhooks
+
+    def __call__(self, job_id: str) -> None:
+        with self.sessions() as session:
+            job = session.get(Job, job_id)
+            if job is None or job.status != "queued":
+                return  # canceled or already handled
+            now = datetime.now(UTC)
+            enqueued = job.enqueued_at or job.created_at
+            if enqueued.tzinfo is None:
+                enqueued = enqueued.replace(tzinfo=UTC)
+            if (now - enqueued).total_seconds() > job.ttl:
+                self._finish(
+                    job,
+                    "failed",
+                    None,
+                    {
+                        "type": "ttl_expired",
+                        "message": f"waited in the queue longer than its ttl ({job.ttl} s)",
+                    },
+                )
+                return
+            self.writer.update(
+                job.id, status="started", started_at=now, worker=threading.current_thread().name
+            )
+            try:
+                driver_cls = registry.get(job.driver)
+                args = live_connection_args(session, self.box, job, driver_cls)
+            except NetWeaveError as exc:
+                self._finish(
+                    job, "failed", None, {"type": "invalid_request", "message": exc.to_detail()}
+                )
+                return
+            request = job.request
+        try:
+            if job.operation == "config":
+                outcome, reused = self.pool.run(
+                    driver_cls(),
+                    args,
+                    lambda s: s.push_config(as_list(request.get("config")), self._options(job)),
+                    retry_on_dead_session=False,
+                )
+                self._config_result(job, args.host, args.port, outcome, reused)
+            else:
+                commands = as_list(request.get("command"))
+                outputs, reused = self.pool.run(
+                    driver_cls(),
+                    args,
+                    lambda s: self._commands(s, commands, job),
+                    retry_on_dead_session=True,
+                )
+                self._command_result(job, args.host, args.port, outputs, reused)
+        except DriverError as exc:
+            self._finish(job, "failed", None, {"type": exc.kind, "message": exc.message})
+        except Exception as exc:  # a bug in a driver must end the job, not hang it
+            log.exception("job %s", job.id)
+            self._finish(
+                job, "failed", None, {"type": "internal", "message": f"{type(exc).__name__}: {exc}"}
+            )
+
+    def _options(self, job: Job) -> dict[str, Any]:
+        options = dict(job.request.get("driver_args") or {})
+        for key in ("enable_mode", "save"):
+            if job.request.get(key) is not None:
+                options[key] = job.request[key]
+        if job.execution_timeout:
+            options.setdefault("read_timeout", job.execution_timeout)
+        return options
+
+    def _commands(
+        self, session: DriverSession, commands: list[str], job: Job
+    ) -> list[CommandOutput]:
+        return session.run_commands(commands, self._options(job))
+
+    def _metadata(
+        self, job: Job, host: str, port: int, duration: float, reused: bool
+    ) -> dict[str, Any]:
+        return {
+            "host": host,
+            "port": port,
+            "device": job.request.get("connection_args", {}).get("name") or host,
+            "driver": job.driver,
+            "duration_seconds": round(duration, 4),
+            "session_reused": reused,
+        }
+
+    def _command_result(
+        self, job: Job, host: str, port: int, outputs: list[CommandOutput], reused: bool
+    ) -> None:
+        parsing = job.request.get("parsing")
+        platform = job.request.get("connection_args", {}).get("device_type")
+        items = []
+        for output in outputs:
+            parsed = None
+            if parsing:
+                try:
+                    parsed = templates.parse(
+                        output.stdout,
+                        name=parsing.get("name", "ntc_templates"),
+                        template=parsing.get("template"),
+                        platform=parsing.get("platform") or platform,
+                        command=output.command,
+                    )
+                except NetWeaveError as exc:
+                    parsed = {"error": exc.to_detail()}
+            items.append(
+                {
+                    "command": output.command,
+                    "stdout": output.stdout,
+                    "stderr": output.stderr,
+                    "exit_status": output.exit_status,
+                    "metadata": self._metadata(job, host, port, output.duration_seconds, reused),
+                    "parsed": parsed,
+                }
+            )
+        self._finish(job, "finished", {"type": OK, "retval": items, "error": None}, None)
+
+    def _config_result(
+        self, job: Job, host: str, port: int, outcome: ConfigOutcome, reused: bool
+    ) -> None:
+        metadata = self._metadata(job, host, port, outcome.duration_seconds, reused)
+        metadata.update(
+            applied=outcome.applied,
+            failed_line=outcome.failed_line,
+            skipped=outcome.skipped,
+            saved=outcome.saved,
+        )
+        item = {
+            "command": "\n".join(as_list(job.request.get("config"))),
+            "stdout": outcome.output,
+            "stderr": outcome.error or "",
+            "exit_status": 0 if outcome.ok else 1,
+            "metadata": metadata,
+            "parsed": None,
+        }
+        if outcome.ok:
+            self._finish(job, "finished", {"type": OK, "retval": [item], "error": None}, None)
+        else:
+            error = {
+                "type": "config_error",
+                "message": f"rejected line {outcome.failed_line!r}; "
+                f"{len(outcome.skipped)} line(s) skipped, nothing saved",
+            }
+            self._finish(job, "failed", {"type": FAILED, "retval": [item], "error": error}, error)
+
+    def _finish(
+        self, job: Job, status: str, result: dict[str, Any] | None, error: dict[str, Any] | None
+    ) -> None:
+        ended = datetime.now(UTC)
+        if result is None:
+            result = {"type": FAILED, "retval": None, "error": error}
+        self.writer.update(
+            job.id,
+            status=status,
+            ended_at=ended,
+            result=result,
+            error=error,
+            expires_at=ended + timedelta(seconds=job.result_ttl),
+        )
+        if job.webhook:
+            self.webhooks.send(job.webhook, {"id": job.id, "status": status, "result": result})
+
+
+def elapsed(start: float) -> float:
+    return time.perf_counter() - start

@@ -1,0 +1,399 @@
+"""Job use cases behind the NetPulse-compatible API."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from netweave.core import templates
+from netweave.core.access.tokens import Principal
+from netweave.core.jobs.runner import JobRunner, as_list
+from netweave.core.jobs.schemas import (
+    BulkFailure,
+    BulkRequest,
+    ExecRequest,
+    JobRead,
+    TestRequest,
+    TestResponse,
+    WorkerRead,
+    _Common,
+)
+from netweave.core.jobs.targets import InventoryIndex, Target, resolve_target, seal
+from netweave.core.jobs.webhooks import WebhookSender
+from netweave.core.jobs.writer import JobWriter
+from netweave.db.models import Job
+from netweave.drivers.base import Driver, DriverError, registry
+from netweave.executor import Executor
+from netweave.foundation.errors import InvalidInput, NetWeaveError, NotFound
+from netweave.foundation.secrets import SecretBox
+from netweave.sessions import SessionPool
+
+DEFAULT_RESULT_TTL = 1800
+TERMINAL = ("finished", "failed", "canceled", "stopped")
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment
+
+
+def job_read(job: Job) -> JobRead:
+    created, enqueued = _aware(job.created_at), _aware(job.enqueued_at)
+    started, ended = _aware(job.started_at), _aware(job.ended_at)
+    assert created is not None
+    return JobRead(
+        id=job.id,
+        status=job.status,
+        queue=job.queue,
+        worker=job.worker,
+        created_at=created,
+        enqueued_at=enqueued,
+        started_at=started,
+        ended_at=ended,
+        duration=(ended - started).total_seconds() if ended and started else None,
+        queue_time=(started - (enqueued or created)).total_seconds() if started else None,
+        result=job.result,
+        device=f"{job.device_host}:{job.device_port}",
+        driver=job.driver,
+    )
+
+
+class JobService:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        box: SecretBox,
+        executor: Executor,
+        pool: SessionPool,
+    ) -> None:
+        self.sessions = sessions
+        self.box = box
+        self.executor = executor
+        self.pool = pool
+        self.writer = JobWriter(sessions)
+        self.webhooks = WebhookSender()
+        self.runner = JobRunner(sessions, box, pool, self.writer, self.webhooks)
+        self.started = False
+
+    # -- lifecycle --------------------------------------------------------------------
+    def start(self) -> None:
+        if self.started:
+            return
+        self.started = True
+        self.writer.start()
+        self.pool.start()
+        self.executor.start(self.runner)
+        self.recover()
+
+    def stop(self) -> None:
+        if not self.started:
+            return
+        self.executor.stop()
+        self.writer.stop()
+        self.webhooks.close()
+        self.pool.close()
+        self.started = False
+
+    def recover(self) -> int:
+        """After a restart: jobs cut off mid-run fail with a reason; queued ones run again."""
+        now = datetime.now(UTC)
+        with self.sessions() as session, session.begin():
+            for job in session.scalars(select(Job).where(Job.status == "started")):
+                job.status, job.ended_at = "failed", now
+                job.error = {
+                    "type": "worker_lost",
+                    "message": "the server stopped while the job ran",
+                }
+                job.result = {"type": 2, "retval": None, "error": job.error}
+            queued = list(
+                session.scalars(
+                    select(Job.id).where(Job.status == "queued").order_by(Job.created_at)
+                )
+            )
+        if queued:
+            self.executor.submit(queued, "recovered")
+        return len(queued)
+
+    # -- submission -----------------------------------------------------------------------
+    def _driver(self, name: str) -> type[Driver]:
+        return registry.get(name, field="driver")
+
+    def _prepare(self, request: _Common) -> dict[str, Any]:
+        """The stored request: rendered operation, no secrets."""
+        operation = "config" if request.config is not None else "command"
+        lines = as_list(getattr(request, operation))
+        if request.rendering is not None:
+            template = request.rendering.template or "\n".join(lines)
+            lines = as_list(
+                templates.render(template, request.rendering.context, "rendering.template")
+            )
+        stored = request.model_dump(
+            exclude={"connection_args", "devices", "credential", "rendering", "webhook"},
+            exclude_none=True,
+        )
+        stored[operation] = lines
+        stored.pop("config" if operation == "command" else "command", None)
+        return stored
+
+    def _row(
+        self,
+        request: _Common,
+        stored: dict[str, Any],
+        target: Target,
+        owner: int | None,
+        now: datetime,
+    ) -> dict[str, Any]:
+        driver = self._driver(request.driver)
+        strategy = request.queue_strategy or driver.default_queue_strategy
+        queue = f"pinned:{target.host}:{target.port}" if strategy == "pinned" else "fifo"
+        return {
+            "id": str(uuid.uuid4()),
+            "status": "queued",
+            "queue": queue,
+            "driver": request.driver,
+            "operation": "config" if "config" in stored else "command",
+            "device_host": target.host,
+            "device_port": target.port,
+            "device_user": str(target.connection_args.get("username") or ""),
+            "device_id": target.device_id,
+            "credential_id": target.credential_id,
+            "request": {**stored, "connection_args": target.connection_args},
+            "secret_enc": seal(self.box, target.secrets),
+            "webhook": request.webhook.model_dump(mode="json") if request.webhook else None,
+            "owner_id": owner,
+            "ttl": request.ttl,
+            "execution_timeout": request.execution_timeout,
+            "result_ttl": request.result_ttl or DEFAULT_RESULT_TTL,
+            "created_at": now,
+            "enqueued_at": now,
+        }
+
+    def submit_exec(self, request: ExecRequest, principal: Principal) -> JobRead:
+        self._driver(request.driver)
+        stored = self._prepare(request)
+        with self.sessions() as session, session.begin():
+            index = _index(session, [request.connection_args], request)
+            target = resolve_target(
+                request.connection_args, _cred(request), index, "connection_args"
+            )
+            row = self._row(request, stored, target, principal.user_id, datetime.now(UTC))
+            session.execute(insert(Job), [row])
+            job = session.get(Job, row["id"])
+            assert job is not None
+            read = job_read(job)
+        self.executor.submit([row["id"]], row["queue"])
+        return read
+
+    def submit_bulk(
+        self, request: BulkRequest, principal: Principal
+    ) -> tuple[list[JobRead], list[BulkFailure]]:
+        """Every device becomes one queued job, in one transaction; a bad device entry is
+        reported in ``failed`` and never blocks the others. No capacity limit: it queues."""
+        self._driver(request.driver)
+        stored = self._prepare(request)
+        now = datetime.now(UTC)
+        rows: list[dict[str, Any]] = []
+        failed: list[BulkFailure] = []
+        merged = [{**request.connection_args, **entry} for entry in request.devices]
+        with self.sessions() as session, session.begin():
+            index = _index(session, merged, request)
+            for position, args in enumerate(merged):
+                try:
+                    target = resolve_target(args, _cred(request), index, f"devices[{position}]")
+                except NetWeaveError as exc:
+                    failed.append(
+                        BulkFailure(host=str(args.get("host", "")), reason=exc.to_detail())
+                    )
+                    continue
+                rows.append(self._row(request, stored, target, principal.user_id, now))
+            if rows:
+                session.execute(insert(Job), rows)
+        reads = [
+            JobRead(
+                id=row["id"],
+                status="queued",
+                queue=row["queue"],
+                worker=None,
+                created_at=now,
+                enqueued_at=now,
+                started_at=None,
+                ended_at=None,
+                duration=None,
+                queue_time=None,
+                result=None,
+                device=f"{row['device_host']}:{row['device_port']}",
+                driver=row["driver"],
+            )
+            for row in rows
+        ]
+        self.executor.submit([row["id"] for row in rows], "bulk")
+        return reads, failed
+
+    def test_connection(self, request: TestRequest) -> TestResponse:
+        driver_cls = self._driver(request.driver)
+        with self.sessions() as session:
+            index = InventoryIndex(
+                session,
+                {str(request.connection_args.get("host", ""))},
+                {request.credential.name} if request.credential else set(),
+            )
+            target = resolve_target(
+                request.connection_args,
+                request.credential.name if request.credential else None,
+                index,
+                "connection_args",
+            )
+            fake = Job(
+                request={"connection_args": target.connection_args},
+                credential_id=target.credential_id,
+                secret_enc=seal(self.box, target.secrets),
+            )
+            from netweave.core.jobs.targets import live_connection_args
+
+            args = live_connection_args(session, self.box, fake, driver_cls)
+        started = time.perf_counter()
+        try:
+            live = driver_cls().connect(args)
+        except DriverError as exc:
+            return TestResponse(
+                success=False,
+                latency=None,
+                error=f"{exc.kind}: {exc.message}",
+                host=args.host,
+                driver=request.driver,
+                timestamp=datetime.now(UTC),
+            )
+        latency = time.perf_counter() - started
+        info = dict(live.info)
+        live.close()
+        return TestResponse(
+            success=True,
+            latency=round(latency, 4),
+            error=None,
+            host=args.host,
+            driver=request.driver,
+            timestamp=datetime.now(UTC),
+            result=info,
+        )
+
+    # -- queries ------------------------------------------------------------------------
+    def get(self, job_id: str) -> JobRead:
+        with self.sessions() as session:
+            job = session.get(Job, job_id)
+            if job is None or _expired(job):
+                raise NotFound(f"no job with id {job_id}", field="id")
+            return job_read(job)
+
+    def list_jobs(
+        self,
+        *,
+        status: str | None = None,
+        queue: str | None = None,
+        host: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[JobRead]:
+        query = select(Job).order_by(Job.created_at.desc()).limit(limit).offset(offset)
+        if status:
+            query = query.where(Job.status == status)
+        if queue:
+            query = query.where(Job.queue == queue)
+        if host:
+            query = query.where(Job.device_host == host)
+        now = datetime.now(UTC)
+        query = query.where((Job.expires_at.is_(None)) | (Job.expires_at > now))
+        with self.sessions() as session:
+            return [job_read(job) for job in session.scalars(query)]
+
+    def cancel(self, job_id: str) -> JobRead:
+        """Only a queued job can be canceled (a running one holds a device session)."""
+        with self.sessions() as session, session.begin():
+            job = session.get(Job, job_id)
+            if job is None:
+                raise NotFound(f"no job with id {job_id}", field="id")
+            if job.status != "queued":
+                raise InvalidInput(
+                    f"job is {job.status}; only queued jobs can be canceled", field="id"
+                )
+            now = datetime.now(UTC)
+            job.status, job.ended_at = "canceled", now
+            job.result = {
+                "type": 3,
+                "retval": None,
+                "error": {"type": "canceled", "message": "canceled by request"},
+            }
+            return job_read(job)
+
+    def cancel_many(self, *, status: str | None = "queued", host: str | None = None) -> list[str]:
+        with self.sessions() as session, session.begin():
+            query = select(Job).where(Job.status == "queued")
+            if host:
+                query = query.where(Job.device_host == host)
+            ids = []
+            for job in session.scalars(query):
+                job.status, job.ended_at = "canceled", datetime.now(UTC)
+                job.result = {
+                    "type": 3,
+                    "retval": None,
+                    "error": {"type": "canceled", "message": "canceled by request"},
+                }
+                ids.append(job.id)
+            return ids
+
+    def purge_expired(self) -> int:
+        with self.sessions() as session, session.begin():
+            result = session.execute(delete(Job).where(Job.expires_at < datetime.now(UTC)))
+            return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def workers(self) -> list[WorkerRead]:
+        return [
+            WorkerRead(
+                name=w.name,
+                status=w.state,
+                pid=w.pid,
+                hostname=w.hostname,
+                queues=w.queues,
+                current_job=w.current_job,
+                birth_at=w.birth,
+                last_heartbeat=w.last_heartbeat,
+                successful_job_count=w.successful_jobs,
+                failed_job_count=w.failed_jobs,
+            )
+            for w in self.executor.workers()
+        ]
+
+    def stats(self) -> dict[str, Any]:
+        with self.sessions() as session:
+            by_status = dict(
+                session.execute(select(Job.status, func.count()).group_by(Job.status)).all()
+            )
+        workers = self.executor.workers()
+        return {
+            "executor": self.executor.name,
+            "workers": {"total": len(workers), "busy": sum(w.state == "busy" for w in workers)},
+            "queue_depth": self.executor.queue_depth(),
+            "jobs": by_status,
+            "sessions": self.pool.stats(),
+            "webhooks": {"delivered": self.webhooks.delivered, "failed": self.webhooks.failed},
+        }
+
+
+def _cred(request: _Common) -> str | None:
+    return request.credential.name if request.credential else None
+
+
+def _index(session: Session, args_list: list[dict[str, Any]], request: _Common) -> InventoryIndex:
+    names = {str(a.get("host")) for a in args_list if a.get("host")}
+    credentials = {request.credential.name} if request.credential else set()
+    return InventoryIndex(session, names, credentials)
+
+
+def _expired(job: Job) -> bool:
+    expires = _aware(job.expires_at)
+    return expires is not None and expires < datetime.now(UTC)

@@ -1,0 +1,173 @@
+"""Netmiko: persistent interactive sessions, commands with a cached prompt pattern, config
+pushed line by line with per-line error detection."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from typing import Any, ClassVar
+
+from netmiko import BaseConnection, ConnectHandler
+from netmiko.exceptions import (
+    ConfigInvalidException,
+    NetmikoAuthenticationException,
+    NetmikoTimeoutException,
+    ReadTimeout,
+)
+from pydantic import Field
+
+from netweave.drivers.base import (
+    BaseConnectionArgs,
+    CommandOutput,
+    ConfigOutcome,
+    Driver,
+    DriverError,
+    DriverSession,
+    QueueStrategy,
+)
+
+DEFAULT_ERROR_PATTERN = (
+    r"% ?Invalid input|% ?Incomplete command|% ?Ambiguous command|^syntax error|unknown command\."
+)
+_PASSTHROUGH = ("global_delay_factor", "fast_cli", "conn_timeout", "auth_timeout", "banner_timeout")
+
+
+class NetmikoConnectionArgs(BaseConnectionArgs):
+    device_type: str | None = Field(default="cisco_ios", description="Netmiko device_type")
+
+
+def _library_error(exc: Exception) -> DriverError:
+    if isinstance(exc, NetmikoAuthenticationException):
+        return DriverError("authentication", f"authentication failed: {exc}".splitlines()[0])
+    if isinstance(exc, NetmikoTimeoutException | ReadTimeout):
+        return DriverError("timeout", str(exc).strip().splitlines()[0], retryable=True)
+    if isinstance(exc, OSError | EOFError):
+        return DriverError("connection", f"session lost: {exc!r}", retryable=True)
+    return DriverError("driver", f"{type(exc).__name__}: {exc}".splitlines()[0])
+
+
+class NetmikoSession(DriverSession):
+    def __init__(self, connection: BaseConnection, args: NetmikoConnectionArgs) -> None:
+        self.connection = connection
+        self.args = args
+        self.info = {"prompt": connection.base_prompt, "device_type": args.device_type}
+
+    def _prompt_pattern(self) -> str:
+        base = re.escape(self.connection.base_prompt)
+        return rf"(?m)^{base}[^\n]*[>#$%]\s*$"
+
+    def _ensure_enable(self, options: dict[str, Any]) -> None:
+        if options.get("enable_mode") and not self.connection.check_enable_mode():
+            self.connection.enable()
+
+    def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
+        error_pattern = options.get("error_pattern") or DEFAULT_ERROR_PATTERN
+        try:
+            self._ensure_enable(options)
+            outputs = []
+            for command in commands:
+                started = time.perf_counter()
+                stdout = self.connection.send_command(
+                    command,
+                    expect_string=options.get("expect_string") or self._prompt_pattern(),
+                    read_timeout=float(options.get("read_timeout", 30)),
+                    strip_prompt=True,
+                    strip_command=True,
+                )
+                failed = re.search(error_pattern, str(stdout), re.M) is not None
+                outputs.append(
+                    CommandOutput(
+                        command=command,
+                        stdout=str(stdout),
+                        exit_status=1 if failed else 0,
+                        duration_seconds=time.perf_counter() - started,
+                    )
+                )
+            return outputs
+        except (OSError, EOFError, ReadTimeout, NetmikoTimeoutException) as exc:
+            raise _library_error(exc) from exc
+
+    def push_config(self, lines: list[str], options: dict[str, Any]) -> ConfigOutcome:
+        """Line by line; the first rejected line stops the push; save only on full success."""
+        error_pattern = options.get("error_pattern") or DEFAULT_ERROR_PATTERN
+        started = time.perf_counter()
+        outcome = ConfigOutcome(output="")
+        conn = self.connection
+        try:
+            if not conn.check_enable_mode():  # configuration always needs privileged mode
+                conn.enable()
+            outcome.output += conn.config_mode()
+            for position, line in enumerate(lines):
+                try:
+                    outcome.output += conn.send_config_set(
+                        [line],
+                        enter_config_mode=False,
+                        exit_config_mode=False,
+                        error_pattern=error_pattern,
+                        read_timeout=float(options.get("read_timeout", 30)),
+                    )
+                except ConfigInvalidException as exc:
+                    outcome.failed_line = line
+                    outcome.error = str(exc)
+                    outcome.skipped = lines[position + 1 :]
+                    break
+                outcome.applied.append(line)
+            if options.get("commit") and outcome.ok and hasattr(conn, "commit"):
+                outcome.output += conn.commit()
+            outcome.output += conn.exit_config_mode()
+            conn.set_base_prompt()  # the config may have renamed the device
+            self.info["prompt"] = conn.base_prompt
+            if options.get("save") and outcome.ok:
+                outcome.output += conn.save_config()
+                outcome.saved = True
+        except (OSError, EOFError, ReadTimeout, NetmikoTimeoutException, ValueError) as exc:
+            raise _library_error(exc) from exc
+        outcome.duration_seconds = time.perf_counter() - started
+        return outcome
+
+    def is_alive(self) -> bool:
+        try:
+            return bool(self.connection.is_alive())
+        except Exception:
+            return False
+
+    def keepalive(self) -> bool:
+        try:
+            self.connection.write_channel(self.connection.RETURN)
+            self.connection.read_until_pattern(self._prompt_pattern(), read_timeout=5)
+            return True
+        except Exception:
+            return False
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # closing a dead session must never raise
+            self.connection.disconnect()
+
+
+class NetmikoDriver(Driver):
+    name = "netmiko"
+    persistent = True
+    default_queue_strategy: ClassVar[QueueStrategy] = "pinned"
+    connection_args = NetmikoConnectionArgs
+
+    def connect(self, args: BaseConnectionArgs) -> DriverSession:
+        parsed = NetmikoConnectionArgs.model_validate(args.model_dump())
+        params: dict[str, Any] = {
+            "device_type": parsed.device_type or "cisco_ios",
+            "host": parsed.host,
+            "port": parsed.port,
+            "username": parsed.username or "",
+            "password": parsed.password.get_secret_value() if parsed.password else "",
+            "secret": parsed.secret.get_secret_value() if parsed.secret else "",
+            "timeout": parsed.timeout,
+            "conn_timeout": min(parsed.timeout, 15),
+            "allow_agent": False,
+            "use_keys": False,
+        }
+        extra = parsed.model_extra or {}
+        params.update({k: v for k, v in extra.items() if k in _PASSTHROUGH})
+        try:
+            return NetmikoSession(ConnectHandler(**params), parsed)
+        except Exception as exc:
+            raise _library_error(exc) from exc

@@ -1,0 +1,102 @@
+"""Paramiko: one SSH transport per device, each command on its own exec channel (real exit
+status). Stateless commands, so FIFO by default."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, ClassVar
+
+import paramiko
+
+from netweave.drivers.base import (
+    BaseConnectionArgs,
+    CommandOutput,
+    ConfigOutcome,
+    Driver,
+    DriverError,
+    DriverSession,
+    QueueStrategy,
+)
+
+
+class ParamikoSession(DriverSession):
+    def __init__(self, client: paramiko.SSHClient) -> None:
+        self.client = client
+        transport = client.get_transport()
+        self.info = {"remote_version": transport.remote_version if transport else None}
+
+    def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
+        timeout = float(options.get("read_timeout", 30))
+        outputs = []
+        for command in commands:
+            started = time.perf_counter()
+            try:
+                _, stdout, stderr = self.client.exec_command(command, timeout=timeout)
+                out = stdout.read().decode(errors="replace")
+                err = stderr.read().decode(errors="replace")
+                status = stdout.channel.recv_exit_status()
+            except TimeoutError as exc:
+                raise DriverError("timeout", f"no answer to {command!r} in {timeout} s") from exc
+            except (paramiko.SSHException, OSError, EOFError) as exc:
+                raise DriverError("connection", f"session lost: {exc!r}", retryable=True) from exc
+            outputs.append(CommandOutput(command, out, err, status, time.perf_counter() - started))
+        return outputs
+
+    def push_config(self, lines: list[str], options: dict[str, Any]) -> ConfigOutcome:
+        """Each line runs as a command; the first non-zero exit status stops the push."""
+        outcome = ConfigOutcome(output="")
+        started = time.perf_counter()
+        for position, line in enumerate(lines):
+            result = self.run_commands([line], options)[0]
+            outcome.output += result.stdout + result.stderr
+            if result.exit_status != 0:
+                outcome.failed_line = line
+                outcome.error = f"exit status {result.exit_status}"
+                outcome.skipped = lines[position + 1 :]
+                break
+            outcome.applied.append(line)
+        outcome.duration_seconds = time.perf_counter() - started
+        return outcome
+
+    def is_alive(self) -> bool:
+        transport = self.client.get_transport()
+        return bool(transport and transport.is_active())
+
+    def keepalive(self) -> bool:
+        transport = self.client.get_transport()
+        if not transport or not transport.is_active():
+            return False
+        transport.send_ignore()
+        return True
+
+    def close(self) -> None:
+        self.client.close()
+
+
+class ParamikoDriver(Driver):
+    name = "paramiko"
+    persistent = True
+    default_queue_strategy: ClassVar[QueueStrategy] = "fifo"
+
+    def connect(self, args: BaseConnectionArgs) -> DriverSession:
+        client = paramiko.SSHClient()
+        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        try:
+            client.connect(
+                args.host,
+                port=args.port,
+                username=args.username,
+                password=args.password.get_secret_value() if args.password else None,
+                timeout=args.timeout,
+                banner_timeout=args.timeout,
+                auth_timeout=args.timeout,
+                look_for_keys=False,
+                allow_agent=False,
+            )
+        except paramiko.AuthenticationException as exc:
+            client.close()
+            raise DriverError("authentication", "authentication failed") from exc
+        except (paramiko.SSHException, OSError) as exc:
+            client.close()
+            raise DriverError("connection", f"cannot connect: {exc}", retryable=True) from exc
+        return ParamikoSession(client)

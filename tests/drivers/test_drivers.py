@@ -1,0 +1,104 @@
+"""Driver adapters against the lab's real SSH server."""
+
+from __future__ import annotations
+
+import pytest
+
+from netweave.drivers import DriverError, registry
+from netweave.drivers.base import BaseConnectionArgs
+from netweave.lab import Fault, LabDevice, LabThread
+from tests.fixtures.lab import first
+
+
+def _args(device: LabDevice, **extra: object) -> BaseConnectionArgs:
+    return BaseConnectionArgs.model_validate(
+        {
+            "host": device.host,
+            "port": device.port,
+            "username": "netweave",
+            "password": "netweave",
+            "secret": "netweave",
+            "device_type": device.spec.platform,
+            **extra,
+        }
+    )
+
+
+def test_builtin_drivers_come_from_entry_points() -> None:
+    assert {"netmiko", "paramiko"} <= set(registry.names())
+    netmiko = registry.get("netmiko")
+    assert netmiko.persistent and netmiko.default_queue_strategy == "pinned"
+    assert registry.get("paramiko").default_queue_strategy == "fifo"
+    with pytest.raises(Exception, match="unknown driver 'telnetlib'"):
+        registry.get("telnetlib")
+
+
+def test_netmiko_config_push_stops_at_first_bad_line_and_does_not_save(
+    fault_lab: LabThread,
+) -> None:
+    device = first(fault_lab, "cisco_ios")
+    session = registry.get("netmiko")().connect(_args(device))
+    try:
+        outcome = session.push_config(
+            ["interface Gi0/2", "description first", "bogus command here", "description never"],
+            {"save": True},
+        )
+        assert outcome.failed_line == "bogus command here"
+        assert outcome.applied == ["interface Gi0/2", "description first"]
+        assert outcome.skipped == ["description never"]
+        assert not outcome.saved
+        running = session.run_commands(["show running-config"], {"enable_mode": True})[0].stdout
+        assert "description first" in running and "description never" not in running
+        startup = session.run_commands(["show startup-config"], {"enable_mode": True})[0].stdout
+        assert "description first" not in startup  # nothing saved after a failure
+        good = session.push_config(["interface Gi0/2", "description second"], {"save": True})
+        assert good.ok and good.saved
+        startup = session.run_commands(["show startup-config"], {"enable_mode": True})[0].stdout
+        assert "description second" in startup
+        bad = session.run_commands(["show nonsense"], {})[0]
+        assert bad.exit_status == 1 and "% Invalid input" in bad.stdout
+    finally:
+        session.close()
+
+
+def test_netmiko_junos_commit(fault_lab: LabThread) -> None:
+    device = first(fault_lab, "juniper_junos")
+    session = registry.get("netmiko")().connect(_args(device))
+    try:
+        outcome = session.push_config(["set system host-name edge-9"], {"commit": True})
+        assert outcome.ok
+        assert (
+            "edge-9"
+            in session.run_commands(["show configuration | display set | match host-name"], {})[
+                0
+            ].stdout
+        )
+    finally:
+        session.close()
+
+
+def test_paramiko_exec_status_and_errors(lab: LabThread) -> None:
+    device = first(lab, "linux")
+    session = registry.get("paramiko")().connect(_args(device))
+    try:
+        ok, missing = session.run_commands(["hostname", "nosuch"], {})
+        assert ok.stdout.strip() == device.name and ok.exit_status == 0
+        assert missing.exit_status == 127
+        push = session.push_config(["true", "false", "true"], {})
+        assert push.failed_line == "false" and push.skipped == ["true"]
+    finally:
+        session.close()
+
+
+def test_auth_failure_is_a_typed_driver_error(fault_lab: LabThread) -> None:
+    device = first(fault_lab, "cisco_ios")
+    fault_lab.set_fault(device.name, Fault("refuse_auth"))
+    try:
+        with pytest.raises(DriverError) as caught:
+            registry.get("netmiko")().connect(_args(device))
+        assert caught.value.kind == "authentication"
+        with pytest.raises(DriverError) as caught:
+            registry.get("paramiko")().connect(_args(device))
+        assert caught.value.kind == "authentication"
+    finally:
+        fault_lab.clear_fault(device.name)
