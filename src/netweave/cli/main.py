@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from netweave.cli import db, inventory, lab, users
+from netweave.cli.run import run
 from netweave.cli.serve import serve
 
 app = typer.Typer(
@@ -13,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.command("serve")(serve)
+app.command("run")(run)
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="user")
 app.add_typer(inventory.app, name="inventory")

@@ -166,7 +166,7 @@ class JobService:
             "request": {**stored, "connection_args": target.connection_args},
             "secret_enc": seal(self.box, target.secrets),
             "webhook": request.webhook.model_dump(mode="json") if request.webhook else None,
-            "owner_id": owner,
+            "owner_id": owner or None,  # 0 = the CLI, no user row
             "ttl": request.ttl,
             "execution_timeout": request.execution_timeout,
             "result_ttl": request.result_ttl or DEFAULT_RESULT_TTL,

@@ -1,0 +1,192 @@
+"""Job lifecycle through the service: webhooks, cancel, ttl, result expiry, big bulks."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from netweave.core.access.tokens import Principal
+from netweave.core.jobs.schemas import BulkRequest, ExecRequest
+from netweave.core.runtime import Runtime
+from netweave.db.models import Job, Role
+from netweave.foundation.errors import InvalidInput, NotFound
+from netweave.lab import Fault, LabThread, build_specs
+from tests.fixtures.lab import first
+
+ADMIN = Principal(1, "admin", Role.admin, "test")
+LOGIN = {"username": "netweave", "password": "netweave", "device_type": "cisco_ios"}
+
+
+def _wait(runtime: Runtime, job_id: str, timeout: float = 30) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = runtime.jobs.get(job_id)
+        if job.status in ("finished", "failed", "canceled"):
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} still {job.status}")
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: list[dict[str, Any]] = []
+    fail_first = 1
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        if _Hook.fail_first > 0:
+            _Hook.fail_first -= 1
+            self.send_response(503)
+        else:
+            _Hook.received.append({"body": body, "token": self.headers.get("X-Token")})
+            self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def hook_server() -> Iterator[str]:
+    _Hook.received, _Hook.fail_first = [], 1
+    server = HTTPServer(("127.0.0.1", 0), _Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/hook"
+    server.shutdown()
+
+
+def test_webhook_is_retried_until_delivered(
+    runtime: Runtime, lab: LabThread, hook_server: str
+) -> None:
+    device = first(lab, "cisco_ios")
+    request = ExecRequest(
+        connection_args={**LOGIN, "host": device.host, "port": device.port},
+        command="show clock",
+        webhook={"url": hook_server, "headers": {"X-Token": "abc"}},  # type: ignore[arg-type]
+    )
+    job = _wait(runtime, runtime.jobs.submit_exec(request, ADMIN).id)
+    assert job.status == "finished"
+    deadline = time.monotonic() + 10
+    while not _Hook.received and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _Hook.received and _Hook.received[0]["body"]["id"] == job.id
+    assert _Hook.received[0]["body"]["status"] == "finished" and _Hook.received[0]["token"] == "abc"
+    assert "netweave" not in json.dumps(
+        _Hook.received[0]["body"]["result"]["retval"][0]["metadata"]
+    )
+
+
+def test_cancel_queued_job_and_ttl_expiry(runtime: Runtime, fault_lab: LabThread) -> None:
+    runtime.settings.worker_threads = 1
+    slow, other = fault_lab.devices[0], fault_lab.devices[1]
+    fault_lab.set_fault(slow.name, Fault("slow", delay=1.5))
+    try:
+        blocker = runtime.jobs.submit_exec(
+            ExecRequest(
+                connection_args={**LOGIN, "host": slow.host, "port": slow.port},
+                command="show clock",
+            ),
+            ADMIN,
+        )
+        victim = runtime.jobs.submit_exec(
+            ExecRequest(
+                connection_args={
+                    **LOGIN,
+                    "host": other.host,
+                    "port": other.port,
+                    "device_type": "arista_eos",
+                },
+                command="show clock",
+            ),
+            ADMIN,
+        )
+        stale = runtime.jobs.submit_exec(
+            ExecRequest(
+                connection_args={
+                    **LOGIN,
+                    "host": other.host,
+                    "port": other.port,
+                    "device_type": "arista_eos",
+                },
+                command="show clock",
+                ttl=1,
+            ),
+            ADMIN,
+        )
+        assert runtime.jobs.cancel(victim.id).status == "canceled"
+        assert _wait(runtime, blocker.id).status == "finished"
+        expired = _wait(runtime, stale.id)
+        assert expired.status == "failed" and expired.result.error.type == "ttl_expired"
+        assert runtime.jobs.get(victim.id).status == "canceled"  # never ran
+        with pytest.raises(InvalidInput, match="only queued"):
+            runtime.jobs.cancel(blocker.id)
+    finally:
+        fault_lab.clear_fault(slow.name)
+
+
+def test_expired_results_disappear(runtime: Runtime, lab: LabThread) -> None:
+    device = first(lab, "cisco_ios")
+    job = _wait(
+        runtime,
+        runtime.jobs.submit_exec(
+            ExecRequest(
+                connection_args={**LOGIN, "host": device.host, "port": device.port},
+                command="show clock",
+                result_ttl=60,
+            ),
+            ADMIN,
+        ).id,
+    )
+    runtime.jobs.writer.flush()
+    with runtime.transaction() as session:
+        session.execute(
+            update(Job)
+            .where(Job.id == job.id)
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    with pytest.raises(NotFound):
+        runtime.jobs.get(job.id)
+    assert job.id not in {j.id for j in runtime.jobs.list_jobs()}
+    assert runtime.jobs.purge_expired() == 1
+
+
+def test_inline_passwords_are_sealed_in_the_database(runtime: Runtime, lab: LabThread) -> None:
+    device = first(lab, "cisco_ios")
+    job = runtime.jobs.submit_exec(
+        ExecRequest(
+            connection_args={
+                **LOGIN,
+                "password": "netweave",
+                "host": device.host,
+                "port": device.port,
+            },
+            command="show clock",
+        ),
+        ADMIN,
+    )
+    _wait(runtime, job.id)
+    runtime.jobs.writer.flush()
+    with runtime.engine.connect() as connection:
+        row = connection.execute(Job.__table__.select().where(Job.id == job.id)).mappings().one()
+    assert "password" not in json.dumps(row["request"])
+    assert row["secret_enc"] and "netweave" not in row["secret_enc"]
+
+
+def test_two_hundred_device_bulk_all_finish_without_database_locks(runtime: Runtime) -> None:
+    with LabThread(build_specs(200, platforms=("cisco_ios",), prefix="bulk")) as lab:
+        request = BulkRequest(
+            connection_args=LOGIN,
+            devices=[{"host": d.host, "port": d.port} for d in lab.devices] + [{"port": 22}],
+            command="show version",
+        )
+        succeeded, failed = runtime.jobs.submit_bulk(request, ADMIN)
+        assert len(succeeded) == 200 and len(failed) == 1 and "host" in failed[0].reason
+        statuses = [_wait(runtime, job.id, timeout=120).status for job in succeeded]
+    assert statuses.count("finished") == 200
