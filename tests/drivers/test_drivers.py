@@ -102,3 +102,33 @@ def test_auth_failure_is_a_typed_driver_error(fault_lab: LabThread) -> None:
         assert caught.value.kind == "authentication"
     finally:
         fault_lab.clear_fault(device.name)
+
+
+@pytest.mark.parametrize("platform", ["cisco_ios", "arista_eos", "juniper_junos", "linux"])
+def test_scrapli_reads_every_platform(lab: LabThread, platform: str) -> None:
+    device = first(lab, platform)
+    session = registry.get("scrapli")().connect(_args(device))
+    try:
+        command = "uname -a" if platform == "linux" else "show version"
+        (output,) = session.run_commands([command], {})
+        assert device.name in output.stdout or "Arista" in output.stdout
+        assert output.exit_status == 0
+    finally:
+        session.close()
+
+
+def test_scrapli_config_push_and_failure_indicators(fault_lab: LabThread) -> None:
+    device = first(fault_lab, "cisco_ios")
+    session = registry.get("scrapli")().connect(_args(device))
+    try:
+        outcome = session.push_config(["interface Gi0/1", "description via-scrapli", "bogus line", "mtu 9000"], {"save": True})
+        assert outcome.failed_line == "bogus line" and outcome.skipped == ["mtu 9000"]
+        assert not outcome.saved
+        good = session.push_config(["interface Gi0/1", "description via-scrapli-2"], {"save": True})
+        assert good.ok and good.saved
+        (startup,) = session.run_commands(["show startup-config"], {})
+        assert "via-scrapli-2" in startup.stdout
+        (bad,) = session.run_commands(["show nonsense"], {})
+        assert bad.exit_status == 1
+    finally:
+        session.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import socket
 import time
 from typing import Any, ClassVar
 
@@ -127,8 +128,11 @@ class NetmikoSession(DriverSession):
         return outcome
 
     def is_alive(self) -> bool:
+        """Transport state only: no probe byte (a lone write before the next command costs a
+        delayed-ACK round, ~40 ms; the keepalive does the real probing when idle)."""
         try:
-            return bool(self.connection.is_alive())
+            transport = getattr(self.connection.remote_conn, "transport", None)
+            return bool(transport is not None and transport.is_active())
         except Exception:
             return False
 
@@ -168,6 +172,14 @@ class NetmikoDriver(Driver):
         extra = parsed.model_extra or {}
         params.update({k: v for k, v in extra.items() if k in _PASSTHROUGH})
         try:
-            return NetmikoSession(ConnectHandler(**params), parsed)
+            connection = ConnectHandler(**params)
         except Exception as exc:
             raise _library_error(exc) from exc
+        set_nodelay(getattr(connection.remote_conn, "transport", None))
+        return NetmikoSession(connection, parsed)
+
+
+def set_nodelay(transport: Any) -> None:
+    """Small command writes must not wait for Nagle + delayed ACK."""
+    with contextlib.suppress(Exception):
+        transport.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

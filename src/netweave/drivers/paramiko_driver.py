@@ -17,6 +17,7 @@ from netweave.drivers.base import (
     DriverSession,
     QueueStrategy,
 )
+from netweave.drivers.netmiko_driver import set_nodelay
 
 
 class ParamikoSession(DriverSession):
@@ -99,4 +100,7 @@ class ParamikoDriver(Driver):
         except (paramiko.SSHException, OSError) as exc:
             client.close()
             raise DriverError("connection", f"cannot connect: {exc}", retryable=True) from exc
+        transport = client.get_transport()
+        if transport is not None:
+            set_nodelay(transport)
         return ParamikoSession(client)

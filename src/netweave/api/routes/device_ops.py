@@ -63,7 +63,16 @@ def cancel_jobs(_: Operator, runtime: RuntimeDep, host: str | None = None) -> li
 
 
 @router.get("/jobs/{job_id}", response_model=JobRead)
-def get_job(job_id: str, _: Viewer, runtime: RuntimeDep) -> JobRead:
+def get_job(
+    job_id: str,
+    _: Viewer,
+    runtime: RuntimeDep,
+    wait: Annotated[
+        float, Query(ge=0, le=60, description="Long poll: answer once done or after this many s")
+    ] = 0,
+) -> JobRead:
+    if wait:
+        return runtime.jobs.wait(job_id, wait)
     return runtime.jobs.get(job_id)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -76,10 +77,26 @@ class JobService:
         self.box = box
         self.executor = executor
         self.pool = pool
-        self.writer = JobWriter(sessions)
+        self._committed = threading.Condition()
+        self.writer = JobWriter(sessions, on_commit=self._notify)
         self.webhooks = WebhookSender()
         self.runner = JobRunner(sessions, box, pool, self.writer, self.webhooks)
         self.started = False
+
+    def _notify(self, job_ids: set[str]) -> None:
+        with self._committed:
+            self._committed.notify_all()
+
+    def wait(self, job_id: str, timeout: float) -> JobRead:
+        """Return once the job is terminal or ``timeout`` passes (long poll, no busy loop)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = self.get(job_id)
+            remaining = deadline - time.monotonic()
+            if job.status in TERMINAL or remaining <= 0:
+                return job
+            with self._committed:
+                self._committed.wait(min(remaining, 1.0))
 
     # -- lifecycle --------------------------------------------------------------------
     def start(self) -> None:
@@ -184,9 +201,7 @@ class JobService:
             )
             row = self._row(request, stored, target, principal.user_id, datetime.now(UTC))
             session.execute(insert(Job), [row])
-            job = session.get(Job, row["id"])
-            assert job is not None
-            read = job_read(job)
+        read = _queued_read(row)
         self.executor.submit([row["id"]], row["queue"])
         return read
 
@@ -382,6 +397,24 @@ class JobService:
             "sessions": self.pool.stats(),
             "webhooks": {"delivered": self.webhooks.delivered, "failed": self.webhooks.failed},
         }
+
+
+def _queued_read(row: dict[str, Any]) -> JobRead:
+    return JobRead(
+        id=row["id"],
+        status="queued",
+        queue=row["queue"],
+        worker=None,
+        created_at=row["created_at"],
+        enqueued_at=row["enqueued_at"],
+        started_at=None,
+        ended_at=None,
+        duration=None,
+        queue_time=None,
+        result=None,
+        device=f"{row['device_host']}:{row['device_port']}",
+        driver=row["driver"],
+    )
 
 
 def _cred(request: _Common) -> str | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import update
@@ -19,8 +20,13 @@ BATCH = 500
 
 
 class JobWriter:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        on_commit: Callable[[set[str]], None] | None = None,
+    ) -> None:
         self._sessions = sessions
+        self._on_commit = on_commit
         self._queue: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._loop, name="job-writer", daemon=True)
         self._idle = threading.Event()
@@ -74,6 +80,8 @@ class JobWriter:
                 with self._sessions() as session, session.begin():
                     for job_id, values in merged.items():
                         session.execute(update(Job).where(Job.id == job_id).values(**values))
+                if self._on_commit is not None:
+                    self._on_commit(set(merged))
                 return
             except Exception:
                 log.exception(

@@ -1,0 +1,149 @@
+"""scrapli 2 (libscrapli): platform definitions as data, very fast reads over the system
+ssh binary. Persistent and pinned like Netmiko."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any, ClassVar
+
+from scrapli import AuthOptions, Cli, LookupKeyValue, TransportBinOptions
+from scrapli.exceptions import ScrapliException
+
+from netweave.drivers.base import (
+    BaseConnectionArgs,
+    CommandOutput,
+    ConfigOutcome,
+    Driver,
+    DriverError,
+    DriverSession,
+    QueueStrategy,
+)
+
+# Netmiko device_type (our platform names) → scrapli definition.
+DEFINITIONS = {
+    "cisco_ios": "cisco_iosxe",
+    "cisco_xe": "cisco_iosxe",
+    "cisco_nxos": "cisco_nxos",
+    "cisco_xr": "cisco_iosxr",
+    "arista_eos": "arista_eos",
+    "juniper_junos": "juniper_junos",
+    "juniper": "juniper_junos",
+    "linux": "default",
+}
+SAVE_COMMANDS = {
+    "cisco_iosxe": "write memory",
+    "arista_eos": "write memory",
+    "cisco_nxos": "copy running-config startup-config",
+}
+
+
+def _error(exc: Exception, during: str) -> DriverError:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    lowered = text.lower()
+    if "auth" in lowered or "permission denied" in lowered:
+        return DriverError("authentication", f"authentication failed ({text})")
+    if "timeout" in lowered:
+        return DriverError("timeout", f"{during}: {text}", retryable=True)
+    return DriverError("connection", f"{during}: {text}", retryable=True)
+
+
+class ScrapliSession(DriverSession):
+    def __init__(self, cli: Cli, definition: str) -> None:
+        self.cli = cli
+        self.definition = definition
+        self.open = True
+        self.info = {"definition": definition}
+
+    def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
+        outputs = []
+        for command in commands:
+            started = time.perf_counter()
+            try:
+                result = self.cli.send_input(command)
+            except ScrapliException as exc:
+                self.open = False
+                raise _error(exc, f"sending {command!r}") from exc
+            outputs.append(
+                CommandOutput(
+                    command=command,
+                    stdout=result.result,
+                    exit_status=1 if result.failed else 0,
+                    duration_seconds=time.perf_counter() - started,
+                )
+            )
+        return outputs
+
+    def push_config(self, lines: list[str], options: dict[str, Any]) -> ConfigOutcome:
+        """Line by line in configuration mode; the platform's failure indicators stop it."""
+        started = time.perf_counter()
+        outcome = ConfigOutcome(output="")
+        try:
+            for position, line in enumerate(lines):
+                result = self.cli.send_input(line, requested_mode="configuration")
+                outcome.output += result.result + "\n"
+                if result.failed:
+                    outcome.failed_line = line
+                    outcome.error = (
+                        result.result.strip().splitlines()[-1]
+                        if result.result.strip()
+                        else "rejected"
+                    )
+                    outcome.skipped = lines[position + 1 :]
+                    break
+                outcome.applied.append(line)
+            if outcome.ok and options.get("commit") and self.definition == "juniper_junos":
+                outcome.output += self.cli.send_input(
+                    "commit", requested_mode="configuration"
+                ).result
+            back = "exec" if self.definition == "juniper_junos" else "privileged_exec"
+            self.cli.enter_mode(back)
+            save = SAVE_COMMANDS.get(self.definition)
+            if outcome.ok and options.get("save") and save:
+                outcome.output += self.cli.send_input(save).result
+                outcome.saved = True
+        except ScrapliException as exc:
+            self.open = False
+            raise _error(exc, "configuration") from exc
+        outcome.duration_seconds = time.perf_counter() - started
+        return outcome
+
+    def is_alive(self) -> bool:
+        return self.open
+
+    def close(self) -> None:
+        if self.open:
+            self.open = False
+            with contextlib.suppress(ScrapliException):
+                self.cli.close()
+
+
+class ScrapliDriver(Driver):
+    name = "scrapli"
+    persistent = True
+    default_queue_strategy: ClassVar[QueueStrategy] = "pinned"
+
+    def connect(self, args: BaseConnectionArgs) -> DriverSession:
+        platform = args.device_type or "cisco_ios"
+        definition = DEFINITIONS.get(platform, platform)
+        lookups = (
+            [LookupKeyValue(key="enable", value=args.secret.get_secret_value())]
+            if args.secret
+            else None
+        )
+        cli = Cli(
+            host=args.host,
+            port=args.port,
+            definition_file_or_name=definition,
+            auth_options=AuthOptions(
+                username=args.username,
+                password=args.password.get_secret_value() if args.password else None,
+                lookups=lookups,
+            ),
+            transport_options=TransportBinOptions(enable_strict_key=False),
+        )
+        try:
+            cli.open()
+        except ScrapliException as exc:
+            raise _error(exc, "opening the session") from exc
+        return ScrapliSession(cli, definition)
