@@ -118,9 +118,9 @@ def raw_netmiko_warm(spec: LabDeviceSpec, repeat: int) -> float:
     return statistics.median(timings)
 
 
-def api_warm(client: httpx.Client, spec: LabDeviceSpec, repeat: int) -> float:
+def api_warm(client: httpx.Client, spec: LabDeviceSpec, repeat: int, driver: str) -> float:
     body = {
-        "driver": "netmiko",
+        "driver": driver,
         "connection_args": {**LOGIN, "host": spec.host, "port": spec.port},
         "command": "show clock",
     }
@@ -267,7 +267,7 @@ def main() -> None:
             console.print(f"cold bulk over {args.devices} devices ...")
             rss_before = rss_mb()
             results["bulk_accept_s"], results["netweave_cold_s"], counts = api_bulk(
-                client, runtime, specs
+                client, runtime, specs, args.driver
             )
             assert counts.get("finished") == len(specs), counts
             sessions = runtime.jobs.pool.stats()["sessions"]
