@@ -121,7 +121,9 @@ def test_scrapli_config_push_and_failure_indicators(fault_lab: LabThread) -> Non
     device = first(fault_lab, "cisco_ios")
     session = registry.get("scrapli")().connect(_args(device))
     try:
-        outcome = session.push_config(["interface Gi0/1", "description via-scrapli", "bogus line", "mtu 9000"], {"save": True})
+        outcome = session.push_config(
+            ["interface Gi0/1", "description via-scrapli", "bogus line", "mtu 9000"], {"save": True}
+        )
         assert outcome.failed_line == "bogus line" and outcome.skipped == ["mtu 9000"]
         assert not outcome.saved
         good = session.push_config(["interface Gi0/1", "description via-scrapli-2"], {"save": True})
@@ -130,5 +132,23 @@ def test_scrapli_config_push_and_failure_indicators(fault_lab: LabThread) -> Non
         assert "via-scrapli-2" in startup.stdout
         (bad,) = session.run_commands(["show nonsense"], {})
         assert bad.exit_status == 1
+    finally:
+        session.close()
+
+
+def test_napalm_getters_by_name_and_cli(lab: LabThread) -> None:
+    device = first(lab, "cisco_ios")
+    session = registry.get("napalm")().connect(_args(device))
+    try:
+        facts, interfaces, missing, cli = session.run_commands(
+            ["get_facts", "get_interfaces", "get_nonsense", "show clock"], {}
+        )
+        assert facts.parsed["hostname"] == device.name and facts.exit_status == 0
+        assert '"hostname"' in facts.stdout
+        assert interfaces.parsed["GigabitEthernet0/3"]["is_enabled"] is False
+        assert missing.exit_status == 1 and "unknown NAPALM getter" in missing.stderr
+        assert "UTC" in cli.stdout
+        with pytest.raises(DriverError, match="not available yet"):
+            session.push_config(["hostname x"], {})
     finally:
         session.close()

@@ -190,3 +190,18 @@ def test_two_hundred_device_bulk_all_finish_without_database_locks(runtime: Runt
         assert len(succeeded) == 200 and len(failed) == 1 and "host" in failed[0].reason
         statuses = [_wait(runtime, job.id, timeout=120).status for job in succeeded]
     assert statuses.count("finished") == 200
+
+
+def test_napalm_getter_job_returns_structured_data(runtime: Runtime, lab: LabThread) -> None:
+    device = first(lab, "cisco_ios")
+    job = runtime.jobs.submit_exec(
+        ExecRequest(
+            driver="napalm",
+            connection_args={**LOGIN, "host": device.host, "port": device.port},
+            command=["get_facts"],
+        ),
+        ADMIN,
+    )
+    done = _wait(runtime, job.id)
+    assert done.status == "finished", done.result
+    assert done.result.retval[0].parsed["hostname"] == device.name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -138,7 +139,7 @@ class JobRunner:
         platform = job.request.get("connection_args", {}).get("device_type")
         items = []
         for output in outputs:
-            parsed = None
+            parsed = output.parsed  # structured already (NAPALM getters)
             if parsing:
                 try:
                     parsed = templates.parse(
@@ -205,7 +206,10 @@ class JobRunner:
             expires_at=ended + timedelta(seconds=job.result_ttl),
         )
         if job.webhook:
-            self.webhooks.send(job.webhook, {"id": job.id, "status": status, "result": result})
+            spec = dict(job.webhook)
+            sealed = spec.pop("headers_enc", None)
+            spec["headers"] = json.loads(self.box.decrypt(sealed)) if sealed else {}
+            self.webhooks.send(spec, {"id": job.id, "status": status, "result": result})
 
 
 def elapsed(start: float) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import uuid
@@ -182,7 +183,7 @@ class JobService:
             "credential_id": target.credential_id,
             "request": {**stored, "connection_args": target.connection_args},
             "secret_enc": seal(self.box, target.secrets),
-            "webhook": request.webhook.model_dump(mode="json") if request.webhook else None,
+            "webhook": self._sealed_webhook(request),
             "owner_id": owner or None,  # 0 = the CLI, no user row
             "ttl": request.ttl,
             "execution_timeout": request.execution_timeout,
@@ -190,6 +191,15 @@ class JobService:
             "created_at": now,
             "enqueued_at": now,
         }
+
+    def _sealed_webhook(self, request: _Common) -> dict[str, Any] | None:
+        """Webhook headers often carry tokens: stored encrypted, like device passwords."""
+        if request.webhook is None:
+            return None
+        spec = request.webhook.model_dump(mode="json")
+        headers = spec.pop("headers", {}) or {}
+        spec["headers_enc"] = self.box.encrypt(json.dumps(headers)) if headers else None
+        return spec
 
     def submit_exec(self, request: ExecRequest, principal: Principal) -> JobRead:
         self._driver(request.driver)

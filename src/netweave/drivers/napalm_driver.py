@@ -1,0 +1,124 @@
+"""NAPALM: getters by name (``get_facts``, ``get_interfaces`` ...) as structured results, and
+plain CLI commands. Configuration management (merge/replace, diff, commit, rollback) needs
+the device's file store over SCP and arrives with the lab's SCP support."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from typing import Any, ClassVar
+
+from napalm import get_network_driver
+from napalm.base import NetworkDriver
+from napalm.base.exceptions import ConnectionException
+
+from netweave.drivers.base import (
+    BaseConnectionArgs,
+    CommandOutput,
+    ConfigOutcome,
+    Driver,
+    DriverError,
+    DriverSession,
+    QueueStrategy,
+)
+
+# Our platform names (Netmiko device types) → NAPALM driver names.
+NAPALM_DRIVERS = {
+    "cisco_ios": "ios",
+    "cisco_xe": "ios",
+    "arista_eos": "eos",
+    "juniper_junos": "junos",
+    "cisco_nxos": "nxos_ssh",
+    "cisco_xr": "iosxr",
+}
+
+
+class NapalmSession(DriverSession):
+    def __init__(self, device: NetworkDriver, driver_name: str) -> None:
+        self.device = device
+        self.info = {"napalm_driver": driver_name}
+
+    def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
+        outputs = []
+        for command in commands:
+            started = time.perf_counter()
+            name = command.strip()
+            try:
+                if name.startswith("get_"):
+                    getter = getattr(self.device, name, None)
+                    if getter is None or not callable(getter):
+                        outputs.append(
+                            CommandOutput(command, "", f"unknown NAPALM getter {name!r}", 1, 0.0)
+                        )
+                        continue
+                    data = getter()
+                    outputs.append(
+                        CommandOutput(
+                            command,
+                            json.dumps(data, indent=2, default=str),
+                            exit_status=0,
+                            duration_seconds=time.perf_counter() - started,
+                            parsed=data,
+                        )
+                    )
+                else:
+                    text = self.device.cli([command])[command]
+                    outputs.append(
+                        CommandOutput(command, text, duration_seconds=time.perf_counter() - started)
+                    )
+            except NotImplementedError:
+                outputs.append(CommandOutput(command, "", f"{name} is not supported here", 1, 0.0))
+            except (OSError, EOFError, ConnectionException) as exc:
+                raise DriverError("connection", f"session lost: {exc!r}", retryable=True) from exc
+        return outputs
+
+    def push_config(self, lines: list[str], options: dict[str, Any]) -> ConfigOutcome:
+        raise DriverError(
+            "unsupported",
+            "NAPALM configuration (merge/replace/rollback) is not available yet; use netmiko",
+        )
+
+    def is_alive(self) -> bool:
+        try:
+            return bool(self.device.is_alive().get("is_alive"))
+        except Exception:
+            return False
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):  # closing a dead session must never raise
+            self.device.close()
+
+
+class NapalmDriver(Driver):
+    name = "napalm"
+    persistent = True
+    default_queue_strategy: ClassVar[QueueStrategy] = "pinned"
+
+    def connect(self, args: BaseConnectionArgs) -> DriverSession:
+        platform = args.device_type or "cisco_ios"
+        driver_name = NAPALM_DRIVERS.get(platform, platform)
+        try:
+            driver_class = get_network_driver(driver_name)
+        except Exception as exc:
+            raise DriverError("invalid_request", f"no NAPALM driver for {platform!r}") from exc
+        optional: dict[str, Any] = {"port": args.port}
+        enable = args.secret or args.password  # NAPALM ios opens in enable mode
+        if enable:
+            optional["secret"] = enable.get_secret_value()
+        device = driver_class(
+            args.host,
+            args.username or "",
+            args.password.get_secret_value() if args.password else "",
+            timeout=int(args.timeout),
+            optional_args=optional,
+        )
+        try:
+            device.open()
+        except ConnectionException as exc:
+            text = str(exc)
+            kind = "authentication" if "auth" in text.lower() else "connection"
+            raise DriverError(
+                kind, text.splitlines()[0] if text else kind, retryable=kind == "connection"
+            ) from exc
+        return NapalmSession(device, driver_name)
