@@ -148,7 +148,71 @@ def test_napalm_getters_by_name_and_cli(lab: LabThread) -> None:
         assert interfaces.parsed["GigabitEthernet0/3"]["is_enabled"] is False
         assert missing.exit_status == 1 and "unknown NAPALM getter" in missing.stderr
         assert "UTC" in cli.stdout
-        with pytest.raises(DriverError, match="not available yet"):
-            session.push_config(["hostname x"], {})
     finally:
         session.close()
+
+
+def test_napalm_config_dry_run_commit_rollback_and_replace(fault_lab: LabThread) -> None:
+    device = first(fault_lab, "cisco_ios")
+    session = registry.get("napalm")().connect(_args(device))
+
+    def running() -> str:
+        return session.run_commands(["show running-config"], {})[0].stdout
+
+    lines = ["interface GigabitEthernet0/1", " description via-napalm", "ntp server 10.9.9.9"]
+    try:
+        dry = session.push_config(lines, {"dry_run": True})
+        assert dry.ok and not dry.committed
+        assert "+ description via-napalm" in (dry.diff or "") and "+ntp server 10.9.9.9" in (
+            dry.diff or ""
+        )
+        assert "via-napalm" not in running()
+        merged = session.push_config(lines, {})
+        assert merged.ok and merged.committed and merged.saved
+        assert "description via-napalm" in running() and "ntp server 10.9.9.9" in running()
+        assert session.push_config(lines, {"dry_run": True}).diff == ""  # nothing left to merge
+        rolled = session.push_config([], {"rollback": True})
+        assert rolled.ok and "via-napalm" not in running()
+        replacement = running().replace("lab link 2", "replaced-by-napalm")
+        replace = session.push_config(
+            replacement.splitlines(), {"mode": "replace", "dry_run": True}
+        )
+        assert "-description lab link 2" in (
+            replace.diff or ""
+        ) and "+description replaced-by-napalm" in (replace.diff or "")
+        assert "replaced-by-napalm" not in running()
+    finally:
+        session.close()
+
+
+def test_pyeapi_text_json_config_and_errors(fault_lab: LabThread) -> None:
+    device = first(fault_lab, "arista_eos")
+    assert device.spec.eapi_port
+    args = _args(device, port=device.spec.eapi_port, transport="http")
+    driver = registry.get("pyeapi")
+    assert not driver.persistent and driver.default_queue_strategy == "fifo"
+    session = driver().connect(args)
+    (text,) = session.run_commands(["show ip interface brief"], {})
+    assert "Ethernet1" in text.stdout and text.exit_status == 0
+    (structured,) = session.run_commands(["show version"], {"encoding": "json"})
+    assert structured.parsed["modelName"] == "DCS-7050TX-64"
+    ok, bad = session.run_commands(["show clock", "show bogus"], {})
+    assert ok.exit_status == 0 and bad.exit_status == 1 and "Invalid input" in bad.stderr
+    outcome = session.push_config(
+        ["interface Ethernet3", "description via-eapi", "frobnicate", "mtu 9000"], {"save": True}
+    )
+    assert outcome.applied == ["interface Ethernet3", "description via-eapi"]
+    assert (
+        outcome.failed_line == "frobnicate"
+        and outcome.skipped == ["mtu 9000"]
+        and not outcome.saved
+    )
+    (running,) = session.run_commands(["show running-config"], {})
+    assert "description via-eapi" in running.stdout
+    fault_lab.set_fault(device.name, Fault("refuse_auth"))
+    try:
+        with pytest.raises(DriverError) as caught:
+            driver().connect(args).run_commands(["show clock"], {})
+        assert caught.value.kind == "authentication"
+    finally:
+        fault_lab.clear_fault(device.name)

@@ -147,3 +147,35 @@ def test_circuit_breaker_backs_off_a_failing_host(fault_lab: LabThread) -> None:
     finally:
         fault_lab.clear_fault(device.name)
         pool.close()
+
+
+def test_keepalive_keeps_live_sessions_and_drops_dead_ones(fault_lab: LabThread) -> None:
+    device = first(fault_lab, "cisco_ios")
+    pool = SessionPool(PoolSettings(idle_ttl=100, keepalive_interval=0.1))
+    driver = registry.get("netmiko")()
+    args = _args(device.host, device.port)
+    try:
+        pool.run(driver, args, _show, retry_on_dead_session=True)
+        time.sleep(0.2)
+        pool.reap()
+        assert pool.stats()["sessions"] == 1 and pool.counters.keepalive_failures == 0
+        fault_lab.kill_sessions(device.name)
+        time.sleep(0.2)
+        pool.reap()
+        assert pool.stats()["sessions"] == 0 and pool.counters.keepalive_failures == 1
+    finally:
+        pool.close()
+
+
+def test_sessions_older_than_max_age_are_replaced(fault_lab: LabThread) -> None:
+    device = first(fault_lab, "cisco_ios")
+    pool = SessionPool(PoolSettings(max_age=0.2))
+    driver = registry.get("netmiko")()
+    args = _args(device.host, device.port)
+    try:
+        pool.run(driver, args, _show, retry_on_dead_session=True)
+        time.sleep(0.3)
+        _, reused = pool.run(driver, args, _show, retry_on_dead_session=True)
+        assert reused is False and pool.counters.reaped_age == 1 and pool.counters.opened == 2
+    finally:
+        pool.close()

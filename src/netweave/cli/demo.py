@@ -113,6 +113,7 @@ def _device_data(spec: LabDeviceSpec) -> DeviceCreate:
         longitude=spec.lon,
         tags=["lab", spec.platform],
         credential=LAB_CREDENTIAL,
+        custom_fields={"eapi_port": spec.eapi_port} if spec.eapi_port else {},
     )
 
 

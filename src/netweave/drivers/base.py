@@ -24,6 +24,14 @@ class DriverError(Exception):
         self.retryable = retryable
 
 
+class BaseDriverArgs(BaseModel):
+    """Options of one job for a driver; each driver declares its own (unknown keys are a 422)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    read_timeout: float = Field(default=30, gt=0, le=3600, description="Seconds per command")
+
+
 class BaseConnectionArgs(BaseModel):
     """What every SSH-based driver needs. Extra keys pass through to the library."""
 
@@ -63,6 +71,8 @@ class ConfigOutcome:
     skipped: list[str] = field(default_factory=list)
     saved: bool = False
     duration_seconds: float = 0.0
+    diff: str | None = None  # candidate vs running, when the driver can tell
+    committed: bool = True  # False for a dry run
 
     @property
     def ok(self) -> bool:
@@ -95,6 +105,7 @@ class Driver(ABC):
     persistent: ClassVar[bool]
     default_queue_strategy: ClassVar[QueueStrategy]
     connection_args: ClassVar[type[BaseConnectionArgs]] = BaseConnectionArgs
+    driver_args: ClassVar[type[BaseDriverArgs]] = BaseDriverArgs
 
     @abstractmethod
     def connect(self, args: BaseConnectionArgs) -> DriverSession: ...

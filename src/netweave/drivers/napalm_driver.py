@@ -1,20 +1,22 @@
-"""NAPALM: getters by name (``get_facts``, ``get_interfaces`` ...) as structured results, and
-plain CLI commands. Configuration management (merge/replace, diff, commit, rollback) needs
-the device's file store over SCP and arrives with the lab's SCP support."""
+"""NAPALM: getters by name (``get_facts``, ``get_interfaces`` ...) as structured results,
+plain CLI commands, and configuration management: merge or replace candidate with its diff,
+commit (with a message where supported), dry run (discard) and rollback."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import time
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from napalm import get_network_driver
 from napalm.base import NetworkDriver
 from napalm.base.exceptions import ConnectionException
+from pydantic import Field
 
 from netweave.drivers.base import (
     BaseConnectionArgs,
+    BaseDriverArgs,
     CommandOutput,
     ConfigOutcome,
     Driver,
@@ -32,6 +34,13 @@ NAPALM_DRIVERS = {
     "cisco_nxos": "nxos_ssh",
     "cisco_xr": "iosxr",
 }
+
+
+class NapalmDriverArgs(BaseDriverArgs):
+    mode: Literal["merge", "replace"] = "merge"
+    dry_run: bool = Field(default=False, description="Show the diff, then discard")
+    message: str | None = Field(default=None, max_length=1000, description="Commit message")
+    rollback: bool = Field(default=False, description="Restore the pre-commit configuration")
 
 
 class NapalmSession(DriverSession):
@@ -74,10 +83,50 @@ class NapalmSession(DriverSession):
         return outputs
 
     def push_config(self, lines: list[str], options: dict[str, Any]) -> ConfigOutcome:
-        raise DriverError(
-            "unsupported",
-            "NAPALM configuration (merge/replace/rollback) is not available yet; use netmiko",
-        )
+        """Candidate configuration: ``mode`` merge (default) or replace, the diff always,
+        then commit (with ``message`` where the platform keeps one) or, with ``dry_run``,
+        discard. ``rollback: true`` restores the configuration saved before the last commit."""
+        started = time.perf_counter()
+        device = self.device
+        try:
+            if options.get("rollback"):
+                device.rollback()
+                return ConfigOutcome(
+                    output="rolled back", duration_seconds=time.perf_counter() - started
+                )
+            text = "\n".join(lines) + "\n"
+            if options.get("mode", "merge") == "replace":
+                device.load_replace_candidate(config=text)
+            else:
+                device.load_merge_candidate(config=text)
+            diff = device.compare_config()
+            outcome = ConfigOutcome(output=diff, diff=diff)
+            if options.get("dry_run"):
+                device.discard_config()
+                outcome.committed = False
+            elif diff:
+                message = options.get("message")
+                if message:
+                    try:
+                        device.commit_config(message=message)
+                    except NotImplementedError:
+                        device.commit_config()
+                else:
+                    device.commit_config()
+                outcome.applied = list(lines)
+                outcome.saved = True
+            outcome.duration_seconds = time.perf_counter() - started
+            return outcome
+        except (OSError, EOFError, ConnectionException) as exc:
+            raise DriverError("connection", f"session lost: {exc!r}") from exc
+        except Exception as exc:  # NAPALM's Merge/ReplaceConfigException, CommandError...
+            with contextlib.suppress(Exception):
+                device.discard_config()
+            failed = ConfigOutcome(output=str(exc), error=f"{type(exc).__name__}: {exc}")
+            failed.failed_line = lines[0] if lines else ""
+            failed.skipped = lines[1:]
+            failed.duration_seconds = time.perf_counter() - started
+            return failed
 
     def is_alive(self) -> bool:
         try:
@@ -93,6 +142,7 @@ class NapalmSession(DriverSession):
 class NapalmDriver(Driver):
     name = "napalm"
     persistent = True
+    driver_args = NapalmDriverArgs
     default_queue_strategy: ClassVar[QueueStrategy] = "pinned"
 
     def connect(self, args: BaseConnectionArgs) -> DriverSession:

@@ -16,10 +16,11 @@ from netmiko.exceptions import (
     NetmikoTimeoutException,
     ReadTimeout,
 )
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from netweave.drivers.base import (
     BaseConnectionArgs,
+    BaseDriverArgs,
     CommandOutput,
     ConfigOutcome,
     Driver,
@@ -34,6 +35,26 @@ DEFAULT_ERROR_PATTERN = (
 _PASSTHROUGH = ("global_delay_factor", "fast_cli", "conn_timeout", "auth_timeout", "banner_timeout")
 
 
+class NetmikoDriverArgs(BaseDriverArgs):
+    expect_string: str | None = Field(default=None, description="Regex ending each command")
+    error_pattern: str | None = Field(
+        default=None, description="Regex marking a rejected line (default: IOS/EOS/Junos errors)"
+    )
+    enable_mode: bool = False
+    save: bool = Field(default=False, description="Save the configuration on full success")
+    commit: bool = Field(default=False, description="Commit (Junos-style platforms)")
+
+    @field_validator("expect_string", "error_pattern")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from exc
+        return value
+
+
 class NetmikoConnectionArgs(BaseConnectionArgs):
     device_type: str | None = Field(default="cisco_ios", description="Netmiko device_type")
 
@@ -42,7 +63,8 @@ def _library_error(exc: Exception) -> DriverError:
     if isinstance(exc, NetmikoAuthenticationException):
         return DriverError("authentication", f"authentication failed: {exc}".splitlines()[0])
     if isinstance(exc, NetmikoTimeoutException | ReadTimeout):
-        return DriverError("timeout", str(exc).strip().splitlines()[0], retryable=True)
+        # a slow device is not a dead session: retrying would only double the wait
+        return DriverError("timeout", str(exc).strip().splitlines()[0])
     if isinstance(exc, OSError | EOFError):
         return DriverError("connection", f"session lost: {exc!r}", retryable=True)
     return DriverError("driver", f"{type(exc).__name__}: {exc}".splitlines()[0])
@@ -139,7 +161,10 @@ class NetmikoSession(DriverSession):
     def keepalive(self) -> bool:
         try:
             self.connection.write_channel(self.connection.RETURN)
-            self.connection.read_until_pattern(self._prompt_pattern(), read_timeout=5)
+            base = re.escape(self.connection.base_prompt)
+            self.connection.read_until_pattern(
+                rf"^{base}[^\n]*[>#$%]\s*$", re_flags=re.M, read_timeout=5
+            )
             return True
         except Exception:
             return False
@@ -154,6 +179,7 @@ class NetmikoDriver(Driver):
     persistent = True
     default_queue_strategy: ClassVar[QueueStrategy] = "pinned"
     connection_args = NetmikoConnectionArgs
+    driver_args = NetmikoDriverArgs
 
     def connect(self, args: BaseConnectionArgs) -> DriverSession:
         parsed = NetmikoConnectionArgs.model_validate(args.model_dump())

@@ -16,6 +16,7 @@ from scrapli.exceptions import ScrapliException
 
 from netweave.drivers.base import (
     BaseConnectionArgs,
+    BaseDriverArgs,
     CommandOutput,
     ConfigOutcome,
     Driver,
@@ -50,6 +51,11 @@ def _error(exc: Exception, during: str) -> DriverError:
     if "timeout" in lowered:
         return DriverError("timeout", f"{during}: {text}", retryable=True)
     return DriverError("connection", f"{during}: {text}", retryable=True)
+
+
+class ScrapliDriverArgs(BaseDriverArgs):
+    save: bool = False
+    commit: bool = False
 
 
 class ScrapliSession(DriverSession):
@@ -125,6 +131,7 @@ class ScrapliSession(DriverSession):
 class ScrapliDriver(Driver):
     name = "scrapli"
     persistent = True
+    driver_args = ScrapliDriverArgs
     default_queue_strategy: ClassVar[QueueStrategy] = "pinned"
 
     def connect(self, args: BaseConnectionArgs) -> DriverSession:

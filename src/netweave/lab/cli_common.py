@@ -63,8 +63,16 @@ def _word_offsets(line: str) -> list[int]:
     return [match.start() for match in re.finditer(r"\S+", line)]
 
 
+_PIPE = re.compile(
+    r"\s*\|\s*(?=(?:include|inc|i|exclude|exc|e|begin|b|section|s|count|match|except|grep"
+    r"|head|wc|no-more|display)\b)"
+)
+
+
 def split_pipe(line: str) -> tuple[str, list[str]]:
-    parts = line.split("|")
+    """``cmd | include a|b | count``: pipes start at a filter keyword, so a ``|`` inside a
+    regular expression stays part of it."""
+    parts = _PIPE.split(line)
     return parts[0].strip(), [part.strip() for part in parts[1:] if part.strip()]
 
 

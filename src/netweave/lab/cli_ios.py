@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from netweave.lab import cli_ios_files as files
 from netweave.lab import outputs_ios as out
 from netweave.lab.cli_common import FilterError, Reply, apply_filters, resolve, split_pipe
 from netweave.lab.config_ios import (
@@ -16,7 +17,8 @@ from netweave.lab.config_ios import (
     IosConfig,
     section_mode,
 )
-from netweave.lab.platforms import PlatformProfile, serial_number
+from netweave.lab.files import FileStore
+from netweave.lab.platforms import PlatformProfile
 
 USER_COMMANDS: list[tuple[str, ...]] = [
     ("enable",),
@@ -45,7 +47,12 @@ ENABLE_COMMANDS: list[tuple[str, ...]] = [
     ("disable",),
     ("configure", "terminal"),
     ("configure",),
-    ("copy", "running-config", "startup-config"),
+    ("copy",),
+    ("verify",),
+    ("delete",),
+    ("configure", "replace"),
+    ("show", "archive", "config", "incremental-diffs"),
+    ("show", "archive", "config", "differences"),
     ("write", "memory"),
     ("write",),
     ("show", "running-config"),
@@ -70,6 +77,7 @@ class IosCli:
         neighbours: list[str],
         saved: Callable[[], str],
         save: Callable[[], None],
+        files: FileStore,
     ) -> None:
         self.profile = profile
         self.config = config
@@ -79,6 +87,7 @@ class IosCli:
         self.neighbours = neighbours
         self._saved = saved
         self._save = save
+        self.files = files
         self.mode = "user"
         self.section: Block | None = None
         self.section_mode = ""
@@ -172,9 +181,19 @@ class IosCli:
             case ("configure", "terminal") | ("configure",):
                 self.mode = "config"
                 return Reply("Enter configuration commands, one per line.  End with CNTL/Z.\n")
-            case ("copy", "running-config", "startup-config") | ("write", "memory") | ("write",):
+            case ("write", "memory") | ("write",):
                 self._save()
                 return Reply("Building configuration...\n[OK]\n")
+            case ("copy",):
+                return files.copy_command(self, args)
+            case ("verify",):
+                return files.verify_command(self, args)
+            case ("delete",):
+                return files.delete_command(self, args)
+            case ("configure", "replace"):
+                return files.configure_replace(self, args)
+            case ("show", "archive", "config", kind):
+                return files.show_archive_config(self, args, kind)
             case ("show", "version"):
                 if self.eos:
                     return Reply(out.show_version_eos(self.profile, index, self.boot))
@@ -222,9 +241,27 @@ class IosCli:
             case ("clock", "set"):
                 return Reply()
             case ("dir",):
-                serial = serial_number(self.profile.name, index)
-                return Reply(f"Directory of bootflash:/\n\n   11  -rw-  4096  {serial}.cfg\n")
+                return files.dir_command(self, args)
         return Reply()
+
+    def save(self) -> None:
+        self._save()
+
+    def merge_text(self, content: str) -> str:
+        """Apply a config file line by line, as ``copy <file> running-config`` does; returns
+        the error messages (empty when every line was accepted)."""
+        saved_mode = self.mode
+        self.mode, self.section, self.section_mode = "config", None, ""
+        errors = []
+        for raw in content.splitlines():
+            stripped = raw.strip()
+            if not stripped or stripped.startswith("!") or stripped == "end":
+                continue
+            reply = self._config(stripped, raw)
+            if reply.output.strip():
+                errors.append(reply.output)
+        self.mode, self.section, self.section_mode = saved_mode, None, ""
+        return "".join(errors)
 
     # -- configuration mode ---------------------------------------------------------------
     def _config(self, stripped: str, raw: str) -> Reply:

@@ -142,6 +142,7 @@ class IosConfig:
         if profile.family == "ios":
             self.set_line("service timestamps debug datetime msec")
             self.set_line("ip domain name lab.netweave.local")
+            self.set_line("ip scp server enable")
         else:
             self.set_line("ip domain-name lab.netweave.local")
         for port, name in enumerate(profile.interfaces):
@@ -247,3 +248,62 @@ class IosConfig:
         text = "\n".join(body)
         lines[2] = lines[2].format(size=len(text))
         return "\n".join(lines) + "\n" + text
+
+
+_NOT_CONFIG = ("Building configuration", "Current configuration", "version ", "end")
+
+
+def parse_config_text(text: str) -> list[Block]:
+    """IOS config text → blocks (``!`` separators and the banner lines are dropped)."""
+    blocks: list[Block] = []
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        stripped = line.strip()
+        if not stripped or stripped == "!" or stripped.startswith(_NOT_CONFIG):
+            continue
+        if line.startswith(" ") and blocks:
+            blocks[-1].children.append(stripped)
+        else:
+            blocks.append(Block(stripped))
+    return blocks
+
+
+def incremental_diff(running: list[Block], candidate: list[Block]) -> list[str]:
+    """The lines of ``candidate`` that a merge would add (``show archive config
+    incremental-diffs``)."""
+    current = {block.header: block for block in running}
+    lines: list[str] = []
+    for block in candidate:
+        existing = current.get(block.header)
+        if existing is None:
+            lines.append(block.header)
+            lines += [f" {child}" for child in block.children]
+            continue
+        new_children = [c for c in block.children if c not in existing.children]
+        if new_children:
+            lines.append(block.header)
+            lines += [f" {child}" for child in new_children]
+    return lines
+
+
+def contextual_diff(base: list[Block], new: list[Block]) -> list[str]:
+    """``show archive config differences``: ``-`` lines only in base, ``+`` only in new."""
+    old = {block.header: block for block in base}
+    fresh = {block.header: block for block in new}
+    lines: list[str] = []
+    for block in base:
+        if block.header not in fresh:
+            lines.append(f"-{block.header}")
+            lines += [f" -{child}" for child in block.children]
+    for block in new:
+        previous = old.get(block.header)
+        if previous is None:
+            lines.append(f"+{block.header}")
+            lines += [f" +{child}" for child in block.children]
+            continue
+        removed = [c for c in previous.children if c not in block.children]
+        added = [c for c in block.children if c not in previous.children]
+        if removed or added:
+            lines.append(block.header)
+            lines += [f" -{c}" for c in removed] + [f" +{c}" for c in added]
+    return lines

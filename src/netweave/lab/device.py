@@ -11,6 +11,7 @@ from netweave.lab.cli_ios import IosCli
 from netweave.lab.cli_junos import JunosCli
 from netweave.lab.cli_linux import LinuxShell
 from netweave.lab.config_ios import IosConfig
+from netweave.lab.files import FileStore
 from netweave.lab.junos import JunosConfig
 from netweave.lab.platforms import PLATFORMS
 from netweave.lab.specs import LabDeviceSpec
@@ -44,6 +45,7 @@ class LabDevice:
         self.ios_config: IosConfig | None = None
         self.junos_config: JunosConfig | None = None
         self.startup_config = ""
+        self.files = FileStore()
         family = self.profile.family
         if family in ("ios", "eos"):
             self.ios_config = IosConfig(self.profile, spec.name, spec.index)
@@ -94,6 +96,7 @@ class LabDevice:
                 self.neighbours,
                 lambda: self.startup_config,
                 self._save,
+                self.files,
             )
         if self.junos_config is not None:
             return JunosCli(self.profile, self.junos_config, spec.index, self.boot, username)

@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import asyncssh
 
 from netweave.lab.cli_common import CliSession, Reply
 from netweave.lab.device import Fault, LabDevice
+from netweave.lab.eapi import EapiServer
 from netweave.lab.specs import LabDeviceSpec
 
 _HOST_KEY: asyncssh.SSHKey | None = None
@@ -51,6 +52,8 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
         self.closed = False
         self.wakeup = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self.eof = False
+        self.scp = False
 
     # asyncssh callbacks -------------------------------------------------------------
     def connection_made(self, chan: asyncssh.SSHServerChannel[str]) -> None:
@@ -67,7 +70,10 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
         return True
 
     def session_started(self) -> None:
-        if self.exec_command is not None:
+        if self.exec_command is not None and self.exec_command.startswith("scp "):
+            self.scp = True
+            self.task = asyncio.ensure_future(self._scp_sink(self.exec_command))
+        elif self.exec_command is not None:
             self.task = asyncio.ensure_future(self._run_exec(self.exec_command))
         else:
             self._write(self.cli.prompt())
@@ -78,6 +84,10 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
         self.wakeup.set()
 
     def eof_received(self) -> bool:
+        self.eof = True
+        self.wakeup.set()
+        if self.scp:
+            return True  # the SCP sink finishes and exits by itself
         self._close()
         return False
 
@@ -131,6 +141,37 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
         reply = self.cli.run_exec(command)
         self._write(reply.output)
         self._close(reply.exit_status)
+
+    async def _wait_for(self, condition: Callable[[], bool]) -> bool:
+        while not condition():
+            if self.eof or self.closed:
+                return condition()
+            self.wakeup.clear()
+            await self.wakeup.wait()
+        return True
+
+    async def _scp_sink(self, command: str) -> None:
+        """The receiving end of ``scp -t PATH`` (what Netmiko/NAPALM use to upload files)."""
+        words = [w.strip("'\"") for w in command.split()[1:]]
+        target = next((w for w in reversed(words) if not w.startswith("-")), "")
+        raw = self.chan
+        assert raw is not None
+        raw.write("\0")
+        while True:
+            if not await self._wait_for(lambda: "\n" in self.pending):
+                break
+            header, self.pending = self.pending.split("\n", 1)
+            if header.startswith("C"):
+                _, size_text, name = header[1:].split(" ", 2)
+                size = int(size_text)
+                raw.write("\0")
+                if not await self._wait_for(lambda size=size: len(self.pending) > size):  # type: ignore[misc]
+                    break
+                content, self.pending = self.pending[:size], self.pending[size + 1 :]
+                path = target if target and not target.endswith(("/", ":")) else target + name
+                self.device.files.write(path, content)
+            raw.write("\0")
+        self._close(0)
 
     async def _pump(self) -> None:
         while not self.closed:
@@ -236,6 +277,7 @@ class Lab:
         self.devices: list[LabDevice] = []
         self._by_name: dict[str, LabDevice] = {}
         self._servers: list[asyncssh.SSHAcceptor] = []
+        self._eapi: list[EapiServer] = []
 
     async def start(self) -> None:
         key = host_key(self.host_key_path)
@@ -256,6 +298,10 @@ class Lab:
             )
             spec.port = server.sockets[0].getsockname()[1]
             self._servers.append(server)
+            if spec.platform == "arista_eos":
+                eapi = EapiServer(device)
+                spec.eapi_port = await eapi.start(spec.host, spec.eapi_port or 0)
+                self._eapi.append(eapi)
             self.devices.append(device)
             self._by_name[spec.name] = device
 
@@ -268,6 +314,9 @@ class Lab:
         for server in self._servers:
             await server.wait_closed()
         self._servers.clear()
+        for eapi in self._eapi:
+            await eapi.stop()
+        self._eapi.clear()
 
     def device(self, name: str) -> LabDevice:
         try:

@@ -48,6 +48,7 @@ class LabDeviceSpec:
     site: str = ""
     lat: float | None = None
     lon: float | None = None
+    eapi_port: int | None = None  # arista_eos only: eAPI over HTTP (0/None = OS-assigned)
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -205,3 +205,87 @@ def test_napalm_getter_job_returns_structured_data(runtime: Runtime, lab: LabThr
     done = _wait(runtime, job.id)
     assert done.status == "finished", done.result
     assert done.result.retval[0].parsed["hostname"] == device.name
+
+
+def test_napalm_config_job_reports_the_diff(runtime: Runtime, fault_lab: LabThread) -> None:
+    device = first(fault_lab, "cisco_ios")
+    args = {**LOGIN, "secret": "netweave", "host": device.host, "port": device.port}
+    job = runtime.jobs.submit_exec(
+        ExecRequest(
+            driver="napalm",
+            connection_args=args,
+            config=["logging host 10.7.7.7"],
+            driver_args={"dry_run": True},
+        ),
+        ADMIN,
+    )
+    done = _wait(runtime, job.id)
+    assert done.status == "finished", done.result
+    metadata = done.result.retval[0].metadata
+    assert metadata["diff"] == "+logging host 10.7.7.7" and metadata["committed"] is False
+
+
+def test_execution_timeout_fails_a_job_that_hangs(runtime: Runtime, fault_lab: LabThread) -> None:
+    device = first(fault_lab, "cisco_ios")
+    warm = ExecRequest(
+        connection_args={**LOGIN, "host": device.host, "port": device.port}, command="show clock"
+    )
+    assert _wait(runtime, runtime.jobs.submit_exec(warm, ADMIN).id).status == "finished"
+    fault_lab.set_fault(device.name, Fault("slow", delay=3))
+    try:
+        job = runtime.jobs.submit_exec(
+            ExecRequest(
+                connection_args={**LOGIN, "host": device.host, "port": device.port},
+                command="show clock",
+                execution_timeout=1,
+            ),
+            ADMIN,
+        )
+        done = _wait(runtime, job.id)
+    finally:
+        fault_lab.clear_fault(device.name)
+    assert done.status == "failed" and done.result.error.type == "timeout"
+
+
+def test_ttp_parsing_and_pyeapi_jobs(runtime: Runtime, lab: LabThread) -> None:
+    device = first(lab, "arista_eos")
+    job = runtime.jobs.submit_exec(
+        ExecRequest(
+            driver="pyeapi",
+            connection_args={
+                **LOGIN,
+                "host": device.host,
+                "port": device.spec.eapi_port,
+                "transport": "http",
+            },
+            command="show interfaces Ethernet1",
+            parsing={
+                "name": "ttp",
+                "template": "{{ name }} is {{ state }}, line protocol is {{ protocol }} {{ ignore }}",
+            },  # type: ignore[arg-type]
+        ),
+        ADMIN,
+    )
+    done = _wait(runtime, job.id)
+    assert done.status == "finished", done.result
+    assert done.result.retval[0].parsed == [{"name": "Ethernet1", "state": "up", "protocol": "up"}]
+
+
+def test_driver_args_are_validated_by_each_drivers_model(runtime: Runtime) -> None:
+    base = {"connection_args": {**LOGIN, "host": "127.0.0.1"}, "command": "show clock"}
+    with pytest.raises(InvalidInput) as unknown:
+        runtime.jobs.submit_exec(ExecRequest(**base, driver_args={"colour": "red"}), ADMIN)  # type: ignore[arg-type]
+    assert unknown.value.field == "driver_args.colour"
+    with pytest.raises(InvalidInput) as mode:
+        runtime.jobs.submit_exec(
+            ExecRequest(**base, driver="napalm", driver_args={"mode": "sideways"}), ADMIN
+        )  # type: ignore[arg-type]
+    assert mode.value.field == "driver_args.mode"
+    with pytest.raises(InvalidInput) as regex:
+        runtime.jobs.submit_exec(
+            ExecRequest(**base, driver_args={"error_pattern": "(unclosed"}), ADMIN
+        )  # type: ignore[arg-type]
+    assert (
+        regex.value.field == "driver_args.error_pattern"
+        and "regular expression" in regex.value.message
+    )

@@ -168,6 +168,8 @@ class JobRunner:
     ) -> None:
         metadata = self._metadata(job, host, port, outcome.duration_seconds, reused)
         metadata.update(
+            diff=outcome.diff,
+            committed=outcome.committed,
             applied=outcome.applied,
             failed_line=outcome.failed_line,
             skipped=outcome.skipped,

@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -143,7 +144,14 @@ class JobService:
         return registry.get(name, field="driver")
 
     def _prepare(self, request: _Common) -> dict[str, Any]:
-        """The stored request: rendered operation, no secrets."""
+        """The stored request: rendered operation, validated driver_args, no secrets."""
+        driver = self._driver(request.driver)
+        try:
+            options = driver.driver_args.model_validate(request.driver_args)
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            where = ".".join(str(p) for p in problem["loc"])
+            raise InvalidInput(problem["msg"], field=f"driver_args.{where}") from exc
         operation = "config" if request.config is not None else "command"
         lines = as_list(getattr(request, operation))
         if request.rendering is not None:
@@ -157,6 +165,7 @@ class JobService:
         )
         stored[operation] = lines
         stored.pop("config" if operation == "command" else "command", None)
+        stored["driver_args"] = options.model_dump(exclude_unset=True)
         return stored
 
     def _row(

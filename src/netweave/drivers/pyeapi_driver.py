@@ -1,0 +1,129 @@
+"""pyeapi: Arista eAPI over HTTP(S). Stateless requests, so FIFO and no pooled session.
+Commands as ``text`` (default) or ``json`` (structured, in ``parsed``); configuration runs
+as one eAPI batch that stops at the first rejected line."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any, ClassVar, Literal
+
+import pyeapi
+from pyeapi.eapilib import CommandError
+from pyeapi.eapilib import ConnectionError as EapiConnectionError
+
+from netweave.drivers.base import (
+    BaseConnectionArgs,
+    BaseDriverArgs,
+    CommandOutput,
+    ConfigOutcome,
+    Driver,
+    DriverError,
+    DriverSession,
+    QueueStrategy,
+)
+
+_FAILED_AT = re.compile(r"CLI command (\d+) of (\d+)")
+
+
+class PyeapiDriverArgs(BaseDriverArgs):
+    encoding: Literal["text", "json"] = "text"
+    save: bool = False
+
+
+class PyeapiSession(DriverSession):
+    def __init__(self, node: Any, transport: str) -> None:
+        self.node = node
+        self.info = {"transport": transport}
+
+    def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
+        encoding = options.get("encoding", "text")
+        started = time.perf_counter()
+        try:
+            replies = self.node.run_commands(commands, encoding=encoding)
+        except CommandError as exc:
+            position = _position(exc, prefix=1)
+            outputs = [CommandOutput(c, "", "", 0) for c in commands[:position]]
+            failed = commands[position] if position < len(commands) else commands[-1]
+            outputs.append(CommandOutput(failed, "", str(exc.command_error or exc), 1))
+            return outputs
+        except EapiConnectionError as exc:
+            raise _connection_error(exc) from exc
+        elapsed = time.perf_counter() - started
+        outputs = []
+        for command, reply in zip(commands, replies, strict=False):
+            if encoding == "json":
+                outputs.append(
+                    CommandOutput(
+                        command, json.dumps(reply, indent=2), parsed=reply, duration_seconds=elapsed
+                    )
+                )
+            else:
+                outputs.append(
+                    CommandOutput(command, str(reply.get("output", "")), duration_seconds=elapsed)
+                )
+        return outputs
+
+    def push_config(self, lines: list[str], options: dict[str, Any]) -> ConfigOutcome:
+        started = time.perf_counter()
+        outcome = ConfigOutcome(output="")
+        try:
+            self.node.config(lines)
+            outcome.applied = list(lines)
+            if options.get("save"):
+                self.node.run_commands(["copy running-config startup-config"], encoding="text")
+                outcome.saved = True
+        except CommandError as exc:
+            position = _position(exc, prefix=2)  # "enable", "configure terminal" come first
+            position = min(position, len(lines) - 1)
+            outcome.applied = lines[:position]
+            outcome.failed_line = lines[position] if lines else None
+            outcome.skipped = lines[position + 1 :]
+            outcome.error = str(exc.command_error or exc)
+            outcome.output = str(exc)
+        except EapiConnectionError as exc:
+            raise _connection_error(exc) from exc
+        outcome.duration_seconds = time.perf_counter() - started
+        return outcome
+
+    def is_alive(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        return None
+
+
+def _position(exc: CommandError, prefix: int) -> int:
+    match = _FAILED_AT.search(str(exc))
+    return max(int(match.group(1)) - 1 - prefix, 0) if match else 0
+
+
+def _connection_error(exc: Exception) -> DriverError:
+    text = str(exc)
+    if "401" in text or "authenticate" in text.lower() or "Unauthorized" in text:
+        return DriverError("authentication", "eAPI authentication failed")
+    return DriverError("connection", f"eAPI unreachable: {text}"[:300], retryable=True)
+
+
+class PyeapiDriver(Driver):
+    name = "pyeapi"
+    persistent = False
+    driver_args = PyeapiDriverArgs
+    default_queue_strategy: ClassVar[QueueStrategy] = "fifo"
+
+    def connect(self, args: BaseConnectionArgs) -> DriverSession:
+        extra = args.model_extra or {}
+        transport = str(extra.get("transport", "https"))
+        node = pyeapi.connect(
+            transport=transport,
+            host=args.host,
+            port=args.port if args.port != 22 else None,
+            username=args.username or "",
+            password=args.password.get_secret_value() if args.password else "",
+            timeout=int(args.timeout),
+            return_node=True,
+        )
+        if args.secret:
+            node.enable_authentication(args.secret.get_secret_value())
+        return PyeapiSession(node, transport)
