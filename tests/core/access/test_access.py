@@ -121,3 +121,17 @@ def test_last_admin_cannot_be_demoted_or_deleted(runtime: Runtime) -> None:
                 session,
                 UserCreate(username="admin", password="long-enough-pass"),  # type: ignore[arg-type]
             )
+
+
+def test_cached_api_key_stops_working_when_its_user_is_disabled(runtime: Runtime) -> None:
+    with runtime.transaction() as session:
+        user = users.create_user(
+            session,
+            UserCreate(username="cached", password="long-enough-pass", role=Role.operator),  # type: ignore[arg-type]
+        )
+        _, key = tokens.create_api_key(session, _principal(user), ApiKeyCreate(name="k"))
+    with runtime.transaction() as session:
+        assert tokens.authenticate_api_key(session, key).username == "cached"  # now cached
+        users.update_user(session, user.id, UserUpdate(is_active=False))
+    with runtime.transaction() as session, pytest.raises(AuthenticationFailed, match="disabled"):
+        tokens.authenticate_api_key(session, key)

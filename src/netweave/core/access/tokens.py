@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from netweave.core.access import key_cache
 from netweave.core.access.schemas import ApiKeyCreate
 from netweave.core.access.users import find_user, get_user, verify_password
 from netweave.db.models import ApiKey, LoginSession, Role, User
@@ -84,15 +85,29 @@ def revoke_api_key(session: Session, caller: Principal, key_id: int) -> ApiKey:
     if row.revoked_at is None:
         row.revoked_at = datetime.now(UTC)
     session.flush()
+    key_cache.clear()
     return row
 
 
 def authenticate_api_key(session: Session, presented: str) -> Principal:
+    digest = sha256_hex(presented)
+    cached = key_cache.get(digest)
+    if isinstance(cached, Principal):
+        return cached
+    principal, expires_at = _verify_api_key(session, presented, digest)
+    left = (expires_at - datetime.now(UTC)).total_seconds() if expires_at else key_cache.TTL
+    key_cache.put(digest, principal, left)
+    return principal
+
+
+def _verify_api_key(
+    session: Session, presented: str, digest: str
+) -> tuple[Principal, datetime | None]:
     parts = presented.split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
         raise AuthenticationFailed("invalid API key")
     row = session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
-    if row is None or not secrets.compare_digest(row.key_hash, sha256_hex(presented)):
+    if row is None or not secrets.compare_digest(row.key_hash, digest):
         raise AuthenticationFailed("invalid API key")
     now = datetime.now(UTC)
     if row.revoked_at is not None:
@@ -105,7 +120,7 @@ def authenticate_api_key(session: Session, presented: str) -> Principal:
     last_used = _aware(row.last_used_at)
     if last_used is None or now - last_used > _LAST_USED_RESOLUTION:
         row.last_used_at = now
-    return _principal(row.user, "api_key")
+    return _principal(row.user, "api_key"), expires_at
 
 
 def login(session: Session, username: str, password: str, ttl: timedelta) -> tuple[User, str]:

@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from netweave.core.access import key_cache
 from netweave.core.access.schemas import UserCreate, UserUpdate
 from netweave.db.models import Role, User
 from netweave.foundation.errors import Conflict, InvalidInput, NotFound
@@ -73,6 +74,7 @@ def update_user(session: Session, user_id: int, data: UserUpdate) -> User:
     if data.is_active is not None:
         user.is_active = data.is_active
     session.flush()
+    key_cache.clear()  # a role or state change applies to cached API keys at once
     return user
 
 
@@ -82,6 +84,7 @@ def delete_user(session: Session, user_id: int) -> None:
         _ensure_other_active_admin(session, user)
     session.delete(user)
     session.flush()
+    key_cache.clear()
 
 
 def _ensure_other_active_admin(session: Session, user: User) -> None:

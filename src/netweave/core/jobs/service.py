@@ -84,6 +84,8 @@ class JobService:
         self.webhooks = WebhookSender()
         self.runner = JobRunner(sessions, box, pool, self.writer, self.webhooks)
         self.started = False
+        self._stop = threading.Event()
+        self.purged = 0
 
     def _notify(self, job_ids: set[str]) -> None:
         with self._committed:
@@ -109,10 +111,21 @@ class JobService:
         self.pool.start()
         self.executor.start(self.runner)
         self.recover()
+        self._stop.clear()
+        threading.Thread(target=self._housekeeping, name="job-housekeeping", daemon=True).start()
+
+    def _housekeeping(self, interval: float = 60.0) -> None:
+        """Expired results are deleted from SQL every minute."""
+        while not self._stop.wait(interval):
+            try:
+                self.purged += self.purge_expired()
+            except Exception:  # a busy database must not kill the housekeeper
+                continue
 
     def stop(self) -> None:
         if not self.started:
             return
+        self._stop.set()
         self.executor.stop()
         self.writer.stop()
         self.webhooks.close()
