@@ -52,6 +52,7 @@ def run(
 ) -> None:
     """Run on inventory devices through the embedded engine (persistent sessions)."""
     runtime = open_runtime()
+    runtime.recover_jobs = False  # a server may be running on the same database
     try:
         names = _targets(runtime, devices, pool)
         if not names:

@@ -27,6 +27,7 @@ class Runtime:
     box: SecretBox
     bootstrap: BootstrapResult | None = field(default=None)
     _jobs: JobService | None = field(default=None, repr=False)
+    recover_jobs: bool = True  # False for CLI tools that share a server's database
 
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True, bootstrap: bool = True) -> Runtime:
@@ -72,7 +73,7 @@ class Runtime:
             self._jobs = JobService(
                 self.sessions, self.box, LocalExecutor(settings.worker_threads), pool
             )
-            self._jobs.start()
+            self._jobs.start(recover=self.recover_jobs)
         return self._jobs
 
     def close(self) -> None:

@@ -295,3 +295,36 @@ def test_driver_args_are_validated_by_each_drivers_model(runtime: Runtime) -> No
         regex.value.field == "driver_args.error_pattern"
         and "regular expression" in regex.value.message
     )
+
+
+def test_a_job_is_claimed_exactly_once(runtime: Runtime, lab: LabThread) -> None:
+    device = first(lab, "cisco_ios")
+    runtime.settings.worker_threads = 1
+    fault = Fault("slow", delay=0.5)
+    lab.set_fault(device.name, fault)
+    try:
+        blocker = runtime.jobs.submit_exec(
+            ExecRequest(
+                connection_args={**LOGIN, "host": device.host, "port": device.port},
+                command="show clock",
+            ),
+            ADMIN,
+        )
+        queued = runtime.jobs.submit_exec(
+            ExecRequest(
+                connection_args={**LOGIN, "host": device.host, "port": device.port},
+                command="show clock",
+            ),
+            ADMIN,
+        )
+        now = datetime.now(UTC)
+        with runtime.sessions() as session:
+            assert (
+                runtime.jobs.runner._claim(session, queued.id, now) is True
+            )  # another process wins
+            assert runtime.jobs.runner._claim(session, queued.id, now) is False
+        assert _wait(runtime, blocker.id).status == "finished"
+        time.sleep(0.3)
+        assert runtime.jobs.get(queued.id).status == "started"  # this worker did not run it too
+    finally:
+        lab.clear_fault(device.name)

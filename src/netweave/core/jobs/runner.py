@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.core import templates
@@ -68,9 +69,8 @@ class JobRunner:
                     },
                 )
                 return
-            self.writer.update(
-                job.id, status="started", started_at=now, worker=threading.current_thread().name
-            )
+            if not self._claim(session, job.id, now):
+                return  # another worker (or process) got it first: exactly one runs it
             try:
                 driver_cls = registry.get(job.driver)
                 args = live_connection_args(session, self.box, job, driver_cls)
@@ -105,6 +105,16 @@ class JobRunner:
             self._finish(
                 job, "failed", None, {"type": "internal", "message": f"{type(exc).__name__}: {exc}"}
             )
+
+    def _claim(self, session: Session, job_id: str, now: datetime) -> bool:
+        """Atomically move queued → started; False when someone else already did."""
+        claimed = session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.status == "queued")
+            .values(status="started", started_at=now, worker=threading.current_thread().name)
+        )
+        session.commit()
+        return bool(claimed.rowcount)  # type: ignore[attr-defined]
 
     def _options(self, job: Job) -> dict[str, Any]:
         options = dict(job.request.get("driver_args") or {})

@@ -103,14 +103,17 @@ class JobService:
                 self._committed.wait(min(remaining, 1.0))
 
     # -- lifecycle --------------------------------------------------------------------
-    def start(self) -> None:
+    def start(self, *, recover: bool = True) -> None:
+        """``recover`` belongs to the server process only: a CLI sharing the database must
+        not fail or re-run the server's jobs."""
         if self.started:
             return
         self.started = True
         self.writer.start()
         self.pool.start()
         self.executor.start(self.runner)
-        self.recover()
+        if recover:
+            self.recover()
         self._stop.clear()
         threading.Thread(target=self._housekeeping, name="job-housekeeping", daemon=True).start()
 
