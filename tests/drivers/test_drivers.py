@@ -216,3 +216,19 @@ def test_pyeapi_text_json_config_and_errors(fault_lab: LabThread) -> None:
         assert caught.value.kind == "authentication"
     finally:
         fault_lab.clear_fault(device.name)
+
+
+def test_registry_loads_once_for_concurrent_first_users() -> None:
+    import threading
+
+    from netweave.drivers.base import Driver
+    from netweave.foundation.plugins import PluginRegistry
+
+    fresh: PluginRegistry[Driver] = PluginRegistry("netweave.drivers", Driver)  # type: ignore[type-abstract]
+    seen: list[list[str]] = []
+    threads = [threading.Thread(target=lambda: seen.append(fresh.names())) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(names == seen[0] for names in seen) and "netmiko" in seen[0]

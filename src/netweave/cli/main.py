@@ -7,6 +7,7 @@ import typer
 from netweave.cli import db, inventory, lab, users
 from netweave.cli.run import run
 from netweave.cli.serve import serve
+from netweave.cli.worker import worker
 
 app = typer.Typer(
     help="NetWeave: network automation server, device lab and tools.",
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 app.command("serve")(serve)
 app.command("run")(run)
+app.command("worker")(worker)
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="user")
 app.add_typer(inventory.app, name="inventory")

@@ -13,7 +13,8 @@ from netweave.core.access.users import BootstrapResult, ensure_first_admin
 from netweave.core.jobs.service import JobService
 from netweave.db.engine import make_engine, make_session_factory
 from netweave.db.migrate import upgrade
-from netweave.executor import LocalExecutor
+from netweave.executor import Executor, LocalExecutor, RqExecutor, RqWorkerPool
+from netweave.foundation.errors import ConfigurationError
 from netweave.foundation.secrets import SecretBox
 from netweave.foundation.settings import Settings
 from netweave.sessions import PoolSettings, SessionPool
@@ -70,10 +71,33 @@ class Runtime:
                     keepalive_interval=settings.session_keepalive,
                 )
             )
-            self._jobs = JobService(
-                self.sessions, self.box, LocalExecutor(settings.worker_threads), pool
-            )
+            self._jobs = JobService(self.sessions, self.box, self._executor(), pool)
             self._jobs.start(recover=self.recover_jobs)
+        return self._jobs
+
+    def _executor(self) -> Executor:
+        settings = self.settings
+        if settings.executor == "rq":
+            if not settings.redis_url:
+                raise ConfigurationError("the rq executor needs a redis_url", field="redis_url")
+            return RqExecutor(settings.redis_url, settings.queue_name)
+        return LocalExecutor(settings.worker_threads)
+
+    def start_worker(self, threads: int, node: str | None = None) -> JobService:
+        """A ``netweave worker`` process: consume the Redis queue with ``threads`` threads."""
+        settings = self.settings
+        if not settings.redis_url:
+            raise ConfigurationError("a worker needs NETWEAVE_REDIS_URL", field="redis_url")
+        pool = SessionPool(
+            PoolSettings(
+                idle_ttl=settings.session_idle_ttl,
+                max_age=settings.session_max_age,
+                keepalive_interval=settings.session_keepalive,
+            )
+        )
+        executor = RqWorkerPool(settings.redis_url, settings.queue_name, threads, node)
+        self._jobs = JobService(self.sessions, self.box, executor, pool)
+        self._jobs.start(recover=False)
         return self._jobs
 
     def close(self) -> None:

@@ -4,6 +4,7 @@ so a third-party package adds a driver or a service exactly the way NetWeave doe
 from __future__ import annotations
 
 import logging
+import threading
 from importlib.metadata import entry_points
 from typing import Generic, TypeVar
 
@@ -19,6 +20,7 @@ class PluginRegistry(Generic[T]):
         self.kind = kind
         self._plugins: dict[str, type[T]] = {}
         self._loaded = False
+        self._lock = threading.Lock()
 
     def register(self, name: str, plugin: type[T]) -> None:
         if not (isinstance(plugin, type) and issubclass(plugin, self.kind)):
@@ -26,14 +28,18 @@ class PluginRegistry(Generic[T]):
         self._plugins[name] = plugin
 
     def load(self) -> None:
+        """Load entry points once; threads asking meanwhile wait for the full set."""
         if self._loaded:
             return
-        self._loaded = True
-        for entry in entry_points(group=self.group):
-            try:
-                self.register(entry.name, entry.load())
-            except Exception as exc:  # a broken plugin must not take the others down
-                log.warning("plugin %s:%s failed to load: %s", self.group, entry.name, exc)
+        with self._lock:
+            if self._loaded:
+                return
+            for entry in entry_points(group=self.group):
+                try:
+                    self.register(entry.name, entry.load())
+                except Exception as exc:  # a broken plugin must not take the others down
+                    log.warning("plugin %s:%s failed to load: %s", self.group, entry.name, exc)
+            self._loaded = True
 
     def names(self) -> list[str]:
         self.load()

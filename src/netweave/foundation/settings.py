@@ -10,7 +10,7 @@ import os
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import Field, SecretStr, field_validator
@@ -93,6 +93,10 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; default: SQLite file in the data dir"
     )
     redis_url: str | None = None
+    executor: Literal["local", "rq"] = Field(
+        default="local", description="local: in the server; rq: Redis + `netweave worker` nodes"
+    )
+    queue_name: str = Field(default="netweave", pattern=r"^[A-Za-z0-9_.:-]{1,100}$")
     secret_key: SecretStr | None = Field(
         default=None,
         description="Encrypts credentials at rest. Default: generated into <data_dir>/secret.key",

@@ -1,0 +1,38 @@
+"""``netweave worker``: a node that runs queued jobs from Redis, holding device sessions."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import typer
+
+from netweave.cli.console import console, err_console, open_runtime
+from netweave.foundation.errors import NetWeaveError
+from netweave.foundation.logging import configure_logging
+
+
+def worker(
+    threads: int = typer.Option(32, min=1, max=1024, help="Jobs run at once (one per device)"),
+    node: str | None = typer.Option(None, help="Node name (default: host-pid)"),
+) -> None:
+    """Consume the Redis queue (NETWEAVE_REDIS_URL) until SIGTERM/SIGINT; then finish the
+    running jobs and close every device session."""
+    runtime = open_runtime()
+    configure_logging(runtime.settings.log_level)
+    try:
+        jobs = runtime.start_worker(threads, node)
+    except NetWeaveError as exc:
+        err_console.print(f"[red]error:[/] {exc.to_detail()}")
+        raise typer.Exit(2) from exc
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    console.print(
+        f"worker up: {threads} threads on queue {runtime.settings.queue_name!r} "
+        f"({runtime.settings.redis_url})"
+    )
+    stop.wait()
+    console.print("draining: finishing running jobs, closing sessions ...")
+    jobs.stop()
+    runtime.close()

@@ -1,0 +1,1 @@
+"""Worker entry point: runs queued jobs from Redis (``netweave worker``)."""

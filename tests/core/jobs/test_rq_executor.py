@@ -1,0 +1,155 @@
+"""The rq executor against the real Redis, with `netweave worker` as a separate process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+import zlib
+from collections.abc import Iterator
+
+import pytest
+from redis import Redis
+
+from netweave.core.access.tokens import Principal
+from netweave.core.jobs.schemas import BulkRequest, ExecRequest
+from netweave.core.runtime import Runtime
+from netweave.db.models import Role
+from netweave.foundation.settings import Settings
+from netweave.lab import LabThread
+from tests.fixtures.lab import first
+
+REDIS_URL = os.environ.get("NETWEAVE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+ADMIN = Principal(1, "admin", Role.admin, "test")
+LOGIN = {"username": "netweave", "password": "netweave", "device_type": "cisco_ios"}
+
+
+@pytest.fixture
+def rq_settings(settings: Settings, runtime: Runtime) -> Settings:
+    """The test database and data dir (same secret key), the rq executor, a private queue."""
+    return settings.model_copy(
+        update={
+            "executor": "rq",
+            "redis_url": REDIS_URL,
+            "queue_name": f"nwtest-{uuid.uuid4().hex[:8]}",
+        }
+    )
+
+
+@pytest.fixture
+def producer(rq_settings: Settings) -> Iterator[Runtime]:
+    opened = Runtime.open(rq_settings, migrate=False, bootstrap=False)
+    yield opened
+    opened.close()
+
+
+def start_worker(settings: Settings, threads: int = 4) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "NETWEAVE_DATABASE_URL": settings.effective_database_url,
+        "NETWEAVE_DATA_DIR": str(settings.data_dir),
+        "NETWEAVE_MODE": "dev",
+        "NETWEAVE_EXECUTOR": "rq",
+        "NETWEAVE_REDIS_URL": REDIS_URL,
+        "NETWEAVE_QUEUE_NAME": settings.queue_name,
+    }
+    env.pop("NETWEAVE_ADMIN_PASSWORD", None)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "netweave.cli.main",
+            "worker",
+            "--threads",
+            str(threads),
+            "--node",
+            settings.queue_name,
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+
+
+def stop_worker(process: subprocess.Popen[bytes]) -> str:
+    process.send_signal(signal.SIGTERM)
+    try:
+        output = process.communicate(timeout=30)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output = process.communicate()[0]
+    return output.decode(errors="replace")
+
+
+def test_jobs_run_on_a_separate_worker_process(
+    producer: Runtime, rq_settings: Settings, lab: LabThread
+) -> None:
+    device = first(lab, "cisco_ios")
+    request = ExecRequest(
+        connection_args={**LOGIN, "host": device.host, "port": device.port}, command="show version"
+    )
+    queued = producer.jobs.submit_exec(request, ADMIN)
+    redis = Redis.from_url(REDIS_URL)
+    keys = [k for k in redis.keys(f"rq:job:nw-{queued.id}*")]
+    assert keys, "the job id travels through Redis"
+    raw = redis.hget(keys[0], "data") or b""
+    payload = zlib.decompress(raw).decode() if raw[:1] == b"x" else raw.decode()
+    assert queued.id in payload and "netweave" not in payload.replace(
+        "netweave.worker", ""
+    )  # no secret
+    worker = start_worker(rq_settings)
+    try:
+        first_run = producer.jobs.wait(queued.id, 60)
+        assert first_run.status == "finished", first_run.result
+        assert first_run.worker and first_run.worker.startswith(rq_settings.queue_name)
+        second = producer.jobs.wait(producer.jobs.submit_exec(request, ADMIN).id, 30)
+        assert second.result and second.result.retval[0].metadata["session_reused"] is True
+        names = {w.name for w in producer.jobs.workers()}
+        assert {f"{rq_settings.queue_name}.{n}" for n in range(4)} <= names
+        ios_like = [d for d in lab.devices if d.spec.platform in ("cisco_ios", "arista_eos")]
+        bulk = BulkRequest(
+            connection_args=LOGIN,
+            devices=[
+                {"host": d.host, "port": d.port, "device_type": d.spec.platform} for d in ios_like
+            ],
+            command="show clock",
+        )
+        jobs, failed = producer.jobs.submit_bulk(bulk, ADMIN)
+        assert not failed
+        assert [producer.jobs.wait(j.id, 60).status for j in jobs] == ["finished"] * len(ios_like)
+    finally:
+        output = stop_worker(worker)
+    assert "draining" in output
+
+
+def test_jobs_queued_in_sql_survive_redis_losing_everything(
+    producer: Runtime, rq_settings: Settings, lab: LabThread
+) -> None:
+    device = first(lab, "arista_eos")
+    request = ExecRequest(
+        connection_args={
+            **LOGIN,
+            "host": device.host,
+            "port": device.port,
+            "device_type": "arista_eos",
+        },
+        command="show clock",
+    )
+    ids = [producer.jobs.submit_exec(request, ADMIN).id for _ in range(3)]
+    redis = Redis.from_url(REDIS_URL)
+    for key in redis.keys(f"rq:*{rq_settings.queue_name}*") + redis.keys("rq:job:nw-*"):
+        redis.delete(key)  # as if Redis restarted empty
+    assert producer.jobs.executor.queue_depth() == 0
+    assert producer.jobs.recover() == 3  # re-enqueued from SQL, the source of truth
+    worker = start_worker(rq_settings, threads=2)
+    try:
+        done = [producer.jobs.wait(job_id, 60) for job_id in ids]
+        assert [d.status for d in done] == ["finished"] * 3, [
+            d.result.error for d in done if d.result
+        ]
+    finally:
+        stop_worker(worker)
+    time.sleep(0.1)
