@@ -176,3 +176,19 @@ def test_parsing_rendering_cancel_and_stats(live_api: LiveApi, lab: LabThread) -
     assert unknown.status_code == 422 and unknown.json()["field"] == "driver"
     missing_job = httpx.get(f"{live_api.url}/jobs/does-not-exist", headers=headers)
     assert missing_job.status_code == 404
+
+
+def test_prometheus_metrics_with_a_bearer_key(live_api: LiveApi, lab: LabThread) -> None:
+    device = first(lab, "cisco_ios")
+    client = _client(live_api, port=device.port)
+    client.collect(device.host, "show clock").wait(timeout=30)
+    assert httpx.get(f"{live_api.url}/metrics").status_code == 401
+    response = httpx.get(
+        f"{live_api.url}/metrics", headers={"Authorization": f"Bearer {live_api.key}"}
+    )
+    assert response.status_code == 200
+    lines = response.text.splitlines()
+    assert 'netweave_jobs{status="finished"} 1' in lines
+    assert "netweave_device_sessions 1" in lines
+    assert 'netweave_session_events_total{event="opened"} 1' in lines
+    assert "# TYPE netweave_jobs gauge" in lines

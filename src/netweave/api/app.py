@@ -15,6 +15,7 @@ from netweave.api.routes import (
     health,
     inventory,
     links,
+    metrics,
     pools,
     users,
 )
@@ -41,6 +42,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         pools,
         inventory,
         device_ops,
+        metrics,
     ):
         app.include_router(module.router)
     return app

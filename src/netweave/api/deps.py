@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import APIKeyCookie, APIKeyHeader
+from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from netweave.core.access.tokens import Principal, authenticate_api_key, authenticate_session
@@ -18,6 +18,7 @@ SESSION_COOKIE = "netweave_session"
 
 api_key_header = APIKeyHeader(name="X-API-KEY", auto_error=False, description="Per-user API key")
 session_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="UI login")
+bearer = HTTPBearer(auto_error=False, description="The API key as a bearer token (Prometheus)")
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -42,7 +43,10 @@ def get_principal(
     runtime: RuntimeDep,
     api_key: Annotated[str | None, Depends(api_key_header)],
     cookie: Annotated[str | None, Depends(session_cookie)],
+    token: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
+    if not api_key and token is not None:
+        api_key = token.credentials
     with runtime.transaction() as session:
         if api_key:
             return authenticate_api_key(session, api_key)

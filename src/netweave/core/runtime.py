@@ -80,7 +80,7 @@ class Runtime:
         if settings.executor == "rq":
             if not settings.redis_url:
                 raise ConfigurationError("the rq executor needs a redis_url", field="redis_url")
-            return RqExecutor(settings.redis_url, settings.queue_name)
+            return RqExecutor(settings.redis_url, settings.queue_name, settings.node_heartbeat_ttl)
         return LocalExecutor(settings.worker_threads)
 
     def start_worker(self, threads: int, node: str | None = None) -> JobService:
@@ -95,7 +95,9 @@ class Runtime:
                 keepalive_interval=settings.session_keepalive,
             )
         )
-        executor = RqWorkerPool(settings.redis_url, settings.queue_name, threads, node)
+        executor = RqWorkerPool(
+            settings.redis_url, settings.queue_name, threads, node, settings.node_heartbeat_ttl
+        )
         self._jobs = JobService(self.sessions, self.box, executor, pool)
         self._jobs.start(recover=False)
         return self._jobs

@@ -44,3 +44,7 @@ class Executor(ABC):
 
     @abstractmethod
     def stop(self, timeout: float = 10.0) -> None: ...
+
+    def alive_nodes(self) -> set[str] | None:
+        """Worker nodes currently heart-beating; None when jobs run in this process."""
+        return None

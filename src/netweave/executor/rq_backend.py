@@ -62,8 +62,11 @@ class RqExecutor(Executor):
 
     name = "rq"
 
-    def __init__(self, redis_url: str, queue_name: str = "netweave") -> None:
+    def __init__(
+        self, redis_url: str, queue_name: str = "netweave", heartbeat_ttl: float = 10.0
+    ) -> None:
         self.redis_url = redis_url
+        self.heartbeat_ttl = heartbeat_ttl
         self.redis = Redis.from_url(redis_url)
         self.queue_name = queue_name
         self.queue = Queue(queue_name, connection=self.redis, serializer=JSONSerializer)
@@ -91,6 +94,13 @@ class RqExecutor(Executor):
 
     def queue_depth(self) -> int:
         return int(self.queue.count)
+
+    def _node_key(self, node: str = "*") -> str:
+        return f"netweave:nodes:{self.queue_name}:{node}"
+
+    def alive_nodes(self) -> set[str]:
+        prefix = len(self._node_key(""))
+        return {key.decode()[prefix:] for key in self.redis.scan_iter(self._node_key("*"))}
 
     def workers(self) -> list[WorkerInfo]:
         found = []
@@ -125,16 +135,32 @@ class RqWorkerPool(RqExecutor):
         queue_name: str = "netweave",
         threads: int = 32,
         node: str | None = None,
+        heartbeat_ttl: float = 10.0,
     ) -> None:
-        super().__init__(redis_url, queue_name)
+        super().__init__(redis_url, queue_name, heartbeat_ttl)
+        self._beating = threading.Event()
         self.threads = threads
         self.node = node or f"{socket.gethostname()}-{os.getpid()}"
         self._workers: list[_ThreadWorker] = []
         self._handles: list[threading.Thread] = []
 
+    def _heartbeat(self) -> None:
+        """The node's liveness key: gone ``heartbeat_ttl`` s after the process dies."""
+        key = self._node_key(self.node)
+        value = f'{{"threads": {self.threads}, "pid": {os.getpid()}}}'
+        while not self._beating.wait(self.heartbeat_ttl / 3):
+            with contextlib.suppress(Exception):
+                self.redis.set(key, value, px=int(self.heartbeat_ttl * 1000))
+        with contextlib.suppress(Exception):
+            self.redis.delete(key)
+
     def start(self, runner: JobRunner) -> None:
         global _runner
         _runner = runner
+        self.redis.set(
+            self._node_key(self.node), str(self.threads), px=int(self.heartbeat_ttl * 1000)
+        )
+        threading.Thread(target=self._heartbeat, name="node-heartbeat", daemon=True).start()
         for number in range(self.threads):
             connection = Redis.from_url(self.redis_url)
             queue = Queue(self.queue_name, connection=connection, serializer=JSONSerializer)
@@ -178,4 +204,7 @@ class RqWorkerPool(RqExecutor):
             worker.connection.connection_pool.disconnect()  # unblocks the idle BLPOP
         for handle in self._handles:
             handle.join(timeout=max(deadline - time.monotonic(), 1.0))
+        self._beating.set()
+        with contextlib.suppress(Exception):
+            self.redis.delete(self._node_key(self.node))
         super().stop(timeout)

@@ -97,6 +97,9 @@ class Settings(BaseSettings):
         default="local", description="local: in the server; rq: Redis + `netweave worker` nodes"
     )
     queue_name: str = Field(default="netweave", pattern=r"^[A-Za-z0-9_.:-]{1,100}$")
+    node_heartbeat_ttl: float = Field(
+        default=10, ge=1, le=600, description="A worker node silent this long is dead"
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Encrypts credentials at rest. Default: generated into <data_dir>/secret.key",

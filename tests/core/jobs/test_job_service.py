@@ -328,3 +328,35 @@ def test_a_job_is_claimed_exactly_once(runtime: Runtime, lab: LabThread) -> None
         assert runtime.jobs.get(queued.id).status == "started"  # this worker did not run it too
     finally:
         lab.clear_fault(device.name)
+
+
+def test_reaper_ends_jobs_running_past_their_limit(runtime: Runtime, lab: LabThread) -> None:
+    device = first(lab, "cisco_ios")
+    runtime.settings.worker_threads = 1
+    lab.set_fault(device.name, Fault("slow", delay=0.5))
+    try:
+        blocker = runtime.jobs.submit_exec(
+            ExecRequest(
+                connection_args={**LOGIN, "host": device.host, "port": device.port},
+                command="show clock",
+            ),
+            ADMIN,
+        )
+        queued = runtime.jobs.submit_exec(
+            ExecRequest(
+                connection_args={**LOGIN, "host": device.host, "port": device.port},
+                command="show clock",
+                execution_timeout=5,
+            ),
+            ADMIN,
+        )
+        with runtime.sessions() as session:  # as if a worker took it and then went silent
+            assert runtime.jobs.runner._claim(session, queued.id, datetime.now(UTC))
+        assert runtime.jobs.reap() == 0  # within its limit
+        assert runtime.jobs.reap(now=datetime.now(UTC) + timedelta(seconds=120)) == 1
+        ended = runtime.jobs.get(queued.id)
+        assert ended.status == "failed" and ended.result and ended.result.error
+        assert ended.result.error.type == "timeout"
+        assert _wait(runtime, blocker.id).status == "finished"
+    finally:
+        lab.clear_fault(device.name)

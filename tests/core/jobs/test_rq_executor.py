@@ -19,7 +19,7 @@ from netweave.core.jobs.schemas import BulkRequest, ExecRequest
 from netweave.core.runtime import Runtime
 from netweave.db.models import Role
 from netweave.foundation.settings import Settings
-from netweave.lab import LabThread
+from netweave.lab import Fault, LabThread
 from tests.fixtures.lab import first
 
 REDIS_URL = os.environ.get("NETWEAVE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -55,6 +55,7 @@ def start_worker(settings: Settings, threads: int = 4) -> subprocess.Popen[bytes
         "NETWEAVE_EXECUTOR": "rq",
         "NETWEAVE_REDIS_URL": REDIS_URL,
         "NETWEAVE_QUEUE_NAME": settings.queue_name,
+        "NETWEAVE_NODE_HEARTBEAT_TTL": str(settings.node_heartbeat_ttl),
     }
     env.pop("NETWEAVE_ADMIN_PASSWORD", None)
     return subprocess.Popen(
@@ -153,3 +154,38 @@ def test_jobs_queued_in_sql_survive_redis_losing_everything(
     finally:
         stop_worker(worker)
     time.sleep(0.1)
+
+
+def test_a_job_on_a_killed_worker_node_does_not_stay_started(
+    producer: Runtime, rq_settings: Settings, fault_lab: LabThread
+) -> None:
+    device = first(fault_lab, "cisco_ios")
+    request = ExecRequest(
+        connection_args={**LOGIN, "host": device.host, "port": device.port}, command="show clock"
+    )
+    worker = start_worker(rq_settings, threads=2)
+    try:
+        assert (
+            producer.jobs.wait(producer.jobs.submit_exec(request, ADMIN).id, 60).status
+            == "finished"
+        )
+        assert rq_settings.queue_name in (producer.jobs.executor.alive_nodes() or set())
+        fault_lab.set_fault(device.name, Fault("slow", delay=30))
+        stuck = producer.jobs.submit_exec(request, ADMIN)
+        deadline = time.monotonic() + 20
+        while producer.jobs.get(stuck.id).status != "started" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert producer.jobs.get(stuck.id).status == "started"
+        worker.kill()  # SIGKILL: no drain, no goodbye
+        worker.wait(timeout=10)
+        ended = producer.jobs.wait(stuck.id, 20)
+        assert ended.status == "failed" and ended.result and ended.result.error
+        assert (
+            ended.result.error.type == "worker_lost"
+            and rq_settings.queue_name in ended.result.error.message
+        )
+        assert rq_settings.queue_name not in (producer.jobs.executor.alive_nodes() or set())
+    finally:
+        fault_lab.clear_fault(device.name)
+        if worker.poll() is None:
+            stop_worker(worker)

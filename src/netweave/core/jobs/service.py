@@ -6,7 +6,7 @@ import json
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -37,6 +37,8 @@ from netweave.foundation.secrets import SecretBox
 from netweave.sessions import SessionPool
 
 DEFAULT_RESULT_TTL = 1800
+MAX_RUNTIME = 3600  # a job without execution_timeout is ended after this (+ grace)
+RUNTIME_GRACE = 60
 TERMINAL = ("finished", "failed", "canceled", "stopped")
 
 
@@ -86,6 +88,7 @@ class JobService:
         self.started = False
         self._stop = threading.Event()
         self.purged = 0
+        self.reaped = 0
 
     def _notify(self, job_ids: set[str]) -> None:
         with self._committed:
@@ -120,13 +123,44 @@ class JobService:
         self._stop.clear()
         threading.Thread(target=self._housekeeping, name="job-housekeeping", daemon=True).start()
 
-    def _housekeeping(self, interval: float = 60.0) -> None:
-        """Expired results are deleted from SQL every minute."""
-        while not self._stop.wait(interval):
+    def _housekeeping(self, interval: float = 60.0, reap_every: float = 2.0) -> None:
+        """Every ``reap_every`` s: end jobs whose node died or that overran; every
+        ``interval`` s: delete expired results."""
+        last_purge = time.monotonic()
+        while not self._stop.wait(min(reap_every, interval)):
             try:
-                self.purged += self.purge_expired()
-            except Exception:  # a busy database must not kill the housekeeper
+                self.reaped += self.reap()
+                if time.monotonic() - last_purge >= interval:
+                    self.purged += self.purge_expired()
+                    last_purge = time.monotonic()
+            except Exception:  # a busy database or Redis must not kill the housekeeper
                 continue
+
+    def reap(self, now: datetime | None = None) -> int:
+        """Nothing stays ``started`` forever: a job whose worker node stopped heart-beating
+        fails with ``worker_lost``; one running past its limit fails with ``timeout``."""
+        now = now or datetime.now(UTC)
+        alive = self.executor.alive_nodes()
+        ended = 0
+        with self.sessions() as session, session.begin():
+            for job in session.scalars(select(Job).where(Job.status == "started")):
+                node = (job.worker or "").rsplit(".", 1)[0]
+                started = _aware(job.started_at) or now
+                limit = (job.execution_timeout or MAX_RUNTIME) + RUNTIME_GRACE
+                if alive is not None and node and node not in alive:
+                    error = {
+                        "type": "worker_lost",
+                        "message": f"worker node {node} stopped while the job ran",
+                    }
+                elif (now - started).total_seconds() > limit:
+                    error = {"type": "timeout", "message": f"still running after {limit} s"}
+                else:
+                    continue
+                job.status, job.ended_at, job.error = "failed", now, error
+                job.result = {"type": 2, "retval": None, "error": error}
+                job.expires_at = now + timedelta(seconds=job.result_ttl)
+                ended += 1
+        return ended
 
     def stop(self) -> None:
         if not self.started:
