@@ -61,3 +61,15 @@ def test_refuses_placeholder_secret_in_production(
     result = runner.invoke(app, ["user", "list"])
     assert result.exit_code == 2
     assert "secret_key" in result.output and "placeholder" in result.output
+
+
+def test_bad_settings_are_a_clear_error_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NETWEAVE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("NETWEAVE_MODE", "dev")
+    monkeypatch.setenv("NETWEAVE_EXECUTOR", "rq")
+    monkeypatch.delenv("NETWEAVE_REDIS_URL", raising=False)
+    result = runner.invoke(app, ["worker"])
+    assert result.exit_code == 2
+    assert "redis_url" in result.output and "Traceback" not in result.output

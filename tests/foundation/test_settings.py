@@ -60,3 +60,12 @@ def test_generated_secret_key_is_persisted_private(tmp_path: Path) -> None:
     second = Settings(data_dir=tmp_path).resolve_secret_key()
     assert first == second and len(first) >= 32
     assert (tmp_path / "secret.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_rq_executor_needs_a_redis_url(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="redis_url"):
+        Settings(data_dir=tmp_path, executor="rq")
+    assert (
+        Settings(data_dir=tmp_path, executor="rq", redis_url="redis://127.0.0.1:6379/1").executor
+        == "rq"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from netweave.core.runtime import Runtime
@@ -18,6 +19,11 @@ def open_runtime(**overrides: object) -> Runtime:
         return Runtime.open(Settings(**overrides))  # type: ignore[arg-type]
     except NetWeaveError as exc:
         err_console.print(f"[red]error:[/] {exc.to_detail()}")
+        raise typer.Exit(2) from exc
+    except ValidationError as exc:
+        for problem in exc.errors():
+            where = ".".join(str(p) for p in problem["loc"]) or "settings"
+            err_console.print(f"[red]error:[/] {where}: {problem['msg']}")
         raise typer.Exit(2) from exc
 
 

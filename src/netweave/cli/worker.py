@@ -32,7 +32,11 @@ def worker(
         f"worker up: {threads} threads on queue {runtime.settings.queue_name!r} "
         f"({runtime.settings.redis_url})"
     )
-    stop.wait()
+    asked = getattr(jobs.executor, "stop_requested", threading.Event())
+    while not stop.wait(0.2):
+        if asked.is_set():
+            console.print("stop requested through the API")
+            break
     console.print("draining: finishing running jobs, closing sessions ...")
     jobs.stop()
     runtime.close()

@@ -63,17 +63,19 @@ class Runtime:
     def jobs(self) -> JobService:
         """The job engine (executor, session pool, writer), started on first use."""
         if self._jobs is None:
-            settings = self.settings
-            pool = SessionPool(
-                PoolSettings(
-                    idle_ttl=settings.session_idle_ttl,
-                    max_age=settings.session_max_age,
-                    keepalive_interval=settings.session_keepalive,
-                )
-            )
-            self._jobs = JobService(self.sessions, self.box, self._executor(), pool)
+            self._jobs = JobService(self.sessions, self.box, self._executor(), self._pool())
             self._jobs.start(recover=self.recover_jobs)
         return self._jobs
+
+    def _pool(self) -> SessionPool:
+        settings = self.settings
+        return SessionPool(
+            PoolSettings(
+                idle_ttl=settings.session_idle_ttl,
+                max_age=settings.session_max_age,
+                keepalive_interval=settings.session_keepalive,
+            )
+        )
 
     def _executor(self) -> Executor:
         settings = self.settings
@@ -88,17 +90,10 @@ class Runtime:
         settings = self.settings
         if not settings.redis_url:
             raise ConfigurationError("a worker needs NETWEAVE_REDIS_URL", field="redis_url")
-        pool = SessionPool(
-            PoolSettings(
-                idle_ttl=settings.session_idle_ttl,
-                max_age=settings.session_max_age,
-                keepalive_interval=settings.session_keepalive,
-            )
-        )
         executor = RqWorkerPool(
             settings.redis_url, settings.queue_name, threads, node, settings.node_heartbeat_ttl
         )
-        self._jobs = JobService(self.sessions, self.box, executor, pool)
+        self._jobs = JobService(self.sessions, self.box, executor, self._pool())
         self._jobs.start(recover=False)
         return self._jobs
 

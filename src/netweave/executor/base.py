@@ -45,6 +45,10 @@ class Executor(ABC):
     @abstractmethod
     def stop(self, timeout: float = 10.0) -> None: ...
 
+    def stop_node(self, name: str) -> bool:
+        """Ask a worker node to drain and exit; False when there is no such live node."""
+        return False
+
     def alive_nodes(self) -> set[str] | None:
         """Worker nodes currently heart-beating; None when jobs run in this process."""
         return None

@@ -98,9 +98,17 @@ class RqExecutor(Executor):
     def _node_key(self, node: str = "*") -> str:
         return f"netweave:nodes:{self.queue_name}:{node}"
 
+    def stop_node(self, name: str) -> bool:
+        node = name if name in self.alive_nodes() else name.rsplit(".", 1)[0]
+        if node not in self.alive_nodes():
+            return False
+        self.redis.set(self._node_key(node) + ":stop", "1", ex=300)
+        return True
+
     def alive_nodes(self) -> set[str]:
         prefix = len(self._node_key(""))
-        return {key.decode()[prefix:] for key in self.redis.scan_iter(self._node_key("*"))}
+        keys = (key.decode()[prefix:] for key in self.redis.scan_iter(self._node_key("*")))
+        return {key for key in keys if not key.endswith(":stop")}
 
     def workers(self) -> list[WorkerInfo]:
         found = []
@@ -139,6 +147,7 @@ class RqWorkerPool(RqExecutor):
     ) -> None:
         super().__init__(redis_url, queue_name, heartbeat_ttl)
         self._beating = threading.Event()
+        self.stop_requested = threading.Event()  # set by DELETE /workers/{name}
         self.threads = threads
         self.node = node or f"{socket.gethostname()}-{os.getpid()}"
         self._workers: list[_ThreadWorker] = []
@@ -151,6 +160,9 @@ class RqWorkerPool(RqExecutor):
         while not self._beating.wait(self.heartbeat_ttl / 3):
             with contextlib.suppress(Exception):
                 self.redis.set(key, value, px=int(self.heartbeat_ttl * 1000))
+                if self.redis.get(key + ":stop"):
+                    self.redis.delete(key + ":stop")
+                    self.stop_requested.set()
         with contextlib.suppress(Exception):
             self.redis.delete(key)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -127,6 +127,12 @@ class Settings(BaseSettings):
         if value.split(":", 1)[0].split("+", 1)[0] not in allowed:
             raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
         return value
+
+    @model_validator(mode="after")
+    def _rq_needs_redis(self) -> Settings:
+        if self.executor == "rq" and not self.redis_url:
+            raise ValueError("redis_url: the rq executor needs NETWEAVE_REDIS_URL")
+        return self
 
     @classmethod
     def settings_customise_sources(

@@ -18,6 +18,7 @@ from netweave.core.access.tokens import Principal
 from netweave.core.jobs.schemas import BulkRequest, ExecRequest
 from netweave.core.runtime import Runtime
 from netweave.db.models import Role
+from netweave.foundation.errors import Conflict, NotFound
 from netweave.foundation.settings import Settings
 from netweave.lab import Fault, LabThread
 from tests.fixtures.lab import first
@@ -189,3 +190,28 @@ def test_a_job_on_a_killed_worker_node_does_not_stay_started(
         fault_lab.clear_fault(device.name)
         if worker.poll() is None:
             stop_worker(worker)
+
+
+def test_delete_worker_drains_that_node(
+    producer: Runtime, rq_settings: Settings, runtime: Runtime
+) -> None:
+    worker = start_worker(rq_settings, threads=2)
+    try:
+        deadline = time.monotonic() + 20
+        while rq_settings.queue_name not in (producer.jobs.executor.alive_nodes() or set()):
+            assert time.monotonic() < deadline, "the worker never heart-beat"
+            time.sleep(0.1)
+        with pytest.raises(NotFound):
+            producer.jobs.stop_worker("no-such-node")
+        assert (
+            producer.jobs.stop_worker(f"{rq_settings.queue_name}.1")
+            == f"{rq_settings.queue_name}.1"
+        )
+        output = worker.communicate(timeout=20)[0].decode()
+        assert worker.returncode == 0 and "stop requested through the API" in output
+        assert rq_settings.queue_name not in (producer.jobs.executor.alive_nodes() or set())
+    finally:
+        if worker.poll() is None:
+            stop_worker(worker)
+    with pytest.raises(Conflict):
+        runtime.jobs.stop_worker("anything")  # the local executor has no nodes to stop

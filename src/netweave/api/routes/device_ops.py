@@ -19,7 +19,6 @@ from netweave.core.jobs.schemas import (
     TestResponse,
     WorkerRead,
 )
-from netweave.foundation.errors import Conflict
 
 router = APIRouter(tags=["device operations (NetPulse v0.4)"])
 
@@ -87,10 +86,9 @@ def list_workers(_: Viewer, runtime: RuntimeDep) -> list[WorkerRead]:
 
 
 @router.delete("/workers/{name}")
-def delete_worker(name: str, _: Operator, runtime: RuntimeDep) -> None:
-    raise Conflict(
-        "the local executor's workers live in the server; stop the server instead", field="name"
-    )
+def delete_worker(name: str, _: Operator, runtime: RuntimeDep) -> dict[str, str]:
+    """Ask a worker node to finish its running jobs, close its sessions and exit."""
+    return {"stopping": runtime.jobs.stop_worker(name)}
 
 
 @router.get("/system/stats")

@@ -32,7 +32,7 @@ from netweave.core.jobs.writer import JobWriter
 from netweave.db.models import Job
 from netweave.drivers.base import Driver, DriverError, registry
 from netweave.executor import Executor
-from netweave.foundation.errors import InvalidInput, NetWeaveError, NotFound
+from netweave.foundation.errors import Conflict, InvalidInput, NetWeaveError, NotFound
 from netweave.foundation.secrets import SecretBox
 from netweave.sessions import SessionPool
 
@@ -456,6 +456,17 @@ class JobService:
             )
             for w in self.executor.workers()
         ]
+
+    def stop_worker(self, name: str) -> str:
+        """Drain and stop a worker node (by node or worker name)."""
+        if self.executor.alive_nodes() is None:
+            raise Conflict(
+                "the local executor's workers live in the server; stop the server instead",
+                field="name",
+            )
+        if not self.executor.stop_node(name):
+            raise NotFound(f"no live worker node named {name!r}", field="name")
+        return name
 
     def stats(self) -> dict[str, Any]:
         with self.sessions() as session:
