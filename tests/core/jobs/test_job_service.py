@@ -18,11 +18,17 @@ from netweave.core.jobs.schemas import BulkRequest, ExecRequest
 from netweave.core.runtime import Runtime
 from netweave.db.models import Job, Role
 from netweave.foundation.errors import InvalidInput, NotFound
-from netweave.lab import Fault, LabThread, build_specs
+from netweave.lab import Fault, LabDevice, LabThread, build_specs
 from tests.fixtures.lab import first
 
 ADMIN = Principal(1, "admin", Role.admin, "test")
 LOGIN = {"username": "netweave", "password": "netweave", "device_type": "cisco_ios"}
+
+
+def _on(device: LabDevice, command: str = "show clock", **fields: Any) -> ExecRequest:
+    """A request for one lab device, logged in with the lab's credentials."""
+    args = {**LOGIN, "host": device.host, "port": device.port, "device_type": device.spec.platform}
+    return ExecRequest(connection_args=args, command=command, **fields)
 
 
 def _wait(runtime: Runtime, job_id: str, timeout: float = 30) -> Any:
@@ -89,35 +95,15 @@ def test_cancel_queued_job_and_ttl_expiry(runtime: Runtime, fault_lab: LabThread
     fault_lab.set_fault(slow.name, Fault("slow", delay=1.5))
     try:
         blocker = runtime.jobs.submit_exec(
-            ExecRequest(
-                connection_args={**LOGIN, "host": slow.host, "port": slow.port},
-                command="show clock",
-            ),
+            _on(slow),
             ADMIN,
         )
         victim = runtime.jobs.submit_exec(
-            ExecRequest(
-                connection_args={
-                    **LOGIN,
-                    "host": other.host,
-                    "port": other.port,
-                    "device_type": "arista_eos",
-                },
-                command="show clock",
-            ),
+            _on(other),
             ADMIN,
         )
         stale = runtime.jobs.submit_exec(
-            ExecRequest(
-                connection_args={
-                    **LOGIN,
-                    "host": other.host,
-                    "port": other.port,
-                    "device_type": "arista_eos",
-                },
-                command="show clock",
-                ttl=1,
-            ),
+            _on(other, ttl=1),
             ADMIN,
         )
         assert runtime.jobs.cancel(victim.id).status == "canceled"
@@ -304,17 +290,11 @@ def test_a_job_is_claimed_exactly_once(runtime: Runtime, lab: LabThread) -> None
     lab.set_fault(device.name, fault)
     try:
         blocker = runtime.jobs.submit_exec(
-            ExecRequest(
-                connection_args={**LOGIN, "host": device.host, "port": device.port},
-                command="show clock",
-            ),
+            _on(device),
             ADMIN,
         )
         queued = runtime.jobs.submit_exec(
-            ExecRequest(
-                connection_args={**LOGIN, "host": device.host, "port": device.port},
-                command="show clock",
-            ),
+            _on(device),
             ADMIN,
         )
         now = datetime.now(UTC)
@@ -336,10 +316,7 @@ def test_reaper_ends_jobs_running_past_their_limit(runtime: Runtime, lab: LabThr
     lab.set_fault(device.name, Fault("slow", delay=0.5))
     try:
         blocker = runtime.jobs.submit_exec(
-            ExecRequest(
-                connection_args={**LOGIN, "host": device.host, "port": device.port},
-                command="show clock",
-            ),
+            _on(device),
             ADMIN,
         )
         queued = runtime.jobs.submit_exec(
