@@ -45,6 +45,10 @@ class Executor(ABC):
     @abstractmethod
     def stop(self, timeout: float = 10.0) -> None: ...
 
+    def queue_was_lost(self) -> bool:
+        """True once after the queue backend lost its data (e.g. Redis restarted empty)."""
+        return False
+
     def stop_node(self, name: str) -> bool:
         """Ask a worker node to drain and exit; False when there is no such live node."""
         return False

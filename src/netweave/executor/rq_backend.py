@@ -98,6 +98,11 @@ class RqExecutor(Executor):
     def _node_key(self, node: str = "*") -> str:
         return f"netweave:nodes:{self.queue_name}:{node}"
 
+    def queue_was_lost(self) -> bool:
+        """A marker key lives in Redis; when it is gone, so is everything queued before."""
+        marker = f"netweave:epoch:{self.queue_name}"
+        return bool(self.redis.set(marker, "1", nx=True))
+
     def stop_node(self, name: str) -> bool:
         node = name if name in self.alive_nodes() else name.rsplit(".", 1)[0]
         if node not in self.alive_nodes():
@@ -191,14 +196,17 @@ class RqWorkerPool(RqExecutor):
 
     @staticmethod
     def _work(worker: _ThreadWorker) -> None:
-        try:
-            worker.work(logging_level="WARNING")
-        except Exception:
-            if not worker._stop_requested:
-                log.exception("rq worker %s stopped", worker.name)
-        finally:
-            with contextlib.suppress(Exception):
-                worker.register_death()
+        """Keep working through Redis outages: a lost connection is retried every second."""
+        while not worker._stop_requested:
+            try:
+                worker.work(logging_level="WARNING")
+            except Exception as exc:
+                if worker._stop_requested:
+                    break
+                log.warning("rq worker %s: %s; retrying in 1 s", worker.name, type(exc).__name__)
+                time.sleep(1.0)
+        with contextlib.suppress(Exception):
+            worker.register_death()
 
     def stop(self, timeout: float = 30.0) -> None:
         """Graceful: take no new job, let running ones finish (up to ``timeout``), then cut

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import uuid
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 from redis import Redis
@@ -20,7 +22,7 @@ from netweave.core.runtime import Runtime
 from netweave.db.models import Role
 from netweave.foundation.errors import Conflict, NotFound
 from netweave.foundation.settings import Settings
-from netweave.lab import Fault, LabThread
+from netweave.lab import Fault, LabThread, build_specs
 from tests.fixtures.lab import first
 
 REDIS_URL = os.environ.get("NETWEAVE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -47,14 +49,16 @@ def producer(rq_settings: Settings) -> Iterator[Runtime]:
     opened.close()
 
 
-def start_worker(settings: Settings, threads: int = 4) -> subprocess.Popen[bytes]:
+def start_worker(
+    settings: Settings, threads: int = 4, node: str | None = None, redis_url: str = REDIS_URL
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "NETWEAVE_DATABASE_URL": settings.effective_database_url,
         "NETWEAVE_DATA_DIR": str(settings.data_dir),
         "NETWEAVE_MODE": "dev",
         "NETWEAVE_EXECUTOR": "rq",
-        "NETWEAVE_REDIS_URL": REDIS_URL,
+        "NETWEAVE_REDIS_URL": redis_url,
         "NETWEAVE_QUEUE_NAME": settings.queue_name,
         "NETWEAVE_NODE_HEARTBEAT_TTL": str(settings.node_heartbeat_ttl),
     }
@@ -68,7 +72,7 @@ def start_worker(settings: Settings, threads: int = 4) -> subprocess.Popen[bytes
             "--threads",
             str(threads),
             "--node",
-            settings.queue_name,
+            node or settings.queue_name,
         ],
         env=env,
         stdout=subprocess.PIPE,
@@ -215,3 +219,110 @@ def test_delete_worker_drains_that_node(
             stop_worker(worker)
     with pytest.raises(Conflict):
         runtime.jobs.stop_worker("anything")  # the local executor has no nodes to stop
+
+
+@pytest.fixture
+def private_redis(tmp_path: Path) -> Iterator[tuple[str, Callable[[], None]]]:
+    """A Redis server of this test's own, so it can be killed and restarted for real."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    def start() -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(tmp_path),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if Redis(port=port).ping():
+                    return process
+            except Exception:
+                time.sleep(0.05)
+        raise RuntimeError("private redis-server did not start")
+
+    server = [start()]
+
+    def restart() -> None:
+        server[0].kill()  # SIGKILL: nothing saved, it comes back empty
+        server[0].wait()
+        server[0] = start()
+
+    yield f"redis://127.0.0.1:{port}/0", restart
+    server[0].kill()
+
+
+def test_kill_a_node_and_restart_redis_during_a_200_device_bulk(
+    settings: Settings, runtime: Runtime, private_redis: tuple[str, Callable[[], None]]
+) -> None:
+    url, restart_redis = private_redis
+    rq = settings.model_copy(
+        update={"executor": "rq", "redis_url": url, "queue_name": "bulk", "node_heartbeat_ttl": 3}
+    )
+    producer = Runtime.open(rq, migrate=False, bootstrap=False)
+    with LabThread(build_specs(200, platforms=("cisco_ios",), prefix="kill", delay=0.05)) as lab:
+        doomed = start_worker(
+            rq.model_copy(update={"queue_name": "bulk"}), threads=8, node="node-a", redis_url=url
+        )
+        survivor = start_worker(rq, threads=8, node="node-b", redis_url=url)
+        try:
+            request = BulkRequest(
+                connection_args=LOGIN,
+                devices=[{"host": d.host, "port": d.port} for d in lab.devices],
+                command="show version",
+            )
+            jobs, failed = producer.jobs.submit_bulk(request, ADMIN)
+            assert len(jobs) == 200 and not failed
+            ids = [job.id for job in jobs]
+            deadline = time.monotonic() + 60
+            while producer.jobs.stats()["jobs"].get("finished", 0) < 30:
+                assert time.monotonic() < deadline, producer.jobs.stats()
+                time.sleep(0.1)
+            doomed.kill()  # node A dies mid-run
+            restart_redis()  # and Redis comes back empty
+            queued_when_redis_died = producer.jobs.stats()["jobs"].get("queued", 0)
+            deadline = time.monotonic() + 120
+            while True:
+                states = [producer.jobs.get(job_id) for job_id in ids]
+                if all(s.status in ("finished", "failed") for s in states):
+                    break
+                assert time.monotonic() < deadline, {s.status for s in states}
+                time.sleep(0.5)
+        finally:
+            if doomed.poll() is None:
+                doomed.kill()
+            stop_worker(survivor)
+            producer.close()
+    failures = [s for s in states if s.status == "failed"]
+    assert len(states) == 200  # none lost
+    # Those were only in the emptied Redis: they ran because a process re-enqueued them from SQL.
+    assert queued_when_redis_died > 0
+    assert all(
+        f.result and f.result.error and f.result.error.type == "worker_lost" for f in failures
+    )
+    assert len(failures) <= 8  # only what node A was running when it died
+    assert {s.worker.rsplit(".", 1)[0] for s in states if s.worker} <= {"node-a", "node-b"}, {
+        s.worker for s in states
+    }
+    assert (
+        sum(
+            1
+            for s in states
+            if s.status == "finished" and s.worker and s.worker.startswith("node-b")
+        )
+        > 0
+    )

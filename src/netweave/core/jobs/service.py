@@ -89,6 +89,7 @@ class JobService:
         self._stop = threading.Event()
         self.purged = 0
         self.reaped = 0
+        self.requeued = 0
 
     def _notify(self, job_ids: set[str]) -> None:
         with self._committed:
@@ -119,6 +120,7 @@ class JobService:
         self.pool.start()
         self.executor.start(self.runner)
         if recover:
+            self.executor.queue_was_lost()  # set the marker: this start recovers anyway
             self.recover()
         self._stop.clear()
         threading.Thread(target=self._housekeeping, name="job-housekeeping", daemon=True).start()
@@ -129,6 +131,8 @@ class JobService:
         last_purge = time.monotonic()
         while not self._stop.wait(min(reap_every, interval)):
             try:
+                if self.executor.queue_was_lost():
+                    self.requeued += self.recover()  # SQL is the truth; Redis only transports
                 self.reaped += self.reap()
                 if time.monotonic() - last_purge >= interval:
                     self.purged += self.purge_expired()
