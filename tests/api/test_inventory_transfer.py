@@ -22,7 +22,8 @@ def test_csv_import_then_xlsx_export_and_reimport(operator: TestClient) -> None:
     )
     assert again.json() == {
         "created": {"credentials": 0, "devices": 0, "links": 0, "pools": 0},
-        "updated": {"credentials": 0, "devices": 2, "links": 0, "pools": 0},
+        "updated": {"credentials": 0, "devices": 0, "links": 0, "pools": 0},
+        "unchanged": {"credentials": 0, "devices": 2, "links": 0, "pools": 0},
         "dry_run": False,
     }
     csv_export = operator.get(

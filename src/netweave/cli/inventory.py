@@ -9,27 +9,35 @@ from rich.table import Table
 
 from netweave.cli.console import console, err_console, open_runtime
 from netweave.core.inventory import transfer
-from netweave.core.inventory.transfer.formats import format_from_name
 from netweave.foundation.errors import ImportRejected, NetWeaveError
 
-app = typer.Typer(help="Inventory files: Excel, CSV, YAML.", no_args_is_help=True)
+app = typer.Typer(help="Inventory files: Excel (.xlsx), CSV, YAML.", no_args_is_help=True)
+
+FORMAT_HELP = "xlsx, csv or yaml (default: from the file extension)"
+KIND_HELP = "What a CSV file holds: devices, links, pools or credentials"
 
 
 @app.command("import")
 def import_command(
     path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
-    format: str | None = typer.Option(None, help="xlsx, csv or yaml (default: from the name)"),
-    kind: str = typer.Option("devices", help="What a CSV file holds"),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Validate only"),
+    format: str | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
+    kind: str = typer.Option("devices", "--kind", "-k", help=KIND_HELP),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and count, write nothing"),
 ) -> None:
-    """Import a file: every row is validated first; one bad row rejects the whole file."""
+    """Import (upsert by name). Every row is validated first; one bad row rejects the
+    whole file and nothing is written."""
     runtime = open_runtime()
     try:
-        document = transfer.load(path.read_bytes(), format or format_from_name(path.name), kind)
         with runtime.transaction() as session:
-            summary = transfer.import_document(session, runtime.box, document, dry_run=dry_run)
-            if dry_run:
-                session.rollback()
+            summary = transfer.import_file(
+                session,
+                runtime.box,
+                path.read_bytes(),
+                fmt=format,
+                filename=path.name,
+                kind=kind,
+                dry_run=dry_run,
+            )
     except ImportRejected as rejected:
         table = Table("sheet", "row", "field", "message", title=rejected.message)
         for error in rejected.errors:
@@ -39,28 +47,36 @@ def import_command(
     except NetWeaveError as exc:
         err_console.print(f"[red]error:[/] {exc.to_detail()}")
         raise typer.Exit(1) from exc
-    table = Table(
-        "kind", "created", "updated", title="dry run: nothing written" if dry_run else "imported"
-    )
+    finally:
+        runtime.close()
+    title = f"{path.name}: " + ("dry run, nothing written" if dry_run else "imported")
+    table = Table("kind", "created", "updated", "unchanged", title=title)
     for name in transfer.KINDS:
-        table.add_row(name, str(summary.created[name]), str(summary.updated[name]))
+        counts = (summary.created[name], summary.updated[name], summary.unchanged[name])
+        table.add_row(name, *(str(n) for n in counts))
     console.print(table)
 
 
 @app.command("export")
 def export_command(
-    path: Path = typer.Argument(..., dir_okay=False),
-    format: str | None = typer.Option(None, help="xlsx, csv or yaml (default: from the name)"),
-    kind: str = typer.Option("devices", help="What a CSV file holds"),
+    path: Path = typer.Argument(..., dir_okay=False, writable=True),
+    format: str | None = typer.Option(None, "--format", "-f", help=FORMAT_HELP),
+    kind: str = typer.Option("devices", "--kind", "-k", help=KIND_HELP),
 ) -> None:
-    """Export the whole inventory (credentials without secrets)."""
+    """Export the whole inventory (credentials without secrets). xlsx and YAML hold every
+    kind; a CSV file holds one --kind."""
     runtime = open_runtime()
     try:
-        fmt = format or format_from_name(path.name)
         with runtime.transaction() as session:
-            content = transfer.dump(transfer.export_document(session), fmt, kind)
+            rows = transfer.export_document(session)
+        fmt = format or transfer.format_from_name(path.name)
+        content = transfer.dump(rows, fmt, kind)
     except NetWeaveError as exc:
         err_console.print(f"[red]error:[/] {exc.to_detail()}")
         raise typer.Exit(1) from exc
+    finally:
+        runtime.close()
     path.write_bytes(content)
-    console.print(f"wrote {path} ({len(content)} bytes)")
+    kinds = [kind] if fmt == "csv" else list(transfer.KINDS)
+    counts = ", ".join(f"{len(rows[k])} {k}" for k in kinds)
+    console.print(f"wrote {path} ({counts}; {len(content):,} bytes)")

@@ -141,8 +141,8 @@ def test_xlsx_sheets_and_malformed_files() -> None:
         "host": "10.1.1.1",
         "platform": "arista_eos",
         "tags": ["edge", "dc1"],
-        "custom_fields": {"rack": "R12"},
     }
+    assert row.custom == {"rack": "R12"}
     with pytest.raises(InvalidInput, match=r"not a readable \.xlsx"):
         transfer.load(b"PK-not-really", "xlsx")
     with pytest.raises(InvalidInput, match="not valid YAML"):
@@ -151,5 +151,5 @@ def test_xlsx_sheets_and_malformed_files() -> None:
         transfer.load(b"- just a list", "yaml")
     with pytest.raises(InvalidInput, match="unknown column 'colour'"):
         transfer.load(b"name,host,platform,colour\nr1,10.0.0.1,cisco_ios,red\n", "csv")
-    with pytest.raises(InvalidInput, match="unknown kind"):
+    with pytest.raises(InvalidInput, match="unknown top-level key"):
         transfer.load(b"gadgets: []", "yaml")

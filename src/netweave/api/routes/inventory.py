@@ -9,7 +9,6 @@ from pydantic import BaseModel
 
 from netweave.api.deps import DbSession, Operator, RuntimeDep, Viewer
 from netweave.core.inventory import transfer
-from netweave.core.inventory.transfer.formats import CONTENT_TYPES, format_from_name
 from netweave.foundation.errors import NetWeaveError
 
 router = APIRouter(prefix="/api/v1/inventory", tags=["inventory"])
@@ -24,47 +23,66 @@ class PayloadTooLarge(NetWeaveError):
 
 
 class ImportResult(BaseModel):
+    """Counts per kind (credentials, devices, links, pools)."""
+
     created: dict[str, int]
     updated: dict[str, int]
+    unchanged: dict[str, int]
     dry_run: bool
 
 
 @router.post("/import", response_model=ImportResult)
-async def import_inventory(
+def import_inventory(
     _: Operator,
     db: DbSession,
     runtime: RuntimeDep,
-    file: Annotated[UploadFile, File(description="xlsx, csv or yaml")],
+    file: Annotated[UploadFile, File(description="An .xlsx, .csv or .yaml file (max 20 MiB)")],
     format: Annotated[Format | None, Query(description="Default: from the file name")] = None,
     kind: Annotated[Kind, Query(description="What a CSV file holds")] = "devices",
-    dry_run: bool = False,
+    dry_run: Annotated[bool, Query(description="Validate and count only")] = False,
 ) -> ImportResult:
-    """Validate every row first; one bad row rejects the file (422 with a row-by-row report)
-    and nothing is written."""
-    content = await file.read(MAX_UPLOAD_BYTES + 1)
+    """Upsert by name. Every row is validated first; one bad row rejects the whole file
+    (422 with ``errors: [{sheet, row, field, message}]``) and nothing is written."""
+    content = file.file.read(MAX_UPLOAD_BYTES + 1)
     if len(content) > MAX_UPLOAD_BYTES:
         raise PayloadTooLarge(f"larger than {MAX_UPLOAD_BYTES // 2**20} MiB", field="file")
-    document = transfer.load(content, format or format_from_name(file.filename), kind)
-    summary = transfer.import_document(db, runtime.box, document, dry_run=dry_run)
-    if dry_run:
-        db.rollback()
-    else:
+    summary = transfer.import_file(
+        db,
+        runtime.box,
+        content,
+        fmt=format,
+        filename=file.filename,
+        kind=kind,
+        dry_run=dry_run,
+    )
+    if not dry_run:
         db.commit()
-    return ImportResult(created=summary.created, updated=summary.updated, dry_run=dry_run)
+    return ImportResult(
+        created=summary.created,
+        updated=summary.updated,
+        unchanged=summary.unchanged,
+        dry_run=summary.dry_run,
+    )
 
 
-@router.get("/export")
+@router.get(
+    "/export",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in transfer.CONTENT_TYPES.values()}}},
+)
 def export_inventory(
     _: Viewer,
     db: DbSession,
     format: Format = "xlsx",
     kind: Annotated[Kind, Query(description="What a CSV file holds")] = "devices",
 ) -> Response:
-    """The whole inventory (credentials without their secrets)."""
-    content = transfer.dump(transfer.export_document(db), format, kind)
-    filename = f"netweave-{kind}.csv" if format == "csv" else f"netweave-inventory.{format}"
+    """The whole inventory (credentials without their secrets): xlsx and YAML hold every
+    kind, a CSV file one ``kind``."""
+    content = transfer.export_file(db, format, kind)
     return Response(
         content,
-        media_type=CONTENT_TYPES[format],
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        media_type=transfer.CONTENT_TYPES[format],
+        headers={
+            "Content-Disposition": f'attachment; filename="{transfer.file_name(format, kind)}"'
+        },
     )

@@ -1,67 +1,87 @@
-"""Reading and writing the document as xlsx (openpyxl), CSV and YAML."""
+"""Reading and writing the document as xlsx (openpyxl), CSV and YAML.
+
+A file that cannot be read at all (not a workbook, not YAML, wrong shape, unknown sheet or
+column) raises ``InvalidInput`` naming the problem; row-level problems are left to the
+importer, which reports every one of them at once.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import zipfile
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import yaml
 from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.cell import WriteOnlyCell
 
 from netweave.core.inventory.transfer.document import (
-    COLUMNS,
     KINDS,
     Document,
-    Row,
     check_columns,
     check_kind,
-    row_from_cells,
+    custom_to_text,
+    flat_header,
+    parse_record,
     row_to_cells,
 )
 from netweave.foundation.errors import InvalidInput
 
 FORMATS = ("xlsx", "csv", "yaml")
-# libyaml's C loader/dumper when present (10x faster on a 10,000-device file); same safety.
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv",
+    "csv": "text/csv; charset=utf-8",
     "yaml": "application/yaml",
 }
+_SUFFIXES = {".xlsx": "xlsx", ".csv": "csv", ".yaml": "yaml", ".yml": "yaml"}
+# libyaml's C loader/dumper when present (~10x faster on a 10,000-device file); same safety.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+Rows = Mapping[str, list[dict[str, Any]]]
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in FORMATS:
+        raise InvalidInput(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", field="format")
+    return fmt
 
 
 def format_from_name(filename: str | None) -> str:
     name = (filename or "").lower()
-    for suffix, fmt in ((".xlsx", "xlsx"), (".csv", "csv"), (".yaml", "yaml"), (".yml", "yaml")):
+    for suffix, fmt in _SUFFIXES.items():
         if name.endswith(suffix):
             return fmt
     raise InvalidInput(
-        "cannot tell the format from the file name; pass format=xlsx|csv|yaml", field="format"
+        f"cannot tell the format from the file name {filename!r}; "
+        "name it .xlsx, .csv or .yaml, or pass format=xlsx|csv|yaml",
+        field="format",
     )
 
 
+def file_name(fmt: str, kind: str = "devices") -> str:
+    """The download name: one sheet per kind in xlsx/YAML, one kind per CSV file."""
+    return f"netweave-{kind}.csv" if fmt == "csv" else f"netweave-inventory.{fmt}"
+
+
 def load(content: bytes, fmt: str, kind: str = "devices") -> Document:
-    if fmt == "xlsx":
+    """Parse a file; ``kind`` says what a CSV file holds (xlsx and YAML name their sheets)."""
+    if check_format(fmt) == "xlsx":
         return _load_xlsx(content)
     if fmt == "csv":
         return _load_csv(content, check_kind(kind))
-    if fmt == "yaml":
-        return _load_yaml(content)
-    raise InvalidInput(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", field="format")
+    return _load_yaml(content)
 
 
-def dump(rows: dict[str, list[dict[str, Any]]], fmt: str, kind: str = "devices") -> bytes:
-    if fmt == "xlsx":
+def dump(rows: Rows, fmt: str, kind: str = "devices") -> bytes:
+    """Write exported rows (see ``export_document``)."""
+    if check_format(fmt) == "xlsx":
         return _dump_xlsx(rows)
     if fmt == "csv":
-        return _dump_csv(rows[check_kind(kind)], kind)
-    if fmt == "yaml":
-        return yaml.dump(rows, Dumper=_YAML_DUMPER, sort_keys=False, allow_unicode=True).encode()
-    raise InvalidInput(f"unknown format {fmt!r}; one of {', '.join(FORMATS)}", field="format")
+        return _dump_csv(rows.get(check_kind(kind), []), kind)
+    ordered = {k: list(rows.get(k, [])) for k in KINDS}
+    return yaml.dump(ordered, Dumper=_YAML_DUMPER, sort_keys=False, allow_unicode=True).encode()
 
 
 # -- xlsx -----------------------------------------------------------------------------------
@@ -70,9 +90,13 @@ def dump(rows: dict[str, list[dict[str, Any]]], fmt: str, kind: str = "devices")
 def _load_xlsx(content: bytes) -> Document:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InvalidInput("not a readable .xlsx workbook", field="file") from exc
+    except Exception as exc:  # openpyxl raises many types for a damaged or foreign file
+        raise InvalidInput(
+            "not a readable .xlsx workbook (Excel 2007+; save .xls or .ods files as .xlsx)",
+            field="file",
+        ) from exc
     document = Document()
+    seen: dict[str, str] = {}
     try:
         for sheet in workbook.worksheets:
             kind = sheet.title.strip().lower()
@@ -80,58 +104,69 @@ def _load_xlsx(content: bytes) -> Document:
                 raise InvalidInput(
                     f"unknown sheet {sheet.title!r}; sheets are {', '.join(KINDS)}", field="file"
                 )
-            rows = sheet.iter_rows(values_only=True)
-            header_row = next(rows, None)
-            if header_row is None:
-                continue
-            header = [str(cell).strip() if cell is not None else "" for cell in header_row]
-            while header and not header[-1]:
-                header.pop()
-            check_columns(kind, [h for h in header if h], f"sheet {kind}")
-            for number, values in enumerate(rows, start=2):
-                cells = {
-                    column: _cell(value)
-                    for column, value in zip(header, values, strict=False)
-                    if column
-                }
-                if any(v not in (None, "") for v in cells.values()):
-                    document.rows[kind].append(row_from_cells(kind, cells, number))
+            if kind in seen:
+                raise InvalidInput(
+                    f"sheets {seen[kind]!r} and {sheet.title!r} both hold {kind}", field="file"
+                )
+            seen[kind] = sheet.title
+            sheet.reset_dimensions()  # some writers store wrong dimensions: read everything
+            _read_sheet(kind, sheet.iter_rows(values_only=True), document)
+    except InvalidInput:
+        raise
+    except Exception as exc:
+        raise InvalidInput(f"damaged .xlsx workbook: {exc}", field="file") from exc
     finally:
         workbook.close()
     return document
 
 
-def _cell(value: Any) -> Any:
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+def _read_sheet(kind: str, rows: Iterator[tuple[Any, ...]], document: Document) -> None:
+    header_row = next(rows, None)
+    header = [str(c).strip() if c is not None else "" for c in header_row or ()]
+    while header and not header[-1]:
+        header.pop()
+    where = f"sheet {kind}"
+    check_columns(kind, [h for h in header if h], where)
+    for number, values in enumerate(rows, start=2):
+        cells: dict[str, Any] = {}
+        for position, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            column = header[position] if position < len(header) else ""
+            if not column:
+                raise InvalidInput(
+                    f"{where}, row {number}: a value in column {position + 1}, which has no header",
+                    field="file",
+                )
+            cells[column] = value
+        if cells:
+            record = {column: cells.get(column) for column in header if column}
+            document.rows[kind].append(parse_record(kind, record, number, typed=True))
 
 
-def _dump_xlsx(rows: dict[str, list[dict[str, Any]]]) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
+def _dump_xlsx(rows: Rows) -> bytes:
+    workbook = Workbook(write_only=True)
     for kind in KINDS:
         sheet = workbook.create_sheet(kind)
+        sheet.freeze_panes = "A2"
         cells = [row_to_cells(kind, row) for row in rows.get(kind, [])]
-        header = _header(kind, cells)
+        header = flat_header(kind, cells)
         sheet.append(header)
         for row in cells:
-            sheet.append([row.get(column, "") for column in header])
-        sheet.freeze_panes = "A2"
+            sheet.append([_xlsx_cell(sheet, row.get(column)) for column in header])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
 
 
-def _header(kind: str, cells: list[dict[str, Any]]) -> list[str]:
-    header = [c for c in COLUMNS[kind] if kind != "credentials" or c not in _SECRETS]
-    if kind == "credentials":
-        header += ["has_password", "has_ssh_key", "has_enable_secret"]
-    extra = sorted({key for row in cells for key in row if key not in header})
-    return header + extra
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    """Text starting with '=' is written as text, never as a formula."""
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
-
-_SECRETS = ("password", "ssh_key", "enable_secret")
 
 # -- csv ------------------------------------------------------------------------------------
 
@@ -140,29 +175,56 @@ def _load_csv(content: bytes, kind: str) -> Document:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InvalidInput("CSV must be UTF-8 text", field="file") from exc
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise InvalidInput("CSV has no header row", field="file")
-    check_columns(kind, [f.strip() for f in reader.fieldnames if f], "CSV")
-    document = Document()
-    for number, record in enumerate(reader, start=2):
-        cells = {k.strip(): v for k, v in record.items() if k}
-        if None in record:
-            raise InvalidInput(f"CSV row {number} has more cells than the header", field="file")
-        if any(cells.values()):
-            document.rows[kind].append(row_from_cells(kind, cells, number))
+        raise InvalidInput(
+            f"CSV must be UTF-8 text (bad byte at offset {exc.start})", field="file"
+        ) from exc
+    first_line = text.split("\n", 1)[0]
+    delimiter = ";" if ";" in first_line and "," not in first_line else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = [h.strip() for h in next(reader, [])]
+        while header and not header[-1]:
+            header.pop()
+        if not header:
+            raise InvalidInput("CSV has no header row", field="file")
+        check_columns(kind, [h for h in header if h], "CSV")
+        document = Document()
+        for number, values in enumerate(reader, start=2):
+            if not any(v.strip() for v in values):
+                continue
+            if any(v.strip() for v in values[len(header) :]) or any(
+                not column and value.strip() for column, value in zip(header, values, strict=False)
+            ):
+                raise InvalidInput(
+                    f"CSV row {number}: a value in a column without a header", field="file"
+                )
+            record = {column: value for column, value in zip(header, values, strict=False)}
+            record.update({column: "" for column in header[len(values) :]})
+            record.pop("", None)
+            document.rows[kind].append(parse_record(kind, record, number, typed=False))
+    except csv.Error as exc:
+        raise InvalidInput(f"not a readable CSV file: {exc}", field="file") from exc
     return document
 
 
 def _dump_csv(rows: list[dict[str, Any]], kind: str) -> bytes:
     cells = [row_to_cells(kind, row) for row in rows]
-    header = _header(kind, cells)
+    header = flat_header(kind, cells)
+    custom = {column for column in header if column.startswith("cf_")}
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(cells)
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(header)
+    for row in cells:
+        writer.writerow([_csv_cell(row.get(column), column in custom) for column in header])
     return buffer.getvalue().encode()
+
+
+def _csv_cell(value: Any, custom: bool) -> str:
+    if value is None:
+        return ""
+    if custom:
+        return custom_to_text(value)
+    return str(value)
 
 
 # -- yaml -----------------------------------------------------------------------------------
@@ -175,18 +237,25 @@ def _load_yaml(content: bytes) -> Document:
         raise InvalidInput(f"not valid YAML: {exc}", field="file") from exc
     if not isinstance(data, dict):
         raise InvalidInput(
-            "YAML must be a mapping of devices/links/pools/credentials to lists", field="file"
+            "YAML must be a mapping with the keys devices, links, pools and/or credentials, "
+            f"each a list of mappings (got {type(data).__name__})",
+            field="file",
         )
     document = Document()
     for key, items in data.items():
-        kind = check_kind(str(key), "file")
+        kind = str(key)
+        if kind not in KINDS:
+            raise InvalidInput(
+                f"unknown top-level key {kind!r}; one of {', '.join(KINDS)}", field="file"
+            )
         if items is None:
             continue
         if not isinstance(items, list):
-            raise InvalidInput(f"YAML {kind}: must be a list", field="file")
+            raise InvalidInput(f"YAML {kind}: must be a list of mappings", field="file")
         for number, item in enumerate(items, start=1):
             if not isinstance(item, dict):
                 raise InvalidInput(f"YAML {kind}[{number}]: must be a mapping", field="file")
-            check_columns(kind, [str(k) for k in item], f"YAML {kind}[{number}]")
-            document.rows[kind].append(Row(kind, number, dict(item)))
+            record = {str(column): value for column, value in item.items()}
+            check_columns(kind, record, f"YAML {kind}[{number}]")
+            document.rows[kind].append(parse_record(kind, record, number, typed=True))
     return document

@@ -1,213 +1,235 @@
-"""Validate a whole document first, then apply it in one transaction (upsert by name).
-Any bad row rejects the file: nothing is written."""
+"""Validate a whole document first, then apply it in the caller's transaction (upsert by
+name). Any bad row rejects the file: nothing is written.
+
+A row updates only the fields its file gives: an absent column keeps the stored value, an
+empty cell in a present column clears it, a ``cf_<name>`` column sets or (empty) removes
+one custom field. Rows are validated through the Create schemas after that merge, so an
+update row needs only the name and the fields that change.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-from sqlalchemy import insert, select
+from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic_core import ErrorDetails
 from sqlalchemy.orm import Session
 
-from netweave.core.inventory import credentials, links, pools
-from netweave.core.inventory.devices import update_device
-from netweave.core.inventory.schemas import (
-    CredentialCreate,
-    CredentialUpdate,
-    DeviceCreate,
-    DeviceUpdate,
-    LinkCreate,
-    LinkUpdate,
-    PoolCreate,
-    PoolUpdate,
+from netweave.core.inventory.links import default_link_name
+from netweave.core.inventory.transfer.document import (
+    KINDS,
+    SCHEMAS,
+    SECRET_FIELDS,
+    Document,
+    Row,
+    row_columns,
 )
-from netweave.core.inventory.transfer.document import KINDS, SECRET_COLUMNS, Document, Row
-from netweave.db.models import Credential, Device, DeviceTag, Link, Pool
+from netweave.core.inventory.transfer.exporter import Stored, canonical_filter, names, stored_rows
+from netweave.core.inventory.transfer.formats import format_from_name, load
+from netweave.core.inventory.transfer.writer import apply
 from netweave.foundation.errors import ImportRejected
 from netweave.foundation.secrets import SecretBox
 
-SCHEMAS: dict[str, type[BaseModel]] = {
-    "credentials": CredentialCreate,
-    "devices": DeviceCreate,
-    "links": LinkCreate,
-    "pools": PoolCreate,
-}
 MAX_REPORTED_ERRORS = 1000
+# Stands in for the stored secrets while an existing credential row without any is validated.
+_KEEP = "<stored secret kept>"
+_REFERENCES = {
+    "devices": (("credential", "credentials"),),
+    "links": (("source", "devices"), ("destination", "devices")),
+    "pools": (("devices", "devices"),),
+}
 
 
 @dataclass
 class ImportSummary:
     created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
+    unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     dry_run: bool = False
 
 
 @dataclass
-class _Plan:
-    valid: dict[str, list[tuple[Row, BaseModel]]]
-    existing: dict[str, dict[str, int]]
+class Change:
+    """One validated row that creates or changes a record."""
+
+    row: Row
+    values: dict[str, Any]  # the record as exported (schema-shaped, no secrets)
+    existing: Stored | None
+    secrets: dict[str, str] = field(default_factory=dict)  # credentials: secrets to (re)seal
 
 
-def _names(session: Session, model: type[Credential | Device | Link | Pool]) -> dict[str, int]:
-    return {name: ident for ident, name in session.execute(select(model.id, model.name))}
+@dataclass
+class Plan:
+    changes: dict[str, list[Change]]
+    summary: ImportSummary
 
 
-def _error(row: Row, field_name: str, message: str) -> dict[str, Any]:
-    return {"sheet": row.kind, "row": row.number, "field": field_name, "message": message}
-
-
-def _validate(session: Session, document: Document) -> _Plan:
-    existing = {
-        "credentials": _names(session, Credential),
-        "devices": _names(session, Device),
-        "links": _names(session, Link),
-        "pools": _names(session, Pool),
-    }
-    errors: list[dict[str, Any]] = []
-    valid: dict[str, list[tuple[Row, BaseModel]]] = {kind: [] for kind in KINDS}
-    in_file: dict[str, set[str]] = {kind: set() for kind in KINDS}
-    for kind in KINDS:
-        for row in document.rows[kind]:
-            data = {k: v for k, v in row.data.items() if not str(k).startswith("has_")}
-            name = data.get("name")
-            if kind == "credentials" and name in existing["credentials"]:
-                if not any(data.get(secret) for secret in SECRET_COLUMNS):
-                    data["password"] = "unchanged"  # placeholder to pass validation only
-                    row.data = {**data, "_keep_secrets": True}
-            try:
-                model = SCHEMAS[kind].model_validate(
-                    {k: v for k, v in data.items() if not k.startswith("_")}
-                )
-            except ValidationError as exc:
-                for problem in exc.errors():
-                    location = ".".join(str(p) for p in problem["loc"]) or "row"
-                    errors.append(_error(row, location, problem["msg"]))
-                continue
-            name = getattr(model, "name", None) or _link_name(model)
-            if name in in_file[kind]:
-                errors.append(_error(row, "name", f"duplicate {kind[:-1]} name {name!r} in file"))
-                continue
-            in_file[kind].add(name)
-            valid[kind].append((row, model))
-    known = {kind: set(existing[kind]) | in_file[kind] for kind in KINDS}
-    errors += _reference_errors(document, known)
-    if errors:
-        errors.sort(key=lambda e: (KINDS.index(e["sheet"]), e["row"]))
-        raise ImportRejected(errors[:MAX_REPORTED_ERRORS])
-    return _Plan(valid, existing)
-
-
-def _reference_errors(document: Document, known: dict[str, set[str]]) -> list[dict[str, Any]]:
-    """Names that point at nothing, checked on every row (valid or not) for a full report."""
-    errors = []
-    for row in document.rows["devices"]:
-        reference = row.data.get("credential")
-        if isinstance(reference, str) and reference and reference not in known["credentials"]:
-            errors.append(_error(row, "credential", f"no credential named {reference!r}"))
-    for row in document.rows["links"]:
-        for end in ("source", "destination"):
-            name = row.data.get(end)
-            if isinstance(name, str) and name and name not in known["devices"]:
-                errors.append(_error(row, end, f"no device named {name!r}"))
-    for row in document.rows["pools"]:
-        members = row.data.get("devices") or []
-        for position, member in enumerate(members if isinstance(members, list) else []):
-            if isinstance(member, str) and member not in known["devices"]:
-                errors.append(_error(row, f"devices[{position}]", f"no device named {member!r}"))
-    return errors
-
-
-def _link_name(model: BaseModel) -> str:
-    data = model.model_dump()
-    return links.default_link_name(
-        data["source"], data["source_interface"], data["destination"], data["destination_interface"]
-    )
+def import_file(
+    session: Session,
+    box: SecretBox,
+    content: bytes,
+    *,
+    fmt: str | None = None,
+    filename: str | None = None,
+    kind: str = "devices",
+    dry_run: bool = False,
+) -> ImportSummary:
+    """Parse ``content`` (``fmt``, or the format named by ``filename``) and import it."""
+    document = load(content, fmt or format_from_name(filename), kind)
+    return import_document(session, box, document, dry_run=dry_run)
 
 
 def import_document(
     session: Session, box: SecretBox, document: Document, *, dry_run: bool = False
 ) -> ImportSummary:
-    """Validate everything, then (unless ``dry_run``) apply in the caller's transaction."""
-    plan = _validate(session, document)
-    summary = ImportSummary(dry_run=dry_run)
+    """Validate everything (raising ``ImportRejected`` with every bad row), then unless
+    ``dry_run`` write credentials, devices, links and pools in bulk. The caller commits."""
+    plan = plan_import(session, document)
+    plan.summary.dry_run = dry_run
+    if not dry_run:
+        apply(session, box, plan.changes)
+    return plan.summary
+
+
+def plan_import(session: Session, document: Document) -> Plan:
+    stored = {kind: stored_rows(session, kind) if document.rows[kind] else {} for kind in KINDS}
+    known = {
+        kind: set(stored[kind]) if document.rows[kind] else set(names(session, kind))
+        for kind in KINDS
+    }
     for kind in KINDS:
-        for _, model in plan.valid[kind]:
-            name = getattr(model, "name", None) or _link_name(model)
-            bucket = summary.updated if name in plan.existing[kind] else summary.created
-            bucket[kind] += 1
-    if dry_run:
-        return summary
-    _apply_credentials(session, box, plan)
-    _apply_devices(session, plan)
-    _apply_links(session, plan)
-    _apply_pools(session, plan)
-    session.flush()
-    return summary
+        known[kind].update(key for row in document.rows[kind] if (key := _key(kind, row.data)))
+    errors: list[dict[str, Any]] = []
+    plan = Plan({kind: [] for kind in KINDS}, ImportSummary())
+    for kind in KINDS:
+        first_row: dict[str, int] = {}
+        for row in document.rows[kind]:
+            key = _key(kind, row.data)
+            if key is not None and key in first_row:
+                message = f"duplicate name {key!r}: already on row {first_row[key]}"
+                errors.append(_error(row, "name", message))
+                continue
+            if key is not None:
+                first_row[key] = row.number
+            existing = stored[kind].get(key) if key is not None else None
+            merged = _merge(row, existing)
+            problems = [_error(row, column, message) for column, message in row.problems]
+            problems += _reference_errors(row, merged, known)
+            change = _validate(row, merged, existing, problems)
+            errors += problems
+            if change is None or problems:
+                continue
+            if existing is None:
+                plan.summary.created[kind] += 1
+            elif change.values == existing.row and not change.secrets:
+                plan.summary.unchanged[kind] += 1
+                continue
+            else:
+                plan.summary.updated[kind] += 1
+            plan.changes[kind].append(change)
+    if errors:
+        errors.sort(key=lambda e: (KINDS.index(e["sheet"]), e["row"]))
+        raise ImportRejected(errors[:MAX_REPORTED_ERRORS])
+    return plan
 
 
-def _apply_credentials(session: Session, box: SecretBox, plan: _Plan) -> None:
-    existing = plan.existing["credentials"]
-    for row, model in plan.valid["credentials"]:
-        assert isinstance(model, CredentialCreate)
-        if model.name not in existing:
-            credentials.create_credential(session, box, model)
-            continue
-        fields = model.model_dump(exclude={"name"}, exclude_none=True)
-        if row.data.get("_keep_secrets"):
-            fields = {k: v for k, v in fields.items() if k not in SECRET_COLUMNS}
-        credentials.update_credential(
-            session, box, existing[model.name], CredentialUpdate.model_validate(fields)
+def _key(kind: str, data: dict[str, Any]) -> str | None:
+    """The name a row upserts: its ``name``, or for a link without one, the name derived
+    from its endpoints (as the API does)."""
+    name = data.get("name")
+    if isinstance(name, str) and name:
+        return name
+    source, destination = data.get("source"), data.get("destination")
+    if kind == "links" and isinstance(source, str) and isinstance(destination, str):
+        return default_link_name(
+            source,
+            str(data.get("source_interface") or ""),
+            destination,
+            str(data.get("destination_interface") or ""),
         )
+    return None
 
 
-def _apply_devices(session: Session, plan: _Plan) -> None:
-    credential_ids = _names(session, Credential)
-    existing = plan.existing["devices"]
-    new_rows: list[dict[str, Any]] = []
-    new_tags: dict[str, list[str]] = {}
-    for _, model in plan.valid["devices"]:
-        assert isinstance(model, DeviceCreate)
-        if model.name in existing:
-            update_device(
-                session, existing[model.name], DeviceUpdate.model_validate(model.model_dump())
-            )
-            continue
-        values = model.model_dump(exclude={"tags", "credential"})
-        values["credential_id"] = credential_ids.get(model.credential or "")
-        new_rows.append(values)
-        new_tags[model.name] = sorted(set(model.tags))
-    if not new_rows:
-        return
-    inserted = session.execute(insert(Device).returning(Device.id, Device.name), new_rows)
-    tag_rows = [
-        {"device_id": ident, "tag": tag} for ident, name in inserted for tag in new_tags[name]
-    ]
-    if tag_rows:
-        session.execute(insert(DeviceTag), tag_rows)
+def _merge(row: Row, existing: Stored | None) -> dict[str, Any]:
+    merged = {**(existing.row if existing else {}), **row.data}
+    if row.custom:
+        custom = dict(merged.get("custom_fields") or {})
+        for name, value in row.custom.items():
+            if value is None:
+                custom.pop(name, None)
+            else:
+                custom[name] = value
+        merged["custom_fields"] = custom
+    return merged
 
 
-def _apply_links(session: Session, plan: _Plan) -> None:
-    existing = _names(session, Link)
-    for _, model in plan.valid["links"]:
-        assert isinstance(model, LinkCreate)
-        name = model.name or _link_name(model)
-        if name in existing:
-            links.update_link(
-                session, existing[name], LinkUpdate.model_validate(model.model_dump())
-            )
-        else:
-            links.create_link(session, model)
+def _validate(
+    row: Row, merged: dict[str, Any], existing: Stored | None, errors: list[dict[str, Any]]
+) -> Change | None:
+    kind = row.kind
+    secrets_given = [s for s in SECRET_FIELDS if row.data.get(s) not in (None, "")]
+    data = dict(merged)
+    if kind == "credentials" and existing is not None:
+        if not any(s in secrets_given for s in ("password", "ssh_key")):
+            data["password"] = _KEEP  # validates; the stored secrets are kept
+    try:
+        model = SCHEMAS[kind].model_validate(data)
+    except ValidationError as exc:
+        errors += [_error(row, _location(p), _message(p)) for p in exc.errors()]
+        return None
+    values = _values(kind, model)
+    if kind == "links" and values["source"] == values["destination"]:
+        errors.append(_error(row, "destination", "a link needs two different devices"))
+        return None
+    secrets: dict[str, str] = {}
+    for name in secrets_given:
+        secret = getattr(model, name, None)
+        if isinstance(secret, SecretStr):
+            secrets[name] = secret.get_secret_value()
+    return Change(row, values, existing, secrets)
 
 
-def _apply_pools(session: Session, plan: _Plan) -> None:
-    existing = plan.existing["pools"]
-    for _, model in plan.valid["pools"]:
-        assert isinstance(model, PoolCreate)
-        if model.name in existing:
-            data = model.model_dump(exclude={"name"})
-            update = PoolUpdate.model_validate(data)
-            update.clear_filter = model.device_filter is None
-            pools.update_pool(session, existing[model.name], update)
-        else:
-            pools.create_pool(session, model)
+def _values(kind: str, model: BaseModel) -> dict[str, Any]:
+    """A validated row in the exported shape, so it compares with the stored record."""
+    data = model.model_dump()
+    if kind == "devices":
+        data["tags"] = sorted(set(data["tags"]))
+    elif kind == "pools":
+        data["devices"] = sorted(set(data["devices"]))
+        data["device_filter"] = canonical_filter(getattr(model, "device_filter", None))
+    elif kind == "links":
+        data["name"] = _key(kind, data)
+    return {column: data[column] for column in row_columns(kind)}
+
+
+def _reference_errors(
+    row: Row, merged: dict[str, Any], known: dict[str, set[str]]
+) -> list[dict[str, Any]]:
+    """Names pointing at nothing in the database or the file (checked even on rows that
+    fail validation, so one report lists everything)."""
+    errors = []
+    for column, target in _REFERENCES.get(row.kind, ()):
+        value = merged.get(column)
+        items = value if isinstance(value, list) else [value]
+        for position, name in enumerate(items):
+            if isinstance(name, str) and name and name not in known[target]:
+                where = f"{column}[{position}]" if isinstance(value, list) else column
+                errors.append(_error(row, where, f"no {target[:-1]} named {name!r}"))
+    return errors
+
+
+def _location(problem: ErrorDetails) -> str:
+    text = ""
+    for part in problem["loc"]:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "row"
+
+
+def _message(problem: ErrorDetails) -> str:
+    message = problem["msg"]
+    return message.removeprefix("Value error, ")
+
+
+def _error(row: Row, field_name: str, message: str) -> dict[str, Any]:
+    return {"sheet": row.kind, "row": row.number, "field": field_name, "message": message}
