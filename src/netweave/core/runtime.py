@@ -82,16 +82,29 @@ class Runtime:
         if settings.executor == "rq":
             if not settings.redis_url:
                 raise ConfigurationError("the rq executor needs a redis_url", field="redis_url")
-            return RqExecutor(settings.redis_url, settings.queue_name, settings.node_heartbeat_ttl)
+            return RqExecutor(
+                settings.redis_url,
+                settings.queue_name,
+                settings.node_heartbeat_ttl,
+                settings.placement,
+            )
         return LocalExecutor(settings.worker_threads)
 
-    def start_worker(self, threads: int, node: str | None = None) -> JobService:
-        """A ``netweave worker`` process: consume the Redis queue with ``threads`` threads."""
+    def start_worker(
+        self, threads: int, node: str | None = None, capacity: int | None = None
+    ) -> JobService:
+        """A ``netweave worker`` process: consume the Redis queues with ``threads`` threads,
+        owning up to ``capacity`` pinned devices (default: 8 per thread)."""
         settings = self.settings
         if not settings.redis_url:
             raise ConfigurationError("a worker needs NETWEAVE_REDIS_URL", field="redis_url")
         executor = RqWorkerPool(
-            settings.redis_url, settings.queue_name, threads, node, settings.node_heartbeat_ttl
+            settings.redis_url,
+            settings.queue_name,
+            threads,
+            node,
+            settings.node_heartbeat_ttl,
+            capacity,
         )
         self._jobs = JobService(self.sessions, self.box, executor, self._pool())
         self._jobs.start(recover=False)

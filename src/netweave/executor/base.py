@@ -4,12 +4,28 @@ transports job ids only (SQL holds the job), and a job is run by ``run_job(job_i
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from netweave.executor.nodes import NodeChanges, NodeInfo
+
 JobRunner = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class QueuedJob:
+    """What travels to a worker: the job id, and for a pinned job the device (``host:port``)
+    whose owning node must run it (it holds the device's session)."""
+
+    id: str
+    device: str | None = None
+
+    @classmethod
+    def from_queue(cls, job_id: str, queue: str) -> QueuedJob:
+        """From a job row's ``queue`` column: ``pinned:<host>:<port>`` or ``fifo``."""
+        return cls(job_id, queue.removeprefix("pinned:") if queue.startswith("pinned:") else None)
 
 
 @dataclass
@@ -34,7 +50,7 @@ class Executor(ABC):
     def start(self, runner: JobRunner) -> None: ...
 
     @abstractmethod
-    def submit(self, job_ids: list[str], queue: str) -> None: ...
+    def submit(self, jobs: Sequence[QueuedJob]) -> None: ...
 
     @abstractmethod
     def queue_depth(self) -> int: ...
@@ -55,4 +71,29 @@ class Executor(ABC):
 
     def alive_nodes(self) -> set[str] | None:
         """Worker nodes currently heart-beating; None when jobs run in this process."""
+        return None
+
+    def nodes(self) -> list[NodeInfo] | None:
+        """Live worker nodes with capacity and load; None when jobs run in this process."""
+        return None
+
+    def maintain(self) -> NodeChanges | None:
+        """Controller housekeeping: notice joined and dead nodes (a dead node's devices are
+        released). None when nothing is to do, or another controller holds the duty."""
+        return None
+
+    def queued_ids(self) -> set[str] | None:
+        """Ids of the jobs waiting in the queue backend; None when unknown."""
+        return None
+
+    def rebalance(self, busy: set[str]) -> int:
+        """Move device ownership to even out nodes (``busy`` devices stay); how many moved."""
+        return 0
+
+    def announce(self, job_ids: set[str]) -> None:
+        """Tell other processes these jobs changed (their results were committed)."""
+        return None
+
+    def subscribe(self, callback: Callable[[set[str]], None]) -> None:
+        """Call ``callback`` with job ids other processes announce."""
         return None

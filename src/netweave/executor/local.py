@@ -8,9 +8,10 @@ import os
 import queue
 import socket
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from netweave.executor.base import Executor, JobRunner, WorkerInfo
+from netweave.executor.base import Executor, JobRunner, QueuedJob, WorkerInfo
 
 log = logging.getLogger(__name__)
 _STOP = "__stop__"
@@ -68,9 +69,9 @@ class LocalExecutor(Executor):
                 state.current = None
                 state.heartbeat = datetime.now(UTC)
 
-    def submit(self, job_ids: list[str], queue: str) -> None:
-        for job_id in job_ids:
-            self._queue.put(job_id)
+    def submit(self, jobs: Sequence[QueuedJob]) -> None:
+        for job in jobs:  # one process holds every session: no routing needed
+            self._queue.put(job.id)
 
     def queue_depth(self) -> int:
         return self._queue.qsize()

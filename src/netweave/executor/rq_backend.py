@@ -8,20 +8,26 @@ SQL stays the source of truth: the queue carries ids only, and a job is claimed 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import socket
 import threading
 import time
 import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from redis import Redis
 from rq import Queue, SimpleWorker
+from rq.queue import EnqueueData
 from rq.serializers import JSONSerializer
 from rq.timeouts import BaseDeathPenalty
 
-from netweave.executor.base import Executor, JobRunner, WorkerInfo
+from netweave.executor.base import Executor, JobRunner, QueuedJob, WorkerInfo
+from netweave.executor.nodes import NodeChanges, NodeDirectory, NodeInfo, text
+from netweave.executor.placement import NodeLoad, strategies
 
 log = logging.getLogger(__name__)
 TASK = "netweave.worker.tasks.run_job"
@@ -58,42 +64,134 @@ class _ThreadWorker(SimpleWorker):
 
 
 class RqExecutor(Executor):
-    """Producer side (API servers): enqueue ids; also lists workers and queue depth."""
+    """Producer side (API servers): place and enqueue ids; the controller's housekeeping
+    (failover, rebalancing); lists workers, nodes and queue depths.
+
+    Queues: ``{queue}`` is shared by every node (FIFO jobs); ``{queue}.node.{node}`` holds
+    the pinned jobs of the devices that node owns (it holds their sessions)."""
 
     name = "rq"
 
     def __init__(
-        self, redis_url: str, queue_name: str = "netweave", heartbeat_ttl: float = 10.0
+        self,
+        redis_url: str,
+        queue_name: str = "netweave",
+        heartbeat_ttl: float = 10.0,
+        placement: str = "bounded_hash",
     ) -> None:
         self.redis_url = redis_url
         self.heartbeat_ttl = heartbeat_ttl
         self.redis = Redis.from_url(redis_url)
         self.queue_name = queue_name
         self.queue = Queue(queue_name, connection=self.redis, serializer=JSONSerializer)
+        self.directory = NodeDirectory(self.redis, queue_name)
+        self.strategy = strategies.get(placement, field="placement")()
+        self.placement = placement
+        self._identity = uuid.uuid4().hex
+        self._listening = threading.Event()
 
     def start(self, runner: JobRunner) -> None:
         return None  # producers run nothing
 
-    def submit(self, job_ids: list[str], queue: str) -> None:
-        if not job_ids:
+    def node_queue(self, node: str) -> str:
+        return f"{self.queue_name}.node.{node}"
+
+    def submit(self, jobs: Sequence[QueuedJob]) -> None:
+        """Pinned jobs go to their device's owner (placed and claimed now when it has
+        none); FIFO jobs, and pinned ones while no node is alive, to the shared queue."""
+        if not jobs:
             return
-        prepared = [
-            Queue.prepare_data(
-                TASK,
-                args=(job_id,),
-                job_id=f"nw-{job_id}-{uuid.uuid4().hex[:6]}",
-                result_ttl=0,
-                failure_ttl=3600,
-                timeout=-1,
-            )
-            for job_id in job_ids
-        ]
+        owners = self.directory.place((j.device for j in jobs if j.device), self.strategy)
+        by_queue: dict[str, list[str]] = defaultdict(list)
+        for job in jobs:
+            owner = owners.get(job.device) if job.device else None
+            by_queue[self.node_queue(owner) if owner else self.queue_name].append(job.id)
         with self.redis.pipeline() as pipe:
-            self.queue.enqueue_many(prepared, pipeline=pipe)
+            for name, ids in by_queue.items():
+                queue = Queue(name, connection=self.redis, serializer=JSONSerializer)
+                queue.enqueue_many([self._prepared(i) for i in ids], pipeline=pipe)
             pipe.execute()
 
+    @staticmethod
+    def _prepared(job_id: str) -> EnqueueData:
+        return Queue.prepare_data(
+            TASK,
+            args=(job_id,),
+            job_id=f"nw-{job_id}-{uuid.uuid4().hex[:6]}",
+            result_ttl=0,
+            failure_ttl=3600,
+            timeout=-1,
+        )
+
+    def _queues(self) -> list[Queue]:
+        names = [self.queue_name] + [self.node_queue(n) for n in self.directory.alive()]
+        return [Queue(n, connection=self.redis, serializer=JSONSerializer) for n in names]
+
     def queue_depth(self) -> int:
-        return int(self.queue.count)
+        return sum(int(q.count) for q in self._queues())
+
+    def queued_ids(self) -> set[str]:
+        """Job ids in the shared and every node queue (an RQ id is ``nw-<job id>-<salt>``)."""
+        found: set[str] = set()
+        for key in self.redis.scan_iter(f"rq:queue:{self.queue_name}*", count=1000):
+            for raw in self.redis.lrange(key, 0, -1):
+                found.add(text(raw)[3:-7])
+        return found
+
+    def nodes(self) -> list[NodeInfo]:
+        alive = self.directory.alive()
+        for node in alive.values():
+            node.queued = int(Queue(self.node_queue(node.name), connection=self.redis).count)
+        return sorted(alive.values(), key=lambda n: n.name)
+
+    def maintain(self) -> NodeChanges | None:
+        """One controller at a time (a Redis lease) sees joins and deaths; a dead node's
+        devices are released and its queue dropped (the caller re-enqueues from SQL)."""
+        lease = f"netweave:controller:{self.queue_name}"
+        ttl = int(max(self.heartbeat_ttl, 5) * 1000)
+        holder = self.redis.get(lease)
+        if holder is not None and text(holder) != self._identity:
+            return None
+        self.redis.set(lease, self._identity, px=ttl)
+        changes = self.directory.changes()
+        for node in changes.dead:
+            self.redis.delete(f"rq:queue:{self.node_queue(node)}")
+        return changes
+
+    def rebalance(self, busy: set[str]) -> int:
+        nodes = self.directory.alive()
+        if len(nodes) < 2:
+            return 0
+        owners = {d: n for d, n in self.directory.owners().items() if n in nodes}
+        loads = {name: NodeLoad(n.capacity, n.owned) for name, n in nodes.items()}
+        moves = self.strategy.rebalance(owners, loads, busy)
+        return self.directory.move({d: (owners[d], new) for d, new in moves.items()})
+
+    def announce(self, job_ids: set[str]) -> None:
+        with contextlib.suppress(Exception):  # a lost notice only delays a waiter's poll
+            self.redis.publish(f"netweave:done:{self.queue_name}", json.dumps(sorted(job_ids)))
+
+    def subscribe(self, callback: Callable[[set[str]], None]) -> None:
+        if self._listening.is_set():
+            return
+        self._listening.set()
+        threading.Thread(
+            target=self._listen, args=(callback,), name="rq-job-notices", daemon=True
+        ).start()
+
+    def _listen(self, callback: Callable[[set[str]], None]) -> None:
+        """Survives Redis restarts: resubscribes every second until ``stop``."""
+        while self._listening.is_set():
+            try:
+                pubsub = Redis.from_url(self.redis_url).pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(f"netweave:done:{self.queue_name}")
+                while self._listening.is_set():
+                    message = pubsub.get_message(timeout=1.0)
+                    if message is not None:
+                        callback(set(json.loads(message["data"])))
+                pubsub.close()
+            except Exception:
+                time.sleep(1.0)
 
     def _node_key(self, node: str = "*") -> str:
         return f"netweave:nodes:{self.queue_name}:{node}"
@@ -111,9 +209,7 @@ class RqExecutor(Executor):
         return True
 
     def alive_nodes(self) -> set[str]:
-        prefix = len(self._node_key(""))
-        keys = (key.decode()[prefix:] for key in self.redis.scan_iter(self._node_key("*")))
-        return {key for key in keys if not key.endswith(":stop")}
+        return set(self.directory.alive())
 
     def workers(self) -> list[WorkerInfo]:
         found = []
@@ -136,6 +232,7 @@ class RqExecutor(Executor):
         return found
 
     def stop(self, timeout: float = 10.0) -> None:
+        self._listening.clear()
         self.redis.close()
 
 
@@ -149,22 +246,29 @@ class RqWorkerPool(RqExecutor):
         threads: int = 32,
         node: str | None = None,
         heartbeat_ttl: float = 10.0,
+        capacity: int | None = None,
     ) -> None:
         super().__init__(redis_url, queue_name, heartbeat_ttl)
         self._beating = threading.Event()
         self.stop_requested = threading.Event()  # set by DELETE /workers/{name}
         self.threads = threads
         self.node = node or f"{socket.gethostname()}-{os.getpid()}"
+        self.info = NodeInfo(
+            name=self.node,
+            capacity=capacity or threads * 8,
+            threads=threads,
+            pid=os.getpid(),
+            host=socket.gethostname(),
+        )
         self._workers: list[_ThreadWorker] = []
         self._handles: list[threading.Thread] = []
 
     def _heartbeat(self) -> None:
         """The node's liveness key: gone ``heartbeat_ttl`` s after the process dies."""
         key = self._node_key(self.node)
-        value = f'{{"threads": {self.threads}, "pid": {os.getpid()}}}'
         while not self._beating.wait(self.heartbeat_ttl / 3):
             with contextlib.suppress(Exception):
-                self.redis.set(key, value, px=int(self.heartbeat_ttl * 1000))
+                self.directory.beat(self.info, self.heartbeat_ttl)
                 if self.redis.get(key + ":stop"):
                     self.redis.delete(key + ":stop")
                     self.stop_requested.set()
@@ -174,15 +278,16 @@ class RqWorkerPool(RqExecutor):
     def start(self, runner: JobRunner) -> None:
         global _runner
         _runner = runner
-        self.redis.set(
-            self._node_key(self.node), str(self.threads), px=int(self.heartbeat_ttl * 1000)
-        )
+        self.directory.beat(self.info, self.heartbeat_ttl)
         threading.Thread(target=self._heartbeat, name="node-heartbeat", daemon=True).start()
         for number in range(self.threads):
             connection = Redis.from_url(self.redis_url)
-            queue = Queue(self.queue_name, connection=connection, serializer=JSONSerializer)
+            queues = [  # its own devices' pinned jobs first, then the shared FIFO queue
+                Queue(name, connection=connection, serializer=JSONSerializer)
+                for name in (self.node_queue(self.node), self.queue_name)
+            ]
             worker = _ThreadWorker(
-                [queue],
+                queues,
                 connection=connection,
                 serializer=JSONSerializer,
                 name=f"{self.node}.{number}",

@@ -15,8 +15,9 @@ log = logging.getLogger(__name__)
 
 
 class PluginRegistry(Generic[T]):
-    def __init__(self, group: str, kind: type[T]) -> None:
+    def __init__(self, group: str, kind: type[T], noun: str | None = None) -> None:
         self.group = group
+        self.noun = noun or group.rsplit(".", 1)[-1].removesuffix("s")
         self.kind = kind
         self._plugins: dict[str, type[T]] = {}
         self._loaded = False
@@ -51,7 +52,6 @@ class PluginRegistry(Generic[T]):
             return self._plugins[name]
         except KeyError:
             raise InvalidInput(
-                f"unknown {self.group.rsplit('.', 1)[-1][:-1]} {name!r}; one of "
-                f"{', '.join(self.names())}",
+                f"unknown {self.noun} {name!r}; one of {', '.join(self.names())}",
                 field=field,
             ) from None

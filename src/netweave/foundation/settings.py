@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     node_heartbeat_ttl: float = Field(
         default=10, ge=1, le=600, description="A worker node silent this long is dead"
     )
+    placement: str = Field(
+        default="bounded_hash",
+        pattern=r"^[a-z0-9_]{1,64}$",
+        description="Which node owns a pinned device: bounded_hash, least_load, "
+        "load_weighted_random (or a netweave.placement plugin)",
+    )
     secret_key: SecretStr | None = Field(
         default=None,
         description="Encrypts credentials at rest. Default: generated into <data_dir>/secret.key",

@@ -140,13 +140,17 @@ def test_expired_results_disappear(runtime: Runtime, lab: LabThread) -> None:
     with pytest.raises(NotFound):
         runtime.jobs.get(job.id)
     assert job.id not in {j.id for j in runtime.jobs.list_jobs()}
-    housekeeper = threading.Thread(target=runtime.jobs._housekeeping, args=(0.05,), daemon=True)
+    housekeeper = threading.Thread(
+        target=runtime.jobs.housekeeper.loop, args=(0.05, 0.05), daemon=True
+    )
     housekeeper.start()
     deadline = time.monotonic() + 5
-    while runtime.jobs.purged < 1 and time.monotonic() < deadline:
+    while runtime.jobs.housekeeper.counters.purged < 1 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert runtime.jobs.purged == 1  # deleted from SQL by the periodic housekeeping
-    assert runtime.jobs.purge_expired() == 0
+    assert (
+        runtime.jobs.housekeeper.counters.purged == 1
+    )  # deleted from SQL by the periodic housekeeping
+    assert runtime.jobs.housekeeper.purge_expired() == 0
 
 
 def test_inline_passwords_are_sealed_in_the_database(runtime: Runtime, lab: LabThread) -> None:
@@ -329,8 +333,8 @@ def test_reaper_ends_jobs_running_past_their_limit(runtime: Runtime, lab: LabThr
         )
         with runtime.sessions() as session:  # as if a worker took it and then went silent
             assert runtime.jobs.runner._claim(session, queued.id, datetime.now(UTC))
-        assert runtime.jobs.reap() == 0  # within its limit
-        assert runtime.jobs.reap(now=datetime.now(UTC) + timedelta(seconds=120)) == 1
+        assert runtime.jobs.housekeeper.reap() == 0  # within its limit
+        assert runtime.jobs.housekeeper.reap(now=datetime.now(UTC) + timedelta(seconds=120)) == 1
         ended = runtime.jobs.get(queued.id)
         assert ended.status == "failed" and ended.result and ended.result.error
         assert ended.result.error.type == "timeout"

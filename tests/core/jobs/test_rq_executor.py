@@ -149,7 +149,7 @@ def test_jobs_queued_in_sql_survive_redis_losing_everything(
     for key in redis.keys(f"rq:*{rq_settings.queue_name}*") + redis.keys("rq:job:nw-*"):
         redis.delete(key)  # as if Redis restarted empty
     assert producer.jobs.executor.queue_depth() == 0
-    assert producer.jobs.recover() == 3  # re-enqueued from SQL, the source of truth
+    assert producer.jobs.housekeeper.recover() == 3  # re-enqueued from SQL, the source of truth
     worker = start_worker(rq_settings, threads=2)
     try:
         done = [producer.jobs.wait(job_id, 60) for job_id in ids]

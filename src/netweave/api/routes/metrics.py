@@ -53,19 +53,30 @@ def metrics(_: Viewer, runtime: RuntimeDep) -> str:
                 "keepalive_failures",
             )
         ),
-        "# HELP netweave_jobs_reaped_total Jobs ended by the reaper (dead node or overrun).",
-        "# TYPE netweave_jobs_reaped_total counter",
-        _line("netweave_jobs_reaped_total", jobs.reaped),
+        "# HELP netweave_self_healing_total Housekeeping events since start (reaped, "
+        "retried, expired, requeued jobs; nodes joined/lost; devices released/moved).",
+        "# TYPE netweave_self_healing_total counter",
+        *(
+            _line("netweave_self_healing_total", count, event=event)
+            for event, count in stats["self_healing"].items()
+        ),
         "# HELP netweave_webhooks_total Webhook deliveries by outcome.",
         "# TYPE netweave_webhooks_total counter",
         _line("netweave_webhooks_total", stats["webhooks"]["delivered"], outcome="delivered"),
         _line("netweave_webhooks_total", stats["webhooks"]["failed"], outcome="failed"),
     ]
-    nodes = jobs.executor.alive_nodes()
+    nodes = stats["nodes"]
     if nodes is not None:
         lines += [
             "# HELP netweave_worker_nodes Worker nodes heart-beating in Redis.",
             "# TYPE netweave_worker_nodes gauge",
             _line("netweave_worker_nodes", len(nodes)),
+            "# HELP netweave_node_devices Devices a node owns / may own / pinned jobs queued.",
+            "# TYPE netweave_node_devices gauge",
+        ]
+        lines += [
+            _line("netweave_node_devices", node[what], node=node["name"], kind=what)
+            for node in nodes
+            for what in ("owned", "capacity", "queued")
         ]
     return "\n".join(lines) + "\n"

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 
 from netweave.core import templates
 from netweave.core.jobs.targets import live_connection_args
@@ -71,6 +72,8 @@ class JobRunner:
                 return
             if not self._claim(session, job.id, now):
                 return  # another worker (or process) got it first: exactly one runs it
+            set_committed_value(job, "status", "started")
+            set_committed_value(job, "worker", threading.current_thread().name)
             try:
                 driver_cls = registry.get(job.driver)
                 args = live_connection_args(session, self.box, job, driver_cls)
@@ -111,7 +114,12 @@ class JobRunner:
         claimed = session.execute(
             update(Job)
             .where(Job.id == job_id, Job.status == "queued")
-            .values(status="started", started_at=now, worker=threading.current_thread().name)
+            .values(
+                status="started",
+                started_at=now,
+                worker=threading.current_thread().name,
+                attempts=Job.attempts + 1,
+            )
         )
         session.commit()
         return bool(claimed.rowcount)  # type: ignore[attr-defined]
@@ -211,6 +219,7 @@ class JobRunner:
             result = {"type": FAILED, "retval": None, "error": error}
         self.writer.update(
             job.id,
+            expect_worker=job.worker if job.status == "started" else None,
             status=status,
             ended_at=ended,
             result=result,

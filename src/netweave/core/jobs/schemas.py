@@ -57,6 +57,13 @@ class _Common(BaseModel):
     queue_strategy: Literal["pinned", "fifo"] | None = None
     ttl: int = Field(default=300, ge=1, le=86_400, description="Seconds a job may wait queued")
     execution_timeout: int | None = Field(default=None, ge=1, le=3600)
+    retries: int = Field(
+        default=0,
+        ge=0,
+        le=5,
+        description="Run again (on a surviving node) this many times when the worker node "
+        "running the job dies; only for operations safe to repeat",
+    )
     result_ttl: int | None = Field(default=None, ge=60, le=604_800)
     webhook: WebhookSpec | None = None
     enable_mode: bool | None = None

@@ -6,15 +6,17 @@ import json
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from dataclasses import asdict
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.core import templates
 from netweave.core.access.tokens import Principal
+from netweave.core.jobs.housekeeping import Housekeeper, aware
 from netweave.core.jobs.runner import JobRunner, as_list
 from netweave.core.jobs.schemas import (
     BulkFailure,
@@ -31,26 +33,18 @@ from netweave.core.jobs.webhooks import WebhookSender
 from netweave.core.jobs.writer import JobWriter
 from netweave.db.models import Job
 from netweave.drivers.base import Driver, DriverError, registry
-from netweave.executor import Executor
+from netweave.executor import Executor, QueuedJob
 from netweave.foundation.errors import Conflict, InvalidInput, NetWeaveError, NotFound
 from netweave.foundation.secrets import SecretBox
 from netweave.sessions import SessionPool
 
 DEFAULT_RESULT_TTL = 1800
-MAX_RUNTIME = 3600  # a job without execution_timeout is ended after this (+ grace)
-RUNTIME_GRACE = 60
 TERMINAL = ("finished", "failed", "canceled", "stopped")
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment
-
-
 def job_read(job: Job) -> JobRead:
-    created, enqueued = _aware(job.created_at), _aware(job.enqueued_at)
-    started, ended = _aware(job.started_at), _aware(job.ended_at)
+    created, enqueued = aware(job.created_at), aware(job.enqueued_at)
+    started, ended = aware(job.started_at), aware(job.ended_at)
     assert created is not None
     return JobRead(
         id=job.id,
@@ -82,14 +76,15 @@ class JobService:
         self.executor = executor
         self.pool = pool
         self._committed = threading.Condition()
-        self.writer = JobWriter(sessions, on_commit=self._notify)
+        self.writer = JobWriter(sessions, on_commit=self._committed_here)
         self.webhooks = WebhookSender()
         self.runner = JobRunner(sessions, box, pool, self.writer, self.webhooks)
+        self.housekeeper = Housekeeper(sessions, executor)
         self.started = False
-        self._stop = threading.Event()
-        self.purged = 0
-        self.reaped = 0
-        self.requeued = 0
+
+    def _committed_here(self, job_ids: set[str]) -> None:
+        self._notify(job_ids)
+        self.executor.announce(job_ids)  # waiters in other processes (rq)
 
     def _notify(self, job_ids: set[str]) -> None:
         with self._committed:
@@ -103,100 +98,34 @@ class JobService:
             remaining = deadline - time.monotonic()
             if job.status in TERMINAL or remaining <= 0:
                 return job
-            if self.executor.name != "local":  # results are committed by other processes
-                time.sleep(min(remaining, 0.02))
-                continue
-            with self._committed:
-                self._committed.wait(min(remaining, 1.0))
+            with self._committed:  # woken by this process's writer or a worker's notice
+                self._committed.wait(min(remaining, 0.5))
 
     # -- lifecycle --------------------------------------------------------------------
     def start(self, *, recover: bool = True) -> None:
-        """``recover`` belongs to the server process only: a CLI sharing the database must
-        not fail or re-run the server's jobs."""
+        """``recover`` belongs to the server process (the controller): a CLI or a worker
+        node sharing the database must not fail or re-run the server's jobs."""
         if self.started:
             return
         self.started = True
         self.writer.start()
         self.pool.start()
         self.executor.start(self.runner)
+        self.executor.subscribe(self._notify)
         if recover:
             self.executor.queue_was_lost()  # set the marker: this start recovers anyway
-            self.recover()
-        self._stop.clear()
-        threading.Thread(target=self._housekeeping, name="job-housekeeping", daemon=True).start()
-
-    def _housekeeping(self, interval: float = 60.0, reap_every: float = 2.0) -> None:
-        """Every ``reap_every`` s: end jobs whose node died or that overran; every
-        ``interval`` s: delete expired results."""
-        last_purge = time.monotonic()
-        while not self._stop.wait(min(reap_every, interval)):
-            try:
-                if self.executor.queue_was_lost():
-                    self.requeued += self.recover()  # SQL is the truth; Redis only transports
-                self.reaped += self.reap()
-                if time.monotonic() - last_purge >= interval:
-                    self.purged += self.purge_expired()
-                    last_purge = time.monotonic()
-            except Exception:  # a busy database or Redis must not kill the housekeeper
-                continue
-
-    def reap(self, now: datetime | None = None) -> int:
-        """Nothing stays ``started`` forever: a job whose worker node stopped heart-beating
-        fails with ``worker_lost``; one running past its limit fails with ``timeout``."""
-        now = now or datetime.now(UTC)
-        alive = self.executor.alive_nodes()
-        ended = 0
-        with self.sessions() as session, session.begin():
-            for job in session.scalars(select(Job).where(Job.status == "started")):
-                node = (job.worker or "").rsplit(".", 1)[0]
-                started = _aware(job.started_at) or now
-                limit = (job.execution_timeout or MAX_RUNTIME) + RUNTIME_GRACE
-                if alive is not None and node and node not in alive:
-                    error = {
-                        "type": "worker_lost",
-                        "message": f"worker node {node} stopped while the job ran",
-                    }
-                elif (now - started).total_seconds() > limit:
-                    error = {"type": "timeout", "message": f"still running after {limit} s"}
-                else:
-                    continue
-                job.status, job.ended_at, job.error = "failed", now, error
-                job.result = {"type": 2, "retval": None, "error": error}
-                job.expires_at = now + timedelta(seconds=job.result_ttl)
-                ended += 1
-        return ended
+            self.housekeeper.counters.requeued += self.housekeeper.recover()
+            self.housekeeper.start()
 
     def stop(self) -> None:
         if not self.started:
             return
-        self._stop.set()
+        self.housekeeper.stop()
         self.executor.stop()
         self.writer.stop()
         self.webhooks.close()
         self.pool.close()
         self.started = False
-
-    def recover(self) -> int:
-        """After a restart: jobs cut off mid-run fail with a reason; queued ones run again."""
-        now = datetime.now(UTC)
-        in_process = self.executor.name == "local"  # rq: workers elsewhere still own them
-        with self.sessions() as session, session.begin():
-            running = select(Job).where(Job.status == "started")
-            for job in session.scalars(running) if in_process else []:
-                job.status, job.ended_at = "failed", now
-                job.error = {
-                    "type": "worker_lost",
-                    "message": "the server stopped while the job ran",
-                }
-                job.result = {"type": 2, "retval": None, "error": job.error}
-            queued = list(
-                session.scalars(
-                    select(Job.id).where(Job.status == "queued").order_by(Job.created_at)
-                )
-            )
-        if queued:
-            self.executor.submit(queued, "recovered")
-        return len(queued)
 
     # -- submission -----------------------------------------------------------------------
     def _driver(self, name: str) -> type[Driver]:
@@ -219,7 +148,7 @@ class JobService:
                 templates.render(template, request.rendering.context, "rendering.template")
             )
         stored = request.model_dump(
-            exclude={"connection_args", "devices", "credential", "rendering", "webhook"},
+            exclude={"connection_args", "devices", "credential", "rendering", "webhook", "retries"},
             exclude_none=True,
         )
         stored[operation] = lines
@@ -254,6 +183,7 @@ class JobService:
             "webhook": self._sealed_webhook(request),
             "owner_id": owner or None,  # 0 = the CLI, no user row
             "ttl": request.ttl,
+            "retries": request.retries,
             "execution_timeout": request.execution_timeout,
             "result_ttl": request.result_ttl or DEFAULT_RESULT_TTL,
             "created_at": now,
@@ -280,7 +210,7 @@ class JobService:
             row = self._row(request, stored, target, principal.user_id, datetime.now(UTC))
             session.execute(insert(Job), [row])
         read = _queued_read(row)
-        self.executor.submit([row["id"]], row["queue"])
+        self.executor.submit([QueuedJob.from_queue(row["id"], row["queue"])])
         return read
 
     def submit_bulk(
@@ -325,7 +255,7 @@ class JobService:
             )
             for row in rows
         ]
-        self.executor.submit([row["id"] for row in rows], "bulk")
+        self.executor.submit([QueuedJob.from_queue(row["id"], row["queue"]) for row in rows])
         return reads, failed
 
     def test_connection(self, request: TestRequest) -> TestResponse:
@@ -439,11 +369,6 @@ class JobService:
                 ids.append(job.id)
             return ids
 
-    def purge_expired(self) -> int:
-        with self.sessions() as session, session.begin():
-            result = session.execute(delete(Job).where(Job.expires_at < datetime.now(UTC)))
-            return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
     def workers(self) -> list[WorkerRead]:
         return [
             WorkerRead(
@@ -478,12 +403,16 @@ class JobService:
                 session.execute(select(Job.status, func.count()).group_by(Job.status)).all()
             )
         workers = self.executor.workers()
+        nodes = self.executor.nodes()
         return {
             "executor": self.executor.name,
+            "placement": getattr(self.executor, "placement", None),
             "workers": {"total": len(workers), "busy": sum(w.state == "busy" for w in workers)},
+            "nodes": None if nodes is None else [asdict(node) for node in nodes],
             "queue_depth": self.executor.queue_depth(),
             "jobs": by_status,
             "sessions": self.pool.stats(),
+            "self_healing": asdict(self.housekeeper.counters),
             "webhooks": {"delivered": self.webhooks.delivered, "failed": self.webhooks.failed},
         }
 
@@ -517,5 +446,5 @@ def _index(session: Session, args_list: list[dict[str, Any]], request: _Common) 
 
 
 def _expired(job: Job) -> bool:
-    expires = _aware(job.expires_at)
+    expires = aware(job.expires_at)
     return expires is not None and expires < datetime.now(UTC)

@@ -17,6 +17,7 @@ from netweave.db.models import Job
 
 log = logging.getLogger(__name__)
 BATCH = 500
+_EXPECT = "__expect_worker__"
 
 
 class JobWriter:
@@ -38,8 +39,13 @@ class JobWriter:
             self._started = True
             self._thread.start()
 
-    def update(self, job_id: str, **values: Any) -> None:
+    def update(self, job_id: str, *, expect_worker: str | None = None, **values: Any) -> None:
+        """Queue an update; with ``expect_worker`` it only applies while that worker still
+        holds the job (a job the reaper ended or re-queued is not overwritten by a worker
+        that was presumed dead)."""
         self._idle.clear()
+        if expect_worker is not None:
+            values[_EXPECT] = expect_worker
         self._queue.put((job_id, values))
 
     def flush(self, timeout: float = 10.0) -> bool:
@@ -79,7 +85,12 @@ class JobWriter:
             try:
                 with self._sessions() as session, session.begin():
                     for job_id, values in merged.items():
-                        session.execute(update(Job).where(Job.id == job_id).values(**values))
+                        values = dict(values)
+                        query = update(Job).where(Job.id == job_id)
+                        if _EXPECT in values:
+                            worker = values.pop(_EXPECT)
+                            query = query.where(Job.status == "started", Job.worker == worker)
+                        session.execute(query.values(**values))
                 if self._on_commit is not None:
                     self._on_commit(set(merged))
                 return

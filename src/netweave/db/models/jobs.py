@@ -37,6 +37,8 @@ class Job(Base):
         ForeignKey("users.id", ondelete="SET NULL"), default=None
     )
     ttl: Mapped[int] = mapped_column(default=300)
+    retries: Mapped[int] = mapped_column(default=0)  # re-runs allowed after a lost worker
+    attempts: Mapped[int] = mapped_column(default=0)  # runs started so far
     execution_timeout: Mapped[int | None] = mapped_column(default=None)
     result_ttl: Mapped[int] = mapped_column(default=1800)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
