@@ -1,4 +1,9 @@
 """Suite-wide fixtures: databases (SQLite and the real PostgreSQL), runtime, API clients,
 and the in-process device lab."""
 
-pytest_plugins = ["tests.fixtures.database", "tests.fixtures.api", "tests.fixtures.lab"]
+pytest_plugins = [
+    "tests.fixtures.database",
+    "tests.fixtures.api",
+    "tests.fixtures.lab",
+    "tests.fixtures.workers",
+]

@@ -14,9 +14,14 @@ console = Console()
 err_console = Console(stderr=True)
 
 
-def open_runtime(**overrides: object) -> Runtime:
+def open_runtime(
+    overrides: dict[str, object] | None = None, *, migrate: bool = True, bootstrap: bool = True
+) -> Runtime:
+    """``migrate``/``bootstrap`` are for the server and admin commands; worker nodes only
+    check that the schema is current (no two processes race to migrate or bootstrap)."""
     try:
-        return Runtime.open(Settings(**overrides))  # type: ignore[arg-type]
+        settings = Settings(**(overrides or {}))  # type: ignore[arg-type]
+        return Runtime.open(settings, migrate=migrate, bootstrap=bootstrap)
     except NetWeaveError as exc:
         err_console.print(f"[red]error:[/] {exc.to_detail()}")
         raise typer.Exit(2) from exc

@@ -29,7 +29,7 @@ def serve(
         overrides["mode"] = "demo"
     if data_dir is not None:
         overrides["data_dir"] = data_dir
-    runtime = open_runtime(**overrides)
+    runtime = open_runtime(overrides)
     settings = runtime.settings
     configure_logging(settings.log_level)
     bind_host = host or settings.host

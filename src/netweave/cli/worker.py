@@ -22,7 +22,7 @@ def worker(
 ) -> None:
     """Consume the Redis queue (NETWEAVE_REDIS_URL) until SIGTERM/SIGINT; then finish the
     running jobs and close every device session."""
-    runtime = open_runtime()
+    runtime = open_runtime(migrate=False, bootstrap=False)
     configure_logging(runtime.settings.log_level)
     try:
         jobs = runtime.start_worker(threads, node, capacity)

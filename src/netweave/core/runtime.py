@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from netweave.core.access.users import BootstrapResult, ensure_first_admin
 from netweave.core.jobs.service import JobService
 from netweave.db.engine import make_engine, make_session_factory
-from netweave.db.migrate import upgrade
+from netweave.db.migrate import current_revision, head_revision, upgrade
 from netweave.executor import Executor, LocalExecutor, RqExecutor, RqWorkerPool
 from netweave.foundation.errors import ConfigurationError
 from netweave.foundation.secrets import SecretBox
@@ -44,6 +44,8 @@ class Runtime:
         runtime = cls(settings, engine, make_session_factory(engine), box)
         if migrate:
             upgrade(engine)
+        else:
+            runtime.check_schema()
         if bootstrap:
             with runtime.transaction() as session:
                 password = settings.admin_password
@@ -53,6 +55,16 @@ class Runtime:
                     password.get_secret_value() if password else None,
                 )
         return runtime
+
+    def check_schema(self) -> None:
+        current, head = current_revision(self.engine), head_revision(self.engine)
+        if current != head:
+            self.engine.dispose()
+            raise ConfigurationError(
+                f"the database schema is at {current or 'nothing'}, this version needs {head}: "
+                "start the server (it migrates) or run `netweave db upgrade` first",
+                field="database_url",
+            )
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -28,6 +28,7 @@ from rq.timeouts import BaseDeathPenalty
 from netweave.executor.base import Executor, JobRunner, QueuedJob, WorkerInfo
 from netweave.executor.nodes import NodeChanges, NodeDirectory, NodeInfo, text
 from netweave.executor.placement import NodeLoad, strategies
+from netweave.foundation.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
 TASK = "netweave.worker.tasks.run_job"
@@ -89,6 +90,7 @@ class RqExecutor(Executor):
         self.placement = placement
         self._identity = uuid.uuid4().hex
         self._listening = threading.Event()
+        self._callbacks: list[Callable[[set[str]], None]] = []
 
     def start(self, runner: JobRunner) -> None:
         return None  # producers run nothing
@@ -172,14 +174,13 @@ class RqExecutor(Executor):
             self.redis.publish(f"netweave:done:{self.queue_name}", json.dumps(sorted(job_ids)))
 
     def subscribe(self, callback: Callable[[set[str]], None]) -> None:
+        self._callbacks.append(callback)
         if self._listening.is_set():
             return
         self._listening.set()
-        threading.Thread(
-            target=self._listen, args=(callback,), name="rq-job-notices", daemon=True
-        ).start()
+        threading.Thread(target=self._listen, name="rq-job-notices", daemon=True).start()
 
-    def _listen(self, callback: Callable[[set[str]], None]) -> None:
+    def _listen(self) -> None:
         """Survives Redis restarts: resubscribes every second until ``stop``."""
         while self._listening.is_set():
             try:
@@ -188,7 +189,8 @@ class RqExecutor(Executor):
                 while self._listening.is_set():
                     message = pubsub.get_message(timeout=1.0)
                     if message is not None:
-                        callback(set(json.loads(message["data"])))
+                        for callback in list(self._callbacks):
+                            callback(set(json.loads(message["data"])))
                 pubsub.close()
             except Exception:
                 time.sleep(1.0)
@@ -262,6 +264,8 @@ class RqWorkerPool(RqExecutor):
         )
         self._workers: list[_ThreadWorker] = []
         self._handles: list[threading.Thread] = []
+        self._in_flight = 0
+        self._flight_lock = threading.Lock()
 
     def _heartbeat(self) -> None:
         """The node's liveness key: gone ``heartbeat_ttl`` s after the process dies."""
@@ -277,7 +281,8 @@ class RqWorkerPool(RqExecutor):
 
     def start(self, runner: JobRunner) -> None:
         global _runner
-        _runner = runner
+        _runner = self._counted(runner)
+        self._take_over_name()
         self.directory.beat(self.info, self.heartbeat_ttl)
         threading.Thread(target=self._heartbeat, name="node-heartbeat", daemon=True).start()
         for number in range(self.threads):
@@ -299,6 +304,48 @@ class RqWorkerPool(RqExecutor):
             self._handles.append(handle)
             handle.start()
 
+    def _counted(self, runner: JobRunner) -> JobRunner:
+        """The runner, counting the jobs in flight here (what a graceful stop waits for)."""
+
+        def run(job_id: str) -> None:
+            with self._flight_lock:
+                self._in_flight += 1
+            try:
+                runner(job_id)
+            finally:
+                with self._flight_lock:
+                    self._in_flight -= 1
+
+        return run
+
+    def _take_over_name(self) -> None:
+        """A node restarted after a crash reuses its name: wait for the old heartbeat to
+        expire (refuse when another live process holds the name), then drop the stale RQ
+        worker registrations RQ would otherwise refuse to register again."""
+        deadline = time.monotonic() + self.heartbeat_ttl + 1
+        while (other := self.directory.alive().get(self.node)) is not None:
+            if time.monotonic() > deadline:
+                raise ConfigurationError(
+                    f"worker node name {self.node!r} is in use by pid {other.pid} on "
+                    f"{other.host or '?'}; give this node another --node name",
+                    field="node",
+                )
+            time.sleep(0.2)
+        names = [f"{self.node}.{number}" for number in range(max(self.threads, 1024))]
+        with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.exists(f"rq:worker:{name}")
+            stale = [n for n, found in zip(names, pipe.execute(), strict=True) if found]
+        if stale:
+            sets = ["rq:workers", f"rq:workers:{self.queue_name}"]
+            sets.append(f"rq:workers:{self.node_queue(self.node)}")
+            with self.redis.pipeline(transaction=False) as pipe:
+                for name in stale:
+                    pipe.delete(f"rq:worker:{name}")
+                    for members in sets:
+                        pipe.srem(members, f"rq:worker:{name}")
+                pipe.execute()
+
     @staticmethod
     def _work(worker: _ThreadWorker) -> None:
         """Keep working through Redis outages: a lost connection is retried every second."""
@@ -319,7 +366,7 @@ class RqWorkerPool(RqExecutor):
         for worker in self._workers:
             worker._stop_requested = True
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and any(w.get_current_job_id() for w in self._workers):
+        while time.monotonic() < deadline and self._in_flight:
             time.sleep(0.05)
         logging.getLogger("rq").setLevel(logging.CRITICAL)  # the cut reads are expected
         for worker in self._workers:

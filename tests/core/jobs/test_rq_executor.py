@@ -2,92 +2,20 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-import uuid
 import zlib
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 from redis import Redis
 
-from netweave.core.access.tokens import Principal
 from netweave.core.jobs.schemas import BulkRequest, ExecRequest
 from netweave.core.runtime import Runtime
-from netweave.db.models import Role
 from netweave.foundation.errors import Conflict, NotFound
 from netweave.foundation.settings import Settings
 from netweave.lab import Fault, LabThread, build_specs
 from tests.fixtures.lab import first
-
-REDIS_URL = os.environ.get("NETWEAVE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-ADMIN = Principal(1, "admin", Role.admin, "test")
-LOGIN = {"username": "netweave", "password": "netweave", "device_type": "cisco_ios"}
-
-
-@pytest.fixture
-def rq_settings(settings: Settings, runtime: Runtime) -> Settings:
-    """The test database and data dir (same secret key), the rq executor, a private queue."""
-    return settings.model_copy(
-        update={
-            "executor": "rq",
-            "redis_url": REDIS_URL,
-            "queue_name": f"nwtest-{uuid.uuid4().hex[:8]}",
-        }
-    )
-
-
-@pytest.fixture
-def producer(rq_settings: Settings) -> Iterator[Runtime]:
-    opened = Runtime.open(rq_settings, migrate=False, bootstrap=False)
-    yield opened
-    opened.close()
-
-
-def start_worker(
-    settings: Settings, threads: int = 4, node: str | None = None, redis_url: str = REDIS_URL
-) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "NETWEAVE_DATABASE_URL": settings.effective_database_url,
-        "NETWEAVE_DATA_DIR": str(settings.data_dir),
-        "NETWEAVE_MODE": "dev",
-        "NETWEAVE_EXECUTOR": "rq",
-        "NETWEAVE_REDIS_URL": redis_url,
-        "NETWEAVE_QUEUE_NAME": settings.queue_name,
-        "NETWEAVE_NODE_HEARTBEAT_TTL": str(settings.node_heartbeat_ttl),
-    }
-    env.pop("NETWEAVE_ADMIN_PASSWORD", None)
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "netweave.cli.main",
-            "worker",
-            "--threads",
-            str(threads),
-            "--node",
-            node or settings.queue_name,
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-
-
-def stop_worker(process: subprocess.Popen[bytes]) -> str:
-    process.send_signal(signal.SIGTERM)
-    try:
-        output = process.communicate(timeout=30)[0]
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output = process.communicate()[0]
-    return output.decode(errors="replace")
+from tests.fixtures.workers import ADMIN, LOGIN, REDIS_URL, start_worker, stop_worker
 
 
 def test_jobs_run_on_a_separate_worker_process(
@@ -219,51 +147,6 @@ def test_delete_worker_drains_that_node(
             stop_worker(worker)
     with pytest.raises(Conflict):
         runtime.jobs.stop_worker("anything")  # the local executor has no nodes to stop
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[tuple[str, Callable[[], None]]]:
-    """A Redis server of this test's own, so it can be killed and restarted for real."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-
-    def start() -> subprocess.Popen[bytes]:
-        process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(tmp_path),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                if Redis(port=port).ping():
-                    return process
-            except Exception:
-                time.sleep(0.05)
-        raise RuntimeError("private redis-server did not start")
-
-    server = [start()]
-
-    def restart() -> None:
-        server[0].kill()  # SIGKILL: nothing saved, it comes back empty
-        server[0].wait()
-        server[0] = start()
-
-    yield f"redis://127.0.0.1:{port}/0", restart
-    server[0].kill()
 
 
 def test_kill_a_node_and_restart_redis_during_a_200_device_bulk(

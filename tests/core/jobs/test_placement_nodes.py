@@ -1,0 +1,143 @@
+"""Device placement across `netweave worker` processes: affinity, failover, rebalancing."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from netweave.core.jobs.schemas import BulkRequest, JobRead
+from netweave.core.runtime import Runtime
+from netweave.foundation.settings import Settings
+from netweave.lab import Fault, LabThread, build_specs
+from tests.fixtures.workers import ADMIN, LOGIN, start_worker, stop_worker
+
+
+@pytest.fixture
+def placement_lab() -> Iterator[LabThread]:
+    with LabThread(build_specs(8, platforms=("cisco_ios",), prefix="plc")) as running:
+        yield running
+
+
+def bulk(lab: LabThread, **extra: Any) -> BulkRequest:
+    return BulkRequest(
+        connection_args=LOGIN,
+        devices=[{"host": d.host, "port": d.port} for d in lab.devices],
+        command="show clock",
+        **extra,
+    )
+
+
+def node_of(job: JobRead) -> str:
+    assert job.worker, job
+    return job.worker.rsplit(".", 1)[0]
+
+
+def run_all(producer: Runtime, request: BulkRequest) -> list[JobRead]:
+    jobs, failed = producer.jobs.submit_bulk(request, ADMIN)
+    assert not failed
+    return [producer.jobs.wait(job.id, 60) for job in jobs]
+
+
+def until(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.1)
+
+
+def test_pinned_devices_stick_to_one_node_and_move_to_the_survivor_when_it_dies(
+    producer: Runtime, rq_settings: Settings, placement_lab: LabThread
+) -> None:
+    a = start_worker(rq_settings, threads=2, node="node-a", capacity=50)
+    b = start_worker(rq_settings, threads=2, node="node-b", capacity=50)
+    try:
+        until(lambda: len(producer.jobs.executor.nodes() or []) == 2, "both nodes heart-beat")
+        first = run_all(producer, bulk(placement_lab))
+        second = run_all(producer, bulk(placement_lab))
+        assert all(j.status == "finished" for j in first + second)
+        owner = {j.device: node_of(j) for j in first}
+        assert {j.device: node_of(j) for j in second} == owner  # same node every time
+        assert set(owner.values()) == {"node-a", "node-b"}  # both got devices
+        assert all(j.result and j.result.retval[0].metadata["session_reused"] for j in second)
+        nodes = {n["name"]: n for n in producer.jobs.stats()["nodes"]}
+        assert {n: (v["capacity"], v["owned"]) for n, v in nodes.items()} == {
+            "node-a": (50, sum(1 for o in owner.values() if o == "node-a")),
+            "node-b": (50, sum(1 for o in owner.values() if o == "node-b")),
+        }
+
+        # node A's devices get slow, a backlog builds in A's queue, then A is SIGKILLed.
+        on_a = [d for d in placement_lab.devices if owner[f"{d.host}:{d.port}"] == "node-a"]
+        for device in on_a:
+            placement_lab.set_fault(device.name, Fault("slow", delay=1.0))
+        jobs = []
+        for _ in range(3):
+            queued, failed = producer.jobs.submit_bulk(bulk(placement_lab, retries=1), ADMIN)
+            assert not failed
+            jobs += queued
+        a_jobs = {j.id for j in jobs if j.device in {f"{d.host}:{d.port}" for d in on_a}}
+        until(
+            lambda: any(producer.jobs.get(i).status == "started" for i in a_jobs),
+            "node A runs one of its jobs",
+        )
+        a.kill()
+        done = [producer.jobs.wait(job.id, 90) for job in jobs]
+        healing = producer.jobs.stats()["self_healing"]  # before B leaves too
+    finally:
+        for device in placement_lab.devices:
+            placement_lab.clear_fault(device.name)
+        if a.poll() is None:
+            a.kill()
+        stop_worker(b)
+    assert [j.status for j in done] == ["finished"] * len(jobs), [
+        j.result.error for j in done if j.result and j.result.error
+    ]
+    moved = [j for j in done if j.id in a_jobs and node_of(j) == "node-b"]
+    assert moved, "node A's queued jobs ran on node B"
+    assert healing["nodes_lost"] == 1, healing
+    assert healing["devices_released"] == len(on_a), healing
+    assert healing["retried"] >= 1  # the job A was running is run again (retries=1) on B
+    assert healing["requeued"] >= 1  # A's queue was dropped, its jobs re-enqueued from SQL
+
+
+def test_a_joining_node_takes_over_its_share_of_idle_devices(
+    producer: Runtime, rq_settings: Settings, placement_lab: LabThread
+) -> None:
+    a = start_worker(rq_settings, threads=2, node="node-a")
+    b = None
+    try:
+        until(lambda: len(producer.jobs.executor.nodes() or []) == 1, "node A heart-beats")
+        before = run_all(producer, bulk(placement_lab))
+        assert {node_of(j) for j in before} == {"node-a"}
+        b = start_worker(rq_settings, threads=2, node="node-b")
+        until(
+            lambda: producer.jobs.stats()["self_healing"]["devices_moved"] > 0,
+            "the controller rebalances when node B joins",
+        )
+        nodes = {n["name"]: n["owned"] for n in producer.jobs.stats()["nodes"]}
+        assert nodes["node-a"] + nodes["node-b"] == len(placement_lab.devices)
+        assert 2 <= nodes["node-b"] <= 6
+        after = run_all(producer, bulk(placement_lab))
+        assert all(j.status == "finished" for j in after)
+        ran_on = [node_of(j) for j in after]
+        assert ran_on.count("node-b") == nodes["node-b"]
+    finally:
+        stop_worker(a)
+        if b is not None:
+            stop_worker(b)
+
+
+def test_job_notices_reach_other_processes_over_redis(
+    producer: Runtime, rq_settings: Settings
+) -> None:
+    heard: list[set[str]] = []
+    other = Runtime.open(rq_settings, migrate=False, bootstrap=False)
+    try:
+        other.jobs.executor.subscribe(heard.append)
+        time.sleep(0.3)  # the subscription is live
+        producer.jobs.executor.announce({"job-1", "job-2"})
+        until(lambda: {"job-1", "job-2"} in heard, "the notice arrives")
+    finally:
+        other.close()

@@ -1,0 +1,100 @@
+"""Node registry and device ownership in a real Redis."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+
+import pytest
+from redis import Redis
+
+from netweave.executor.nodes import NodeDirectory, NodeInfo
+from netweave.executor.placement import BoundedHash, LeastLoad
+
+REDIS_URL = os.environ.get("NETWEAVE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def directory() -> Iterator[NodeDirectory]:
+    redis = Redis.from_url(REDIS_URL)
+    queue = f"nodes-{uuid.uuid4().hex[:8]}"
+    yield NodeDirectory(redis, queue)
+    for key in redis.scan_iter(f"netweave:*{queue}*"):
+        redis.delete(key)
+
+
+def node(name: str, capacity: int = 100) -> NodeInfo:
+    return NodeInfo(name=name, capacity=capacity, threads=4, pid=1, host="h")
+
+
+def test_a_device_is_claimed_by_exactly_one_node_under_contention(
+    directory: NodeDirectory,
+) -> None:
+    for name in ("a", "b", "c"):
+        directory.beat(node(name), ttl=30)
+    results: list[dict[str, str]] = []
+    barrier = threading.Barrier(12)
+
+    def claim(seed: int) -> None:
+        strategy = LeastLoad() if seed % 2 else BoundedHash()
+        barrier.wait()
+        results.append(directory.place([f"10.9.9.{n}:22" for n in range(50)], strategy))
+
+    threads = [threading.Thread(target=claim, args=(n,)) for n in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 12
+    assert all(r == results[0] for r in results)  # every caller got the same owner
+    owned = Counter(results[0].values())
+    assert directory.loads() == dict(owned)  # load counters match the owner map
+    assert sum(owned.values()) == 50
+
+
+def test_a_dead_nodes_devices_are_released_and_claimed_by_survivors(
+    directory: NodeDirectory,
+) -> None:
+    directory.beat(node("a"), ttl=30)
+    directory.beat(node("b"), ttl=30)
+    assert directory.changes().joined == ["a", "b"]
+    devices = [f"10.8.8.{n}:22" for n in range(40)]
+    before = directory.place(devices, LeastLoad())
+    assert set(before.values()) == {"a", "b"}
+    directory.leave("b")  # b's heartbeat is gone
+    changes = directory.changes()
+    assert changes.dead == ["b"] and changes.joined == []
+    assert changes.released == sum(1 for owner in before.values() if owner == "b")
+    after = directory.place(devices, LeastLoad())
+    assert set(after.values()) == {"a"}
+    assert all(after[d] == "a" for d, owner in before.items() if owner == "a")  # kept
+    assert directory.loads() == {"a": 40}
+    assert set(directory.alive()) == {"a"}
+    assert directory.alive()["a"].owned == 40 and directory.alive()["a"].capacity == 100
+
+
+def test_a_claim_replaces_an_owner_whose_heartbeat_expired(directory: NodeDirectory) -> None:
+    directory.beat(node("gone"), ttl=30)
+    assert directory.place(["10.7.7.7:22"], LeastLoad()) == {"10.7.7.7:22": "gone"}
+    directory.leave("gone")
+    directory.beat(node("new"), ttl=30)  # no controller ran: the stale entry is still there
+    assert directory.owners() == {"10.7.7.7:22": "gone"}
+    assert directory.place(["10.7.7.7:22"], LeastLoad()) == {"10.7.7.7:22": "new"}
+    assert directory.loads() == {"gone": 0, "new": 1}
+
+
+def test_move_is_compare_and_set(directory: NodeDirectory) -> None:
+    directory.beat(node("a"), ttl=30)
+    directory.beat(node("b"), ttl=30)
+    directory.place(["d1", "d2"], LeastLoad())
+    owners = directory.owners()
+    moved = directory.move(
+        {"d1": (owners["d1"], "b" if owners["d1"] == "a" else "a"), "d2": ("nobody", "a")}
+    )
+    assert moved == 1  # d2's expected owner was wrong: left alone
+    assert directory.owners()["d2"] == owners["d2"]
+    assert sum(directory.loads().values()) == 2
+    assert not directory.place([], LeastLoad())
