@@ -56,6 +56,8 @@ def serve(
             f"API key (admin, this run): {key}",
             f"Try: curl -H 'X-API-KEY: {key}' http://{bind_host}:{bind_port}/api/v1/devices",
         ]
+    jobs = runtime.jobs  # start the engine now: recovery, reaper, node watch (rq)
+    lines.append(f"Jobs: {jobs.executor.name} executor")
     console.print(Panel("\n".join(lines), title="NetWeave is up", border_style="green"))
     try:
         uvicorn.run(create_app(runtime), host=bind_host, port=bind_port, log_level="info")

@@ -13,7 +13,7 @@ from netweave.core.access.users import BootstrapResult, ensure_first_admin
 from netweave.core.jobs.service import JobService
 from netweave.db.engine import make_engine, make_session_factory
 from netweave.db.migrate import current_revision, head_revision, upgrade
-from netweave.executor import Executor, LocalExecutor, RqExecutor, RqWorkerPool
+from netweave.executor import Executor, LocalExecutor, RqExecutor, RqWorkerPool, strategies
 from netweave.foundation.errors import ConfigurationError
 from netweave.foundation.secrets import SecretBox
 from netweave.foundation.settings import Settings
@@ -38,6 +38,8 @@ class Runtime:
             [key.get_secret_value() for key in settings.previous_secret_keys],
         )
         settings.check_admin_password()
+        if settings.executor == "rq":
+            strategies.get(settings.placement, field="placement")  # a typo fails at start
         if settings.database_url is None:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.effective_database_url)

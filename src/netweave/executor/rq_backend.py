@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 
 from redis import Redis
 from rq import Queue, SimpleWorker
+from rq.job import Job
 from rq.queue import EnqueueData
 from rq.serializers import JSONSerializer
 from rq.timeouts import BaseDeathPenalty
@@ -58,10 +59,26 @@ class _ThreadWorker(SimpleWorker):
     def _install_signal_handlers(self) -> None:  # the process's main thread handles signals
         return None
 
+    def subscribe(self) -> None:
+        """No per-thread command channel (RQ's pub/sub thread and connection for each of
+        a node's N workers): a node is stopped through its own key (DELETE /workers)."""
+        return None
+
     @property
     def dequeue_timeout(self) -> int:
         """Wake every second: a stop request is seen at once, not after RQ's default 7 min."""
         return 1
+
+    def dequeue_job_and_maintain_ttl(
+        self, timeout: int | None, max_idle_time: int | None = None
+    ) -> tuple[Job, Queue] | None:
+        """RQ's dequeue loops until a job comes; this one also returns (None) once a stop
+        is requested, so a draining node takes no new job and its threads end within ~1 s."""
+        while not self._stop_requested:
+            result = super().dequeue_job_and_maintain_ttl(timeout, max_idle_time=1)
+            if result is not None:
+                return result
+        return None
 
 
 class RqExecutor(Executor):
@@ -368,13 +385,7 @@ class RqWorkerPool(RqExecutor):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self._in_flight:
             time.sleep(0.05)
-        logging.getLogger("rq").setLevel(logging.CRITICAL)  # the cut reads are expected
-        for worker in self._workers:
-            worker.log.setLevel(logging.CRITICAL)
-            with contextlib.suppress(Exception):
-                worker.unsubscribe()  # RQ's command listener thread
-            worker.connection.connection_pool.disconnect()  # unblocks the idle BLPOP
-        for handle in self._handles:
+        for handle in self._handles:  # idle ones leave within one dequeue timeout (1 s)
             handle.join(timeout=max(deadline - time.monotonic(), 1.0))
         self._beating.set()
         with contextlib.suppress(Exception):

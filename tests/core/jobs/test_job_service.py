@@ -20,6 +20,14 @@ from netweave.db.models import Job, Role
 from netweave.foundation.errors import InvalidInput, NotFound
 from netweave.lab import Fault, LabDevice, LabThread, build_specs
 from tests.fixtures.lab import first
+from tests.fixtures.workers import claim_as_worker
+
+
+@pytest.fixture
+def runtime(engine_runtime: Runtime) -> Runtime:
+    """Every test here runs on both executor backends (local and rq)."""
+    return engine_runtime
+
 
 ADMIN = Principal(1, "admin", Role.admin, "test")
 LOGIN = {"username": "netweave", "password": "netweave", "device_type": "cisco_ios"}
@@ -301,12 +309,8 @@ def test_a_job_is_claimed_exactly_once(runtime: Runtime, lab: LabThread) -> None
             _on(device),
             ADMIN,
         )
-        now = datetime.now(UTC)
-        with runtime.sessions() as session:
-            assert (
-                runtime.jobs.runner._claim(session, queued.id, now) is True
-            )  # another process wins
-            assert runtime.jobs.runner._claim(session, queued.id, now) is False
+        assert claim_as_worker(runtime, queued.id) is True  # another process wins
+        assert claim_as_worker(runtime, queued.id) is False
         assert _wait(runtime, blocker.id).status == "finished"
         time.sleep(0.3)
         assert runtime.jobs.get(queued.id).status == "started"  # this worker did not run it too
@@ -331,8 +335,7 @@ def test_reaper_ends_jobs_running_past_their_limit(runtime: Runtime, lab: LabThr
             ),
             ADMIN,
         )
-        with runtime.sessions() as session:  # as if a worker took it and then went silent
-            assert runtime.jobs.runner._claim(session, queued.id, datetime.now(UTC))
+        assert claim_as_worker(runtime, queued.id)  # as if a worker took it, then went silent
         assert runtime.jobs.housekeeper.reap() == 0  # within its limit
         assert runtime.jobs.housekeeper.reap(now=datetime.now(UTC) + timedelta(seconds=120)) == 1
         ended = runtime.jobs.get(queued.id)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from netweave.core.jobs.schemas import BulkRequest, JobRead
 from netweave.core.runtime import Runtime
+from netweave.foundation.errors import InvalidInput
 from netweave.foundation.settings import Settings
 from netweave.lab import Fault, LabThread, build_specs
 from tests.fixtures.workers import ADMIN, LOGIN, start_worker, stop_worker
@@ -141,3 +143,23 @@ def test_job_notices_reach_other_processes_over_redis(
         until(lambda: {"job-1", "job-2"} in heard, "the notice arrives")
     finally:
         other.close()
+
+
+def test_an_unknown_placement_strategy_is_refused_at_start(rq_settings: Settings) -> None:
+    with pytest.raises(InvalidInput, match="unknown placement strategy 'nearest'") as caught:
+        Runtime.open(
+            rq_settings.model_copy(update={"placement": "nearest"}), migrate=False, bootstrap=False
+        )
+    assert caught.value.field == "placement"
+
+
+def test_a_worker_node_refuses_a_database_without_the_current_schema(
+    rq_settings: Settings, tmp_path: Path
+) -> None:
+    empty = rq_settings.model_copy(
+        update={"database_url": f"sqlite:///{tmp_path / 'empty.db'}", "data_dir": tmp_path}
+    )
+    process = start_worker(empty, threads=1, node="early")
+    output = process.communicate(timeout=60)[0].decode()
+    assert process.returncode == 2
+    assert "schema is at nothing" in output and "netweave db upgrade" in output
