@@ -6,13 +6,13 @@ import os
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pytest
 from redis import Redis
 
 from netweave.executor.nodes import NodeDirectory, NodeInfo
-from netweave.executor.placement import BoundedHash, LeastLoad
+from netweave.executor.placement import BoundedHash, LeastLoad, NodeLoad, PlacementStrategy
 
 REDIS_URL = os.environ.get("NETWEAVE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
@@ -98,3 +98,20 @@ def test_move_is_compare_and_set(directory: NodeDirectory) -> None:
     assert directory.owners()["d2"] == owners["d2"]
     assert sum(directory.loads().values()) == 2
     assert not directory.place([], LeastLoad())
+
+
+class PreferSmall(PlacementStrategy):
+    name = "prefer_small"
+
+    def choose(self, device: str, nodes: Mapping[str, NodeLoad]) -> str:
+        return "small" if "small" in nodes else min(nodes)
+
+
+def test_a_full_node_gets_no_new_device_while_another_has_room(directory: NodeDirectory) -> None:
+    directory.beat(node("small", capacity=2), ttl=30)
+    directory.beat(node("big", capacity=100), ttl=30)
+    owners = directory.place([f"10.6.6.{n}:22" for n in range(30)], PreferSmall())
+    assert Counter(owners.values()) == {"small": 2, "big": 28}  # capacity is respected
+    directory.leave("big")
+    more = directory.place(["10.6.7.1:22"], PreferSmall())
+    assert more == {"10.6.7.1:22": "small"}  # all full: over capacity rather than refused

@@ -121,6 +121,8 @@ class Runtime:
             capacity,
         )
         self._jobs = JobService(self.sessions, self.box, executor, self._pool())
+        pool = self._jobs.pool
+        executor.session_count = lambda: int(pool.stats()["sessions"])  # in its heartbeat
         self._jobs.start(recover=False)
         return self._jobs
 

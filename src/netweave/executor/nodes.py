@@ -56,6 +56,7 @@ class NodeInfo:
     host: str
     owned: int = 0
     queued: int = 0
+    sessions: int = 0  # open device sessions, as of the last heartbeat
 
 
 @dataclass
@@ -83,6 +84,7 @@ class NodeDirectory:
             "threads": info.threads,
             "pid": info.pid,
             "host": info.host,
+            "sessions": info.sessions,
         }
         self.redis.set(self.prefix + info.name, json.dumps(value), px=int(ttl * 1000))
 
@@ -126,7 +128,8 @@ class NodeDirectory:
             if name in nodes:
                 placed[device] = name
                 continue
-            chosen = strategy.choose(device, loads)
+            room = {n: load for n, load in loads.items() if load.owned < load.capacity}
+            chosen = strategy.choose(device, room or loads)  # over capacity only when all full
             loads[chosen].owned += 1
             candidates[device] = chosen
         if candidates:
@@ -190,4 +193,5 @@ def _parse(name: str, raw: bytes | str, owned: int) -> NodeInfo:
         pid=int(data.get("pid", 0)),
         host=str(data.get("host", "")),
         owned=owned,
+        sessions=int(data.get("sessions", 0)),
     )

@@ -283,12 +283,14 @@ class RqWorkerPool(RqExecutor):
         self._handles: list[threading.Thread] = []
         self._in_flight = 0
         self._flight_lock = threading.Lock()
+        self.session_count: Callable[[], int] = lambda: 0  # set by the job service
 
     def _heartbeat(self) -> None:
         """The node's liveness key: gone ``heartbeat_ttl`` s after the process dies."""
         key = self._node_key(self.node)
         while not self._beating.wait(self.heartbeat_ttl / 3):
             with contextlib.suppress(Exception):
+                self.info.sessions = self.session_count()
                 self.directory.beat(self.info, self.heartbeat_ttl)
                 if self.redis.get(key + ":stop"):
                     self.redis.delete(key + ":stop")

@@ -70,6 +70,11 @@ def test_pinned_devices_stick_to_one_node_and_move_to_the_survivor_when_it_dies(
             "node-b": (50, sum(1 for o in owner.values() if o == "node-b")),
         }
 
+        until(
+            lambda: sum(n["sessions"] for n in producer.jobs.stats()["nodes"]) == 8,
+            "each node reports its open sessions in its heartbeat",
+        )
+
         # node A's devices get slow, a backlog builds in A's queue, then A is SIGKILLed.
         on_a = [d for d in placement_lab.devices if owner[f"{d.host}:{d.port}"] == "node-a"]
         for device in on_a:
