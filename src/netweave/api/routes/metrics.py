@@ -71,12 +71,13 @@ def metrics(_: Viewer, runtime: RuntimeDep) -> str:
             "# HELP netweave_worker_nodes Worker nodes heart-beating in Redis.",
             "# TYPE netweave_worker_nodes gauge",
             _line("netweave_worker_nodes", len(nodes)),
-            "# HELP netweave_node_devices Devices a node owns / may own / pinned jobs queued.",
+            "# HELP netweave_node_devices Per node: devices owned, capacity, pinned jobs "
+            "queued, open sessions.",
             "# TYPE netweave_node_devices gauge",
         ]
         lines += [
             _line("netweave_node_devices", node[what], node=node["name"], kind=what)
             for node in nodes
-            for what in ("owned", "capacity", "queued")
+            for what in ("owned", "capacity", "queued", "sessions")
         ]
     return "\n".join(lines) + "\n"

@@ -47,11 +47,31 @@ class Counters:
 
 
 class Housekeeper:
-    def __init__(self, sessions: sessionmaker[Session], executor: Executor) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], executor: Executor, grace: float = 7.0
+    ) -> None:
+        """``grace``: how long a node that was seen alive may be missing from Redis before
+        its running jobs are declared lost (a Redis restart wipes every heartbeat until the
+        nodes beat again)."""
         self.sessions = sessions
         self.executor = executor
         self.counters = Counters()
+        self.grace = grace
+        self._last_seen: dict[str, float] = {}
         self._stop = threading.Event()
+
+    def presumed_alive(self) -> set[str] | None:
+        """Nodes heart-beating now, plus those seen within ``grace`` seconds."""
+        alive = self.executor.alive_nodes()
+        if alive is None:
+            return None
+        now = time.monotonic()
+        for node in alive:
+            self._last_seen[node] = now
+        for node, seen in list(self._last_seen.items()):
+            if now - seen > max(self.grace, 60.0) * 10:
+                del self._last_seen[node]  # long gone: forget it
+        return alive | {n for n, seen in self._last_seen.items() if now - seen <= self.grace}
 
     def start(self, interval: float = 60.0, every: float = 2.0) -> None:
         self._stop.clear()
@@ -77,6 +97,8 @@ class Housekeeper:
 
     def tick(self, now: datetime | None = None) -> None:
         if self.executor.queue_was_lost():
+            now_seen = time.monotonic()  # every heartbeat went with Redis: a fresh grace
+            self._last_seen = {node: now_seen for node in self._last_seen}
             self.counters.requeued += self.recover()  # SQL is the truth; Redis transports
         self.follow_nodes()
         self.reap(now)
@@ -131,7 +153,7 @@ class Housekeeper:
         allow); one running past its limit fails with ``timeout``; a queued job past its
         ``ttl`` fails with ``ttl_expired`` (no worker took it in time)."""
         now = now or datetime.now(UTC)
-        alive = self.executor.alive_nodes()
+        alive = self.presumed_alive()
         ended, retry = 0, []
         with self.sessions() as session, session.begin():
             for job in session.scalars(select(Job).where(Job.status.in_(("started", "queued")))):

@@ -79,7 +79,9 @@ class JobService:
         self.writer = JobWriter(sessions, on_commit=self._committed_here)
         self.webhooks = WebhookSender()
         self.runner = JobRunner(sessions, box, pool, self.writer, self.webhooks)
-        self.housekeeper = Housekeeper(sessions, executor)
+        # A node missing for its heartbeat TTL plus one housekeeping round is lost.
+        ttl = float(getattr(executor, "heartbeat_ttl", 10.0))
+        self.housekeeper = Housekeeper(sessions, executor, grace=ttl + 2.0)
         self.started = False
 
     def _committed_here(self, job_ids: set[str]) -> None:
