@@ -1,0 +1,170 @@
+"""Service types, services and workflows: CRUD and YAML export/import."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query
+from fastapi.responses import PlainTextResponse
+
+from netweave.api.deps import Admin, DbSession, Operator, RuntimeDep, Viewer
+from netweave.api.routes.devices import Limit, Offset
+from netweave.core.automation import definitions
+from netweave.core.automation.catalog import type_read
+from netweave.core.automation.schemas import (
+    AutomationRead,
+    ServiceCreate,
+    ServiceTypeRead,
+    ServiceTypeUpdate,
+    ServiceUpdate,
+    WorkflowCreate,
+    WorkflowUpdate,
+)
+from netweave.core.inventory.schemas import Page
+from netweave.foundation.errors import InvalidInput
+
+types_router = APIRouter(prefix="/api/v1/service-types", tags=["service types"])
+services_router = APIRouter(prefix="/api/v1/services", tags=["services"])
+workflows_router = APIRouter(prefix="/api/v1/workflows", tags=["workflows"])
+transfer_router = APIRouter(prefix="/api/v1/automations", tags=["workflows"])
+
+
+@types_router.get("", response_model=list[ServiceTypeRead])
+def list_types(_: Viewer, runtime: RuntimeDep, db: DbSession) -> list[ServiceTypeRead]:
+    """Every service type with its input form (JSON Schema); custom ones show ``enabled``."""
+    runtime.catalog.ensure_synced()
+    return runtime.catalog.types(db)
+
+
+@types_router.post("/discover", response_model=list[ServiceTypeRead])
+def discover_types(_: Admin, runtime: RuntimeDep, db: DbSession) -> list[ServiceTypeRead]:
+    """Rescan the custom services folder (where this process runs services)."""
+    runtime.catalog.sync()
+    return runtime.catalog.types(db)
+
+
+@types_router.get("/{name}", response_model=ServiceTypeRead)
+def get_type(name: str, _: Viewer, runtime: RuntimeDep, db: DbSession) -> ServiceTypeRead:
+    runtime.catalog.ensure_synced()
+    return type_read(runtime.catalog.get(db, name))
+
+
+@types_router.patch("/{name}", response_model=ServiceTypeRead)
+def enable_type(
+    name: str, body: ServiceTypeUpdate, _: Admin, runtime: RuntimeDep, db: DbSession
+) -> ServiceTypeRead:
+    """Only an admin enables a custom service type (its code runs on the workers)."""
+    read = runtime.catalog.set_enabled(db, name, body.enabled)
+    db.commit()
+    return read
+
+
+def _page(
+    rows: list[definitions.Automation], total: int, limit: int, offset: int
+) -> Page[AutomationRead]:
+    return Page(items=[definitions.read(r) for r in rows], total=total, limit=limit, offset=offset)
+
+
+@services_router.get("", response_model=Page[AutomationRead])
+def list_services(
+    _: Viewer, db: DbSession, name: str | None = None, limit: Limit = 50, offset: Offset = 0
+) -> Page[AutomationRead]:
+    rows, total = definitions.list_automations(db, "service", name=name, limit=limit, offset=offset)
+    return _page(rows, total, limit, offset)
+
+
+@services_router.post("", response_model=AutomationRead, status_code=201)
+def create_service(
+    body: ServiceCreate, principal: Operator, runtime: RuntimeDep, db: DbSession
+) -> AutomationRead:
+    runtime.catalog.ensure_synced()
+    row = definitions.create_service(db, runtime.catalog, body, principal.username)
+    db.commit()
+    return definitions.read(row)
+
+
+@services_router.get("/{service_id}", response_model=AutomationRead)
+def get_service(service_id: int, _: Viewer, db: DbSession) -> AutomationRead:
+    return definitions.read(definitions.by_id(db, service_id, "service"))
+
+
+@services_router.patch("/{service_id}", response_model=AutomationRead)
+def update_service(
+    service_id: int, body: ServiceUpdate, _: Operator, runtime: RuntimeDep, db: DbSession
+) -> AutomationRead:
+    row = definitions.update_service(db, runtime.catalog, service_id, body)
+    db.commit()
+    return definitions.read(row)
+
+
+@services_router.delete("/{service_id}", status_code=204)
+def delete_service(service_id: int, _: Operator, db: DbSession) -> None:
+    definitions.delete(db, service_id, "service")
+    db.commit()
+
+
+@workflows_router.get("", response_model=Page[AutomationRead])
+def list_workflows(
+    _: Viewer, db: DbSession, name: str | None = None, limit: Limit = 50, offset: Offset = 0
+) -> Page[AutomationRead]:
+    rows, total = definitions.list_automations(
+        db, "workflow", name=name, limit=limit, offset=offset
+    )
+    return _page(rows, total, limit, offset)
+
+
+@workflows_router.post("", response_model=AutomationRead, status_code=201)
+def create_workflow(body: WorkflowCreate, principal: Operator, db: DbSession) -> AutomationRead:
+    """The graph is validated on save: every step's service exists, start reaches end, no
+    loops, one success and one failure edge at most per step."""
+    row = definitions.create_workflow(db, body, principal.username)
+    db.commit()
+    return definitions.read(row)
+
+
+@workflows_router.get("/{workflow_id}", response_model=AutomationRead)
+def get_workflow(workflow_id: int, _: Viewer, db: DbSession) -> AutomationRead:
+    return definitions.read(definitions.by_id(db, workflow_id, "workflow"))
+
+
+@workflows_router.patch("/{workflow_id}", response_model=AutomationRead)
+def update_workflow(
+    workflow_id: int, body: WorkflowUpdate, _: Operator, db: DbSession
+) -> AutomationRead:
+    row = definitions.update_workflow(db, workflow_id, body)
+    db.commit()
+    return definitions.read(row)
+
+
+@workflows_router.delete("/{workflow_id}", status_code=204)
+def delete_workflow(workflow_id: int, _: Operator, db: DbSession) -> None:
+    definitions.delete(db, workflow_id, "workflow")
+    db.commit()
+
+
+@transfer_router.get("/export", response_class=PlainTextResponse)
+def export_automations(
+    _: Viewer,
+    db: DbSession,
+    names: Annotated[list[str], Query(min_length=1, description="Services/workflows")],
+) -> PlainTextResponse:
+    """YAML of the named services and workflows with everything their graphs use."""
+    text = definitions.export_yaml(db, names)
+    return PlainTextResponse(text, media_type="application/yaml")
+
+
+@transfer_router.post("/import", response_model=list[AutomationRead])
+def import_automations(
+    principal: Operator,
+    runtime: RuntimeDep,
+    db: DbSession,
+    body: Annotated[str, Body(media_type="application/yaml")],
+    replace: bool = False,
+) -> list[AutomationRead]:
+    """All or nothing; ``replace`` updates existing names instead of refusing them."""
+    if not body.strip():
+        raise InvalidInput("empty document", field="body")
+    runtime.catalog.ensure_synced()
+    rows = definitions.import_yaml(db, runtime.catalog, body, principal.username, replace=replace)
+    db.commit()
+    return [definitions.read(r) for r in rows]

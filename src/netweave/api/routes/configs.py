@@ -1,0 +1,105 @@
+"""Configuration management per device: history, diffs, search, on-demand backup, push
+with a diff preview, rollback to any stored version."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import PlainTextResponse
+
+from netweave.api.deps import DbSession, Operator, RuntimeDep, Viewer
+from netweave.core.automation import configs
+from netweave.core.automation.schemas import (
+    ConfigPush,
+    ConfigRollback,
+    ConfigSearchHit,
+    ConfigVersionRead,
+    RunRead,
+    TargetSpec,
+)
+from netweave.core.inventory.devices import get_device
+
+router = APIRouter(prefix="/api/v1", tags=["configurations"])
+
+
+@router.get("/devices/{device_id}/configs", response_model=list[ConfigVersionRead])
+def config_history(device_id: int, _: Viewer, db: DbSession) -> list[ConfigVersionRead]:
+    return configs.history(db, get_device(db, device_id))
+
+
+@router.get("/devices/{device_id}/configs/diff", response_class=PlainTextResponse)
+def config_diff(
+    device_id: int,
+    _: Viewer,
+    db: DbSession,
+    first: Annotated[int, Query(ge=1)],
+    second: Annotated[int | None, Query(ge=1, description="Default: the latest")] = None,
+) -> PlainTextResponse:
+    device = get_device(db, device_id)
+    return PlainTextResponse(configs.diff(db, device, first, second), media_type="text/x-diff")
+
+
+@router.get("/devices/{device_id}/configs/{version}", response_model=ConfigVersionRead)
+def config_version(device_id: int, version: int, _: Viewer, db: DbSession) -> ConfigVersionRead:
+    device = get_device(db, device_id)
+    return configs.version_read(configs.get_version(db, device.id, version), device.name, True)
+
+
+@router.get("/configs/search", response_model=list[ConfigSearchHit])
+def search_configs(
+    _: Viewer,
+    db: DbSession,
+    q: Annotated[str, Query(min_length=1, max_length=500)],
+    regex: bool = False,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> list[ConfigSearchHit]:
+    """Lines matching ``q`` in every device's latest stored configuration."""
+    return configs.search(db, q, regex=regex, limit=limit)
+
+
+@router.post("/devices/{device_id}/configs/backup", response_model=RunRead, status_code=201)
+def backup_now(
+    device_id: int,
+    principal: Operator,
+    runtime: RuntimeDep,
+    db: DbSession,
+    wait: Annotated[float, Query(ge=0, le=3600)] = 60,
+) -> RunRead:
+    name = get_device(db, device_id).name
+    targets = TargetSpec(devices=[name])
+    return runtime.runs.launch_type("config_backup", {}, targets, principal.username, wait=wait)
+
+
+@router.post("/devices/{device_id}/configs/push", response_model=RunRead, status_code=201)
+def push_config(
+    device_id: int, body: ConfigPush, principal: Operator, runtime: RuntimeDep, db: DbSession
+) -> RunRead:
+    """NAPALM merge candidate: ``dry_run`` (default) returns the diff and changes nothing."""
+    name = get_device(db, device_id).name
+    inputs = {"config": body.config, "action": "dry_run" if body.dry_run else "commit"}
+    label = "configuration preview" if body.dry_run else "configuration push"
+    return runtime.runs.launch_type(
+        "napalm_config",
+        inputs,
+        TargetSpec(devices=[name]),
+        principal.username,
+        wait=body.wait,
+        label=label,
+    )
+
+
+@router.post("/devices/{device_id}/configs/rollback", response_model=RunRead, status_code=201)
+def rollback_config(
+    device_id: int, body: ConfigRollback, principal: Operator, runtime: RuntimeDep, db: DbSession
+) -> RunRead:
+    device = get_device(db, device_id)
+    configs.get_version(db, device.id, body.version)  # 404 for a version that is not stored
+    inputs = {"version": body.version, "dry_run": body.dry_run, "method": body.method}
+    return runtime.runs.launch_type(
+        "config_restore",
+        inputs,
+        TargetSpec(devices=[device.name]),
+        principal.username,
+        wait=body.wait,
+    )

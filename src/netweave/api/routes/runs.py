@@ -1,0 +1,128 @@
+"""Runs: start a service or workflow, follow it live (SSE), stop it, restart it from a
+step, and read or compare its results."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from netweave.api.deps import Operator, RuntimeDep, Viewer
+from netweave.api.routes.devices import Limit, Offset
+from netweave.core.automation.schemas import (
+    RestartRequest,
+    ResultDiff,
+    ResultRead,
+    RunRead,
+    RunRequest,
+)
+from netweave.core.inventory.schemas import Page
+
+router = APIRouter(prefix="/api/v1", tags=["runs"])
+FINAL = ("success", "failure", "stopped", "error", "interrupted")
+
+
+@router.post("/run/{name}", response_model=RunRead, status_code=201)
+def run_automation(
+    name: str, body: RunRequest, principal: Operator, runtime: RuntimeDep
+) -> RunRead:
+    """Start a service or workflow by name. ``wait`` > 0 answers when it ends (or the wait
+    is over: check ``status``); 0 answers at once."""
+    return runtime.runs.launch(name, body, principal.username)
+
+
+@router.get("/runs", response_model=Page[RunRead])
+def list_runs(
+    _: Viewer,
+    runtime: RuntimeDep,
+    name: Annotated[str | None, Query(description="Service or workflow name")] = None,
+    device: Annotated[str | None, Query(description="Runs that touched this device")] = None,
+    status: str | None = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[RunRead]:
+    items, total = runtime.runs.list_runs(
+        name=name, device=device, status=status, limit=limit, offset=offset
+    )
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@router.get("/runs/{run_id}", response_model=RunRead)
+def get_run(run_id: str, _: Viewer, runtime: RuntimeDep) -> RunRead:
+    return runtime.runs.get(run_id)
+
+
+@router.post("/runs/{run_id}/stop", response_model=RunRead)
+def stop_run(run_id: str, _: Operator, runtime: RuntimeDep) -> RunRead:
+    """Queued steps are canceled, running ones finish, no device takes another step."""
+    return runtime.runs.stop(run_id)
+
+
+@router.post("/runs/{run_id}/restart", response_model=RunRead, status_code=201)
+def restart_run(
+    run_id: str, body: RestartRequest, principal: Operator, runtime: RuntimeDep
+) -> RunRead:
+    return runtime.runs.restart(run_id, body, principal.username)
+
+
+@router.get("/runs/{run_id}/results", response_model=list[ResultRead])
+def run_results(
+    run_id: str,
+    _: Viewer,
+    runtime: RuntimeDep,
+    step: str | None = None,
+    device: str | None = None,
+    after: Annotated[int, Query(ge=0, description="Only results with a larger id")] = 0,
+) -> list[ResultRead]:
+    return runtime.runs.results(run_id, step=step, device=device, after=after)
+
+
+@router.get("/runs/{run_id}/events")
+async def run_events(
+    run_id: str, _: Viewer, runtime: RuntimeDep, request: Request
+) -> StreamingResponse:
+    """Server-sent events: ``result`` for each stored step result, ``status`` when the run
+    changes, then ``end``. Works across processes (it reads SQL, not memory)."""
+    runs = runtime.runs
+    await run_in_threadpool(runs.get, run_id)  # 404 before streaming
+
+    async def stream() -> AsyncIterator[str]:
+        after, last = 0, None
+        while not await request.is_disconnected():
+            results = await run_in_threadpool(runs.results, run_id, after=after)
+            for result in results:
+                after = result.id
+                yield f"event: result\ndata: {result.model_dump_json()}\n\n"
+            run = await run_in_threadpool(runs.get, run_id)
+            state = (run.status, json.dumps(run.summary.get("counts", {}), sort_keys=True))
+            if state != last:
+                last = state
+                yield f"event: status\ndata: {run.model_dump_json()}\n\n"
+            if run.status in FINAL:
+                yield f"event: end\ndata: {json.dumps({'status': run.status})}\n\n"
+                return
+            await asyncio.sleep(0.3)
+
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )
+
+
+@router.get("/results/compare", response_model=ResultDiff)
+def compare_results(
+    _: Viewer,
+    runtime: RuntimeDep,
+    first: Annotated[int, Query(ge=1)],
+    second: Annotated[int, Query(ge=1)],
+) -> ResultDiff:
+    return runtime.runs.compare(first, second)
+
+
+@router.get("/results/{result_id}", response_model=ResultRead)
+def get_result(result_id: int, _: Viewer, runtime: RuntimeDep) -> ResultRead:
+    return runtime.runs.result(result_id)

@@ -1,0 +1,104 @@
+"""Demo services and workflows (the same YAML ``netweave automation import`` takes)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from netweave.core.automation import definitions
+from netweave.core.events import records
+from netweave.core.events.schemas import RuleCreate, RuleMatch
+from netweave.core.runtime import Runtime
+from netweave.core.schedules import tasks
+from netweave.core.schedules.schemas import TaskCreate
+from netweave.db.models import EventRule, Task
+
+DEMO_AUTOMATIONS = """\
+netweave: 1
+automations:
+  - name: Backup configuration
+    kind: service
+    type: config_backup
+    description: Store the running configuration as a new version when it changed
+    options: {targets: {pools: [lab-cisco_ios]}}
+  - name: Show version
+    kind: service
+    type: netmiko_commands
+    description: show version, parsed with ntc-templates
+    inputs: {commands: [show version], parsing: textfsm}
+    options: {targets: {pools: [lab-cisco_ios]}}
+  - name: Push VLAN
+    kind: service
+    type: netmiko_config
+    inputs:
+      config: |
+        vlan {{ vars.vlan | default(100) }}
+        interface Vlan{{ vars.vlan | default(100) }}
+         description {{ vars.vlan_name | default('users') }}
+  - name: Validate VLAN
+    kind: service
+    type: netmiko_commands
+    inputs: {commands: ["show running-config | include ^vlan"]}
+    options:
+      validation:
+        - {kind: regex, match: "^vlan {{ vars.vlan | default(100) }}$", path: text}
+  - name: Roll back configuration
+    kind: service
+    type: config_restore
+    inputs: {from_step: backup}
+  - name: VLAN change
+    kind: workflow
+    description: Back up, push a VLAN, check it took, roll back where it did not
+    options: {targets: {pools: [lab-cisco_ios]}}
+    graph:
+      nodes:
+        - {id: backup, ref: Backup configuration, x: 80, y: 200}
+        - {id: push, ref: Push VLAN, x: 300, y: 200}
+        - {id: validate, ref: Validate VLAN, x: 520, y: 200}
+        - {id: rollback, ref: Roll back configuration, x: 520, y: 360}
+      edges:
+        - {source: start, target: backup}
+        - {source: backup, target: push}
+        - {source: push, target: validate}
+        - {source: push, target: rollback, kind: failure}
+        - {source: validate, target: end}
+        - {source: validate, target: rollback, kind: failure}
+"""
+
+
+def seed_automations(runtime: Runtime) -> int:
+    """Create (or refresh) the demo services and workflows, a nightly backup task and a
+    link-down syslog rule; how many services/workflows."""
+    runtime.catalog.ensure_synced()
+    with runtime.transaction() as session:
+        rows = definitions.import_yaml(
+            session, runtime.catalog, DEMO_AUTOMATIONS, "demo", replace=True
+        )
+        count = len(rows)
+        if session.scalar(select(Task.id).where(Task.name == "Nightly backup")) is None:
+            tasks.create(
+                session,
+                TaskCreate(
+                    name="Nightly backup",
+                    automation="Backup configuration",
+                    kind="cron",
+                    cron="0 2 * * *",
+                    timezone="UTC",
+                    description="Every night at 02:00 UTC",
+                ),
+                "demo",
+            )
+        if session.scalar(select(EventRule.id).where(EventRule.name == "Link down")) is None:
+            records.create_rule(
+                session,
+                RuleCreate(
+                    name="Link down",
+                    automation="Show version",
+                    description="An interface went down: collect show version from the device",
+                    match=RuleMatch(
+                        max_severity=3,
+                        regex=r"%LINK-3-UPDOWN: Interface (?P<interface>\S+), "
+                        r"changed state to down",
+                    ),
+                ),
+            )
+    return count

@@ -1,0 +1,1 @@
+"""Automation use cases: service types, services and workflows, runs, configurations."""

@@ -1,0 +1,285 @@
+"""Services and workflows: create, update, delete (refused while a workflow uses it), and
+YAML export/import of a workflow with every service it needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from netweave.core.automation.catalog import ServiceCatalog
+from netweave.core.automation.schemas import (
+    AutomationRead,
+    GraphIn,
+    ServiceCreate,
+    ServiceUpdate,
+    WorkflowCreate,
+    WorkflowUpdate,
+)
+from netweave.db.models import Automation
+from netweave.engine import Graph, Node
+from netweave.foundation.errors import Conflict, InvalidInput, NotFound
+
+EXPORT_VERSION = 1
+
+
+def read(row: Automation) -> AutomationRead:
+    return AutomationRead(
+        id=row.id,
+        name=row.name,
+        kind=row.kind,
+        type=row.type,
+        description=row.description,
+        inputs=row.inputs,
+        options=row.options,
+        graph=row.graph,
+        created_by=row.created_by,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def by_name(session: Session, name: str, kind: str | None = None) -> Automation:
+    row = session.scalar(select(Automation).where(Automation.name == name))
+    if row is None or (kind is not None and row.kind != kind):
+        raise NotFound(f"no {kind or 'service or workflow'} named {name!r}", field="name")
+    return row
+
+
+def by_id(session: Session, ident: int, kind: str) -> Automation:
+    row = session.get(Automation, ident)
+    if row is None or row.kind != kind:
+        raise NotFound(f"no {kind} {ident}", field="id")
+    return row
+
+
+def list_automations(
+    session: Session, kind: str, *, name: str | None, limit: int, offset: int
+) -> tuple[list[Automation], int]:
+    query = select(Automation).where(Automation.kind == kind)
+    if name:
+        query = query.where(Automation.name.ilike(f"%{name}%"))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(Automation.name).limit(limit).offset(offset))
+    return list(rows), total
+
+
+def _unique(session: Session, name: str, current: int | None = None) -> None:
+    other = session.scalar(select(Automation.id).where(Automation.name == name))
+    if other is not None and other != current:
+        raise Conflict(f"a service or workflow named {name!r} exists", field="name")
+
+
+def create_service(
+    session: Session, catalog: ServiceCatalog, data: ServiceCreate, creator: str
+) -> Automation:
+    _unique(session, data.name)
+    catalog.get(session, data.type, usable=True)
+    catalog.validate_inputs(session, data.type, data.inputs)
+    row = Automation(
+        name=data.name,
+        kind="service",
+        type=data.type,
+        description=data.description,
+        inputs=data.inputs,
+        options=data.options.model_dump(mode="json", exclude_defaults=True),
+        created_by=creator,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update_service(
+    session: Session, catalog: ServiceCatalog, ident: int, data: ServiceUpdate
+) -> Automation:
+    row = by_id(session, ident, "service")
+    if data.name is not None and data.name != row.name:
+        _unique(session, data.name, row.id)
+        _rename_references(session, row.name, data.name)
+        row.name = data.name
+    if data.description is not None:
+        row.description = data.description
+    if data.inputs is not None:
+        catalog.validate_inputs(session, row.type, data.inputs)
+        row.inputs = data.inputs
+    if data.options is not None:
+        row.options = data.options.model_dump(mode="json", exclude_defaults=True)
+    session.flush()
+    return row
+
+
+def check_graph(session: Session, graph: GraphIn, own_name: str | None) -> dict[str, Any]:
+    """Validate on save: structure, and that every step's service or workflow exists."""
+    data = graph.model_dump(mode="json")
+    parsed = Graph.from_dict(data)
+    if len(parsed.nodes) != len(graph.nodes):
+        raise InvalidInput("step ids must be unique", field="graph.nodes")
+    refs = {node.ref for node in parsed.nodes.values()}
+    known = {
+        name: kind
+        for name, kind in session.execute(
+            select(Automation.name, Automation.kind).where(Automation.name.in_(refs))
+        )
+    }
+
+    def exists(node: Node) -> str | None:
+        if node.ref == own_name and node.kind == "workflow":
+            return "a workflow cannot contain itself"
+        kind = known.get(node.ref)
+        if kind is None:
+            return f"no {node.kind} named {node.ref!r}"
+        if kind != node.kind:
+            return f"{node.ref!r} is a {kind}, not a {node.kind}"
+        return None
+
+    problems = parsed.problems(exists)
+    if problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise InvalidInput(first.message + more, field=f"graph.{first.where}")
+    # keep the layout the builder saved: steps' x, y and where start and end are drawn
+    if not data.get("layout"):
+        data.pop("layout", None)
+    return data
+
+
+def create_workflow(session: Session, data: WorkflowCreate, creator: str) -> Automation:
+    _unique(session, data.name)
+    graph = check_graph(session, data.graph, data.name)
+    row = Automation(
+        name=data.name,
+        kind="workflow",
+        type="workflow",
+        description=data.description,
+        graph=graph,
+        options=data.options.model_dump(mode="json", exclude_defaults=True),
+        created_by=creator,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update_workflow(session: Session, ident: int, data: WorkflowUpdate) -> Automation:
+    row = by_id(session, ident, "workflow")
+    if data.name is not None and data.name != row.name:
+        _unique(session, data.name, row.id)
+        _rename_references(session, row.name, data.name)
+        row.name = data.name
+    if data.description is not None:
+        row.description = data.description
+    if data.graph is not None:
+        row.graph = check_graph(session, data.graph, row.name)
+    if data.options is not None:
+        row.options = data.options.model_dump(mode="json", exclude_defaults=True)
+    session.flush()
+    return row
+
+
+def users_of(session: Session, name: str) -> list[str]:
+    return [
+        row.name
+        for row in session.scalars(select(Automation).where(Automation.kind == "workflow"))
+        if any(node.get("ref") == name for node in (row.graph or {}).get("nodes", []))
+    ]
+
+
+def delete(session: Session, ident: int, kind: str) -> None:
+    row = by_id(session, ident, kind)
+    used = users_of(session, row.name)
+    if used:
+        raise Conflict(f"{row.name!r} is used by workflow(s) {', '.join(sorted(used))}")
+    session.delete(row)
+    session.flush()
+
+
+def _rename_references(session: Session, old: str, new: str) -> None:
+    for row in session.scalars(select(Automation).where(Automation.kind == "workflow")):
+        graph = row.graph or {}
+        if any(node.get("ref") == old for node in graph.get("nodes", [])):
+            nodes = [{**n, "ref": new} if n.get("ref") == old else n for n in graph["nodes"]]
+            row.graph = {**graph, "nodes": nodes}
+
+
+# -- YAML export / import ----------------------------------------------------------------
+
+
+def export_yaml(session: Session, names: list[str]) -> str:
+    """The named services/workflows plus everything their graphs use, dependencies first."""
+    ordered: list[Automation] = []
+    seen: set[str] = set()
+
+    def add(name: str) -> None:
+        if name in seen:
+            return
+        row = by_name(session, name)
+        seen.add(name)
+        for node in (row.graph or {}).get("nodes", []):
+            add(node["ref"])
+        ordered.append(row)
+
+    for name in names:
+        add(name)
+    items = []
+    for row in ordered:
+        item: dict[str, Any] = {"name": row.name, "kind": row.kind, "description": row.description}
+        if row.kind == "service":
+            item.update(type=row.type, inputs=row.inputs)
+        else:
+            item["graph"] = row.graph
+        if row.options:
+            item["options"] = row.options
+        items.append(item)
+    return yaml.safe_dump({"netweave": EXPORT_VERSION, "automations": items}, sort_keys=False)
+
+
+def import_yaml(
+    session: Session, catalog: ServiceCatalog, text: str, creator: str, *, replace: bool
+) -> list[Automation]:
+    """All or nothing: a bad item rolls the whole import back with its position named."""
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise InvalidInput(f"not valid YAML: {exc}".splitlines()[0], field="body") from exc
+    if not isinstance(document, dict) or not isinstance(document.get("automations"), list):
+        raise InvalidInput("expected a mapping with an 'automations' list", field="body")
+    written: list[Automation] = []
+    for position, item in enumerate(document["automations"]):
+        where = f"automations[{position}]"
+        if not isinstance(item, dict):
+            raise InvalidInput("must be a mapping", field=where)
+        item = dict(item)
+        kind = item.pop("kind", "service")
+        existing = session.scalar(select(Automation).where(Automation.name == item.get("name")))
+        try:
+            if kind == "workflow":
+                wf = WorkflowCreate.model_validate(item)
+                if existing is not None and replace:
+                    update = WorkflowUpdate(
+                        description=wf.description, graph=wf.graph, options=wf.options
+                    )
+                    written.append(update_workflow(session, existing.id, update))
+                else:
+                    written.append(create_workflow(session, wf, creator))
+            elif kind == "service":
+                svc = ServiceCreate.model_validate(item)
+                if existing is not None and replace:
+                    update_svc = ServiceUpdate(
+                        description=svc.description, inputs=svc.inputs, options=svc.options
+                    )
+                    written.append(update_service(session, catalog, existing.id, update_svc))
+                else:
+                    written.append(create_service(session, catalog, svc, creator))
+            else:
+                raise InvalidInput("must be service or workflow", field="kind")
+        except ValidationError as exc:
+            problem = exc.errors()[0]
+            loc = ".".join(str(p) for p in problem["loc"])
+            raise InvalidInput(problem["msg"], field=f"{where}.{loc}") from exc
+        except (InvalidInput, Conflict, NotFound) as exc:
+            raise type(exc)(exc.message, field=f"{where}.{exc.field or 'name'}") from exc
+    return written

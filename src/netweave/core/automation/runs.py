@@ -1,0 +1,497 @@
+"""Run use cases: start a service or workflow on targets, wait, stop, restart from a step,
+list runs and results, compare two results, and stream a run's events."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import logging
+import threading
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from netweave.core.automation import definitions
+from netweave.core.automation.catalog import ServiceCatalog
+from netweave.core.automation.controller import RunController, mark
+from netweave.core.automation.notify import Notifier
+from netweave.core.automation.schemas import (
+    RestartRequest,
+    ResultDiff,
+    ResultRead,
+    RunRead,
+    RunRequest,
+    ServiceOptions,
+    TargetSpec,
+)
+from netweave.core.automation.targets import resolve_targets
+from netweave.core.jobs.service import JobService
+from netweave.db.models import Automation, Credential, Device, Result, Run
+from netweave.engine import END, START, Edge, Graph, Node, flatten
+from netweave.foundation.errors import Conflict, InvalidInput, NotFound
+
+log = logging.getLogger(__name__)
+ACTIVE = ("queued", "running", "stopping")
+FINAL = ("success", "failure", "stopped", "error", "interrupted")
+STALE_AFTER = timedelta(seconds=60)
+
+
+def run_read(run: Run) -> RunRead:
+    return RunRead(
+        id=run.id,
+        name=run.name,
+        kind=run.kind,
+        status=run.status,
+        mode=run.mode,
+        targets=[t["name"] for t in run.targets],
+        variables=run.variables,
+        trigger=run.trigger,
+        creator=run.creator,
+        parent_id=run.parent_id,
+        start_at=run.start_at,
+        summary=run.summary,
+        error=run.error,
+        created_at=run.created_at,
+        started_at=run.started_at,
+        ended_at=run.ended_at,
+    )
+
+
+def result_read(row: Result) -> ResultRead:
+    return ResultRead(
+        id=row.id,
+        run_id=row.run_id,
+        step=row.step,
+        service=row.service,
+        device=row.device_name,
+        success=row.success,
+        result=row.result,
+        variables=row.variables,
+        logs=row.logs,
+        attempts=row.attempts,
+        copied=row.copied,
+        started_at=row.started_at,
+        ended_at=row.ended_at,
+    )
+
+
+class RunService:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        jobs: JobService,
+        catalog: ServiceCatalog,
+        notifier: Notifier,
+    ) -> None:
+        self.sessions = sessions
+        self.jobs = jobs
+        self.catalog = catalog
+        self.notifier = notifier
+        self.process = f"{uuid.uuid4().hex[:12]}"
+        self._controllers: dict[str, RunController] = {}
+        self._lock = threading.Lock()
+        self._ended = threading.Condition()
+        jobs.listeners.append(self._jobs_changed)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def recover(self) -> int:
+        """Runs whose controller stopped beating (its process died) end ``interrupted``;
+        they can be restarted from any step."""
+        cutoff = datetime.now(UTC) - STALE_AFTER
+        with self.sessions() as session, session.begin():
+            stale = session.execute(
+                update(Run)
+                .where(Run.status.in_(ACTIVE), Run.heartbeat_at < cutoff)
+                .values(
+                    status="interrupted",
+                    ended_at=datetime.now(UTC),
+                    error="the process running it stopped; restart it from a step",
+                )
+            )
+            return int(stale.rowcount or 0)  # type: ignore[attr-defined]
+
+    def close(self) -> None:
+        with self._lock:
+            controllers = list(self._controllers.values())
+        for controller in controllers:
+            controller.request_stop()
+        for controller in controllers:
+            controller.join(timeout=10)
+
+    def _jobs_changed(self, job_ids: set[str]) -> None:
+        with self._lock:
+            controllers = list(self._controllers.values())
+        for controller in controllers:
+            controller.jobs_changed(job_ids)
+
+    # -- start -----------------------------------------------------------------------------
+    def launch(
+        self,
+        name: str,
+        request: RunRequest,
+        creator: str,
+        *,
+        trigger: str = "api",
+    ) -> RunRead:
+        with self.sessions() as session, session.begin():
+            automation = definitions.by_name(session, name)
+            options = ServiceOptions.model_validate(automation.options or {})
+            definition = self._definition(session, automation, request.inputs)
+            spec = request.targets or options.targets
+            devices = resolve_targets(session, spec)
+            if automation.kind == "service":
+                step = next(iter(definition["steps"].values()))
+                method = options.run_method or ("per_device" if step["per_device"] else "once")
+                mode = "per_device" if method == "per_device" else "per_run"
+                if method == "per_device" and not devices:
+                    raise InvalidInput("no target devices", field="targets")
+            else:
+                mode = request.mode or options.mode
+                if not devices:
+                    raise InvalidInput("no target devices", field="targets")
+            run = Run(
+                id=str(uuid.uuid4()),
+                automation_id=automation.id,
+                name=automation.name,
+                kind=automation.kind,
+                status="running",
+                mode=mode,
+                definition=definition,
+                targets=[_target(d) for d in devices],
+                variables=request.variables,
+                trigger=trigger,
+                creator=creator,
+                summary={},
+                process=self.process,
+                started_at=datetime.now(UTC),
+                heartbeat_at=datetime.now(UTC),
+            )
+            session.add(run)
+            run_id = run.id
+        self._start(run_id)
+        return self.wait(run_id, request.wait) if request.wait else self.get(run_id)
+
+    def launch_type(
+        self,
+        type_name: str,
+        inputs: dict[str, Any],
+        targets: TargetSpec,
+        creator: str,
+        *,
+        wait: float = 0,
+        label: str | None = None,
+        trigger: str = "device",
+    ) -> RunRead:
+        """An ad-hoc run of a service type on devices (the device page's backup, push and
+        rollback): no stored service needed."""
+        with self.sessions() as session, session.begin():
+            kind = self.catalog.get(session, type_name, usable=True)
+            self.catalog.validate_inputs(session, type_name, inputs)
+            devices = resolve_targets(session, targets)
+            if kind.per_device and not devices:
+                raise InvalidInput("no target devices", field="targets")
+            name = label or kind.title or type_name
+            step = {
+                "service": name,
+                "type": type_name,
+                "inputs": inputs,
+                "options": ServiceOptions().model_dump(
+                    mode="json", exclude={"targets", "notification"}
+                ),
+                "per_device": kind.per_device,
+                "driver": kind.driver,
+                "credential_id": None,
+            }
+            graph = Graph({"main": Node("main", name)}, [Edge(START, "main"), Edge("main", END)])
+            run = Run(
+                id=str(uuid.uuid4()),
+                automation_id=None,
+                name=name,
+                kind="service",
+                status="running",
+                mode="per_device" if kind.per_device else "per_run",
+                definition={"graph": graph.to_dict(), "steps": {"main": step}},
+                targets=[_target(d) for d in devices],
+                variables={},
+                trigger=trigger,
+                creator=creator,
+                summary={},
+                process=self.process,
+                started_at=datetime.now(UTC),
+                heartbeat_at=datetime.now(UTC),
+            )
+            session.add(run)
+            run_id = run.id
+        self._start(run_id)
+        return self.wait(run_id, wait) if wait else self.get(run_id)
+
+    def _definition(
+        self, session: Session, automation: Automation, overrides: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The flattened graph and a snapshot of every step's service (edits made while it
+        runs do not change a run)."""
+        if automation.kind == "service":
+            inputs = {**automation.inputs, **overrides}
+            if overrides:
+                self.catalog.validate_inputs(session, automation.type, inputs)
+            graph = Graph(
+                {"main": Node("main", automation.name)}, [Edge(START, "main"), Edge("main", END)]
+            )
+            return {
+                "graph": graph.to_dict(),
+                "steps": {"main": self._step(session, automation, inputs)},
+            }
+        if overrides:
+            raise InvalidInput("a workflow takes variables, not inputs", field="inputs")
+
+        def resolve(name: str) -> Graph:
+            return Graph.from_dict(definitions.by_name(session, name, "workflow").graph or {})
+
+        try:
+            flat = flatten(
+                Graph.from_dict(automation.graph or {}), resolve, seen=(automation.name,)
+            )
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="graph") from exc
+        steps = {}
+        for node in flat.nodes.values():
+            service = definitions.by_name(session, node.ref, "service")
+            steps[node.id] = self._step(session, service, service.inputs)
+        return {"graph": flat.to_dict(), "steps": steps}
+
+    def _step(
+        self, session: Session, service: Automation, inputs: dict[str, Any]
+    ) -> dict[str, Any]:
+        kind = self.catalog.get(session, service.type, usable=True)
+        options = ServiceOptions.model_validate(service.options or {})
+        credential_id = None
+        if options.credential:
+            credential_id = session.scalar(
+                select(Credential.id).where(Credential.name == options.credential)
+            )
+            if credential_id is None:
+                raise NotFound(
+                    f"service {service.name!r}: no credential named {options.credential!r}",
+                    field="options.credential",
+                )
+        return {
+            "service": service.name,
+            "type": service.type,
+            "inputs": inputs,
+            "options": options.model_dump(mode="json", exclude={"targets", "notification"}),
+            "per_device": kind.per_device
+            if options.run_method is None
+            else options.run_method == "per_device",
+            "driver": kind.driver,
+            "credential_id": credential_id,
+        }
+
+    def _start(self, run_id: str) -> None:
+        controller = RunController(self, run_id)
+        with self._lock:
+            self._controllers[run_id] = controller
+        controller.start()
+
+    def restart(self, run_id: str, request: RestartRequest, creator: str) -> RunRead:
+        """A new run of the same definition starting at ``start_at``, with the earlier run's
+        results copied in (steps read them as payload)."""
+        with self.sessions() as session, session.begin():
+            parent = self._run(session, run_id)
+            if parent.status in ACTIVE:
+                raise Conflict("the run is still going; stop it first", field="id")
+            nodes = {n["id"] for n in parent.definition["graph"]["nodes"]}
+            if request.start_at not in nodes:
+                raise InvalidInput(
+                    f"no step {request.start_at!r}; one of {', '.join(sorted(nodes))}",
+                    field="start_at",
+                )
+            targets = parent.targets
+            if request.targets is not None:
+                targets = [_target(d) for d in resolve_targets(session, request.targets)]
+            run = Run(
+                id=str(uuid.uuid4()),
+                automation_id=parent.automation_id,
+                name=parent.name,
+                kind=parent.kind,
+                status="running",
+                mode=parent.mode,
+                definition=parent.definition,
+                targets=targets,
+                variables=parent.variables,
+                trigger="restart",
+                creator=creator,
+                parent_id=parent.id,
+                start_at=request.start_at,
+                summary={},
+                process=self.process,
+                started_at=datetime.now(UTC),
+                heartbeat_at=datetime.now(UTC),
+            )
+            session.add(run)
+            session.flush()
+            for row in session.scalars(select(Result).where(Result.run_id == parent.id)):
+                session.add(
+                    Result(
+                        run_id=run.id,
+                        step=row.step,
+                        service=row.service,
+                        device_id=row.device_id,
+                        device_name=row.device_name,
+                        success=row.success,
+                        result=row.result,
+                        variables=row.variables,
+                        logs=row.logs,
+                        attempts=row.attempts,
+                        job_id=row.job_id,
+                        copied=True,
+                        started_at=row.started_at,
+                        ended_at=row.ended_at,
+                    )
+                )
+            new_id = run.id
+        self._start(new_id)
+        return self.wait(new_id, request.wait) if request.wait else self.get(new_id)
+
+    # -- controller callbacks ----------------------------------------------------------
+    def beat(self, run_id: str, summary: dict[str, Any]) -> None:
+        mark(self.sessions, run_id, heartbeat_at=datetime.now(UTC), summary=summary)
+
+    def finish(self, run_id: str, status: str, summary: dict[str, Any], error: str | None) -> None:
+        with self.sessions() as session, session.begin():
+            run = session.get(Run, run_id)
+            if run is None:
+                return
+            run.status, run.ended_at, run.error = status, datetime.now(UTC), error
+            if summary:
+                run.summary = summary
+            options = {}
+            if run.automation_id is not None:
+                automation = session.get(Automation, run.automation_id)
+                options = (automation.options if automation else {}) or {}
+            read = run_read(run)
+        with self._ended:
+            self._ended.notify_all()
+        notification = options.get("notification")
+        if notification:
+            self.notifier.send(notification, read)
+
+    def forget(self, run_id: str) -> None:
+        with self._lock:
+            self._controllers.pop(run_id, None)
+
+    # -- control and queries ---------------------------------------------------------------
+    def stop(self, run_id: str) -> RunRead:
+        with self.sessions() as session, session.begin():
+            run = self._run(session, run_id)
+            if run.status not in ACTIVE:
+                raise Conflict(f"the run is {run.status}, not running", field="id")
+            run.status = "stopping"
+        with self._lock:
+            controller = self._controllers.get(run_id)
+        if controller is not None:
+            controller.request_stop()
+        return self.get(run_id)
+
+    def wait(self, run_id: str, timeout: float) -> RunRead:
+        deadline = time.monotonic() + timeout
+        while True:
+            read = self.get(run_id)
+            remaining = deadline - time.monotonic()
+            if read.status in FINAL or remaining <= 0:
+                return read
+            with self._ended:
+                self._ended.wait(min(remaining, 0.5))
+
+    def _run(self, session: Session, run_id: str) -> Run:
+        run = session.get(Run, run_id)
+        if run is None:
+            raise NotFound(f"no run {run_id}", field="id")
+        return run
+
+    def get(self, run_id: str) -> RunRead:
+        with self.sessions() as session:
+            return run_read(self._run(session, run_id))
+
+    def list_runs(
+        self,
+        *,
+        name: str | None,
+        device: str | None,
+        status: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[RunRead], int]:
+        query = select(Run)
+        if name:
+            query = query.where(Run.name == name)
+        if status:
+            query = query.where(Run.status == status)
+        with self.sessions() as session:
+            if device:
+                device_id = session.scalar(select(Device.id).where(Device.name == device))
+                if device_id is None:
+                    raise NotFound(f"no device named {device!r}", field="device")
+                query = query.where(
+                    Run.id.in_(select(Result.run_id).where(Result.device_id == device_id))
+                )
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            rows = session.scalars(
+                query.order_by(Run.created_at.desc()).limit(limit).offset(offset)
+            )
+            return [run_read(r) for r in rows], total
+
+    def results(
+        self,
+        run_id: str,
+        *,
+        step: str | None = None,
+        device: str | None = None,
+        after: int = 0,
+        limit: int = 1000,
+    ) -> list[ResultRead]:
+        with self.sessions() as session:
+            self._run(session, run_id)
+            query = select(Result).where(Result.run_id == run_id, Result.id > after)
+            if step:
+                query = query.where(Result.step == step)
+            if device:
+                query = query.where(Result.device_name == device)
+            rows = session.scalars(query.order_by(Result.id).limit(limit))
+            return [result_read(r) for r in rows]
+
+    def result(self, result_id: int) -> ResultRead:
+        with self.sessions() as session:
+            row = session.get(Result, result_id)
+            if row is None:
+                raise NotFound(f"no result {result_id}", field="id")
+            return result_read(row)
+
+    def compare(self, first: int, second: int) -> ResultDiff:
+        a, b = self.result(first), self.result(second)
+
+        def text(r: ResultRead) -> list[str]:
+            body = r.result.get("text") if isinstance(r.result.get("text"), str) else None
+            if body is None:
+                body = json.dumps(r.result, indent=2, sort_keys=True, default=str)
+            return [line + "\n" for line in body.splitlines()]  # a diff line per line
+
+        diff = "".join(
+            difflib.unified_diff(
+                text(a), text(b), f"result {a.id} ({a.device})", f"result {b.id} ({b.device})"
+            )
+        )
+        return ResultDiff(first=first, second=second, diff=diff)
+
+
+def _target(device: Device) -> dict[str, Any]:
+    return {
+        "id": device.id,
+        "name": device.name,
+        "host": device.host,
+        "port": device.port,
+        "credential_id": device.credential_id,
+    }

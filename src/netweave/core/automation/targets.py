@@ -1,0 +1,35 @@
+"""Target devices of a run: names, pools and an inventory query, in one union."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from netweave.core.automation.schemas import TargetSpec
+from netweave.core.inventory.pools import membership_clause, pool_by_name
+from netweave.core.inventory.query import device_filter_clause
+from netweave.db.models import Device
+from netweave.foundation.errors import NotFound
+
+MAX_TARGETS = 100_000
+
+
+def resolve_targets(session: Session, spec: TargetSpec, field: str = "targets") -> list[Device]:
+    clauses: list[ColumnElement[bool]] = []
+    if spec.devices:
+        names = set(spec.devices)
+        found = set(session.scalars(select(Device.name).where(Device.name.in_(names))))
+        missing = sorted(names - found)
+        if missing:
+            shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
+            raise NotFound(f"no device(s) named {shown}", field=f"{field}.devices")
+        clauses.append(Device.name.in_(names))
+    for position, name in enumerate(spec.pools):
+        pool = pool_by_name(session, name, field=f"{field}.pools[{position}]")
+        clauses.append(membership_clause(pool))
+    if spec.query is not None:
+        clauses.append(device_filter_clause(spec.query))
+    if not clauses:
+        return []
+    query = select(Device).where(or_(*clauses)).order_by(Device.name).limit(MAX_TARGETS)
+    return list(session.scalars(query))

@@ -1,0 +1,144 @@
+"""The service port. A service type is a class with one pydantic ``Inputs`` model (the API
+validation, the JSON Schema the UI renders as a form, and the typed argument of ``run``)
+and a ``run(ctx, inputs)`` that does the work through a :class:`ServiceContext`."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from netweave.drivers.base import CommandOutput, ConfigOutcome
+from netweave.foundation.plugins import PluginRegistry
+
+
+class ServiceInputs(BaseModel):
+    """Base of every service's inputs: unknown keys are refused (a typo is a 422)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+I = TypeVar("I", bound=ServiceInputs)  # noqa: E741
+
+
+@dataclass(frozen=True)
+class DeviceFacts:
+    """What a service knows about its target device (no secrets)."""
+
+    id: int
+    name: str
+    host: str
+    port: int
+    platform: str
+    driver: str = "netmiko"
+    vendor: str = ""
+    model: str = ""
+    os_version: str = ""
+    site: str = ""
+    tags: tuple[str, ...] = ()
+    custom_fields: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "host": self.host,
+            "port": self.port,
+            "platform": self.platform,
+            "driver": self.driver,
+            "vendor": self.vendor,
+            "model": self.model,
+            "os_version": self.os_version,
+            "site": self.site,
+            "tags": list(self.tags),
+            "custom_fields": dict(self.custom_fields),
+        }
+
+
+@dataclass(frozen=True)
+class SavedConfig:
+    version: int
+    changed: bool  # False when identical to the previous version (nothing new stored)
+    diff: str  # unified diff against the previous version
+
+
+class ServiceContext(ABC):
+    """Everything a running service may touch. The core implements it in the worker."""
+
+    device: DeviceFacts | None  # None for a service that runs once for all targets
+    devices: list[DeviceFacts]
+    variables: dict[str, Any]
+    run_id: str
+    timeout: float
+
+    @abstractmethod
+    def render(self, text: str, **extra: Any) -> str:
+        """Jinja2 (sandboxed) with ``device``, ``devices``, ``vars`` and ``results``."""
+
+    @abstractmethod
+    def result(self, step: str) -> dict[str, Any] | None:
+        """An earlier step's result for this device in this run (payload passing)."""
+
+    @abstractmethod
+    def commands(
+        self,
+        commands: list[str],
+        *,
+        driver: str | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> list[CommandOutput]:
+        """Run commands on ``device`` over its pooled session."""
+
+    @abstractmethod
+    def configure(
+        self, lines: list[str], *, driver: str | None = None, options: dict[str, Any] | None = None
+    ) -> ConfigOutcome:
+        """Push configuration to ``device`` over its pooled session."""
+
+    @abstractmethod
+    def save_config(self, text: str) -> SavedConfig:
+        """Store ``device``'s running configuration as a new version when it changed."""
+
+    @abstractmethod
+    def stored_config(self, version: int | None = None) -> tuple[int, str] | None:
+        """A stored version of ``device``'s configuration (the latest when None)."""
+
+    @abstractmethod
+    def log(self, message: str) -> None: ...
+
+    @abstractmethod
+    def secret(self, credential: str) -> tuple[str, str]:
+        """(username, password) of a named credential, for services that log in elsewhere."""
+
+
+@dataclass
+class ServiceOutcome:
+    success: bool
+    result: dict[str, Any] = field(default_factory=dict)  # JSON only
+    variables: dict[str, Any] = field(default_factory=dict)  # exported to later steps
+
+
+class Service(ABC, Generic[I]):
+    """Subclass with ``Inputs`` and ``run``; register under ``netweave.services``."""
+
+    title: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    Inputs: ClassVar[type[ServiceInputs]]
+    per_device: ClassVar[bool] = True  # False: one run for all targets (REST, Ansible)
+    driver: ClassVar[str | None] = None  # the driver whose sessions it uses, if any
+
+    @abstractmethod
+    def run(self, ctx: ServiceContext, inputs: I) -> ServiceOutcome: ...
+
+    @classmethod
+    def schema(cls) -> dict[str, Any]:
+        return cls.Inputs.model_json_schema()
+
+
+registry: PluginRegistry[Service[Any]] = PluginRegistry(
+    "netweave.services",
+    Service,  # type: ignore[type-abstract]
+    noun="service type",
+)

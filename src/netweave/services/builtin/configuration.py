@@ -1,0 +1,199 @@
+"""Configuration: Netmiko pushes (Jinja2 templated), NAPALM candidates (diff, commit, dry
+run, rollback), backups into the versioned store and restores of any stored version."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from netweave.services.base import Service, ServiceContext, ServiceInputs, ServiceOutcome
+from netweave.services.builtin.confdiff import clean_config, remediation, unified
+
+NAPALM_PLATFORMS = {"cisco_ios", "cisco_xe", "arista_eos", "juniper_junos", "cisco_nxos"}
+SHOW_CONFIG = {"juniper_junos": "show configuration | display set", "linux": "cat /etc/hostname"}
+
+
+def lines_of(text: str) -> list[str]:
+    return [line.rstrip() for line in text.splitlines() if line.strip()]
+
+
+class NetmikoConfigInputs(ServiceInputs):
+    config: str = Field(
+        min_length=1,
+        description="Configuration lines, a Jinja2 template ({{ device.name }}, {{ vars.x }})",
+        json_schema_extra={"format": "textarea"},
+    )
+    save: bool = Field(default=False, description="Save to startup on full success")
+    dry_run: bool = Field(default=False, description="Render and show the lines; push nothing")
+    error_pattern: str | None = Field(default=None, description="Regex of a rejected line")
+
+
+class NetmikoConfig(Service[NetmikoConfigInputs]):
+    title = "Netmiko configuration"
+    description = "Push templated configuration line by line; the first rejected line stops it."
+    Inputs = NetmikoConfigInputs
+    driver = "netmiko"
+
+    def run(self, ctx: ServiceContext, inputs: NetmikoConfigInputs) -> ServiceOutcome:
+        lines = lines_of(ctx.render(inputs.config))
+        if inputs.dry_run:
+            return ServiceOutcome(True, {"rendered": lines, "committed": False})
+        options: dict[str, object] = {"save": inputs.save}
+        if inputs.error_pattern:
+            options["error_pattern"] = inputs.error_pattern
+        outcome = ctx.configure(lines, driver=self.driver, options=options)
+        return ServiceOutcome(
+            outcome.ok,
+            {
+                "rendered": lines,
+                "applied": outcome.applied,
+                "failed_line": outcome.failed_line,
+                "error": outcome.error,
+                "skipped": outcome.skipped,
+                "saved": outcome.saved,
+                "output": outcome.output,
+            },
+        )
+
+
+class NapalmConfigInputs(ServiceInputs):
+    config: str = Field(
+        default="",
+        description="Candidate configuration, a Jinja2 template",
+        json_schema_extra={"format": "textarea"},
+    )
+    mode: Literal["merge", "replace"] = "merge"
+    action: Literal["commit", "dry_run", "rollback"] = Field(
+        default="commit",
+        description="commit the candidate, show its diff and discard it, or roll back the last "
+        "commit",
+    )
+    message: str | None = Field(default=None, max_length=1000, description="Commit message")
+
+
+class NapalmConfig(Service[NapalmConfigInputs]):
+    title = "NAPALM configuration"
+    description = "Merge or replace a candidate with its diff; commit, dry run or roll back."
+    Inputs = NapalmConfigInputs
+    driver = "napalm"
+
+    def run(self, ctx: ServiceContext, inputs: NapalmConfigInputs) -> ServiceOutcome:
+        lines = lines_of(ctx.render(inputs.config)) if inputs.config else []
+        if inputs.action != "rollback" and not lines:
+            return ServiceOutcome(False, {"error": "config: an empty candidate"})
+        outcome = ctx.configure(
+            lines,
+            driver="napalm",
+            options={
+                "mode": inputs.mode,
+                "dry_run": inputs.action == "dry_run",
+                "rollback": inputs.action == "rollback",
+                "message": inputs.message,
+            },
+        )
+        return ServiceOutcome(
+            outcome.ok,
+            {
+                "diff": outcome.diff or "",
+                "committed": outcome.committed and inputs.action != "dry_run",
+                "error": outcome.error,
+                "output": outcome.output,
+            },
+        )
+
+
+class BackupInputs(ServiceInputs):
+    command: str | None = Field(
+        default=None, description="Command printing the configuration (default per platform)"
+    )
+
+
+class ConfigBackup(Service[BackupInputs]):
+    title = "Configuration backup"
+    description = "Store the running configuration as a new version when it changed."
+    Inputs = BackupInputs
+    driver = "netmiko"
+
+    def run(self, ctx: ServiceContext, inputs: BackupInputs) -> ServiceOutcome:
+        assert ctx.device is not None
+        command = inputs.command or SHOW_CONFIG.get(ctx.device.platform, "show running-config")
+        output = ctx.commands([command], driver=self.driver)[0]
+        if output.exit_status != 0 or "% Invalid input" in output.stdout:
+            return ServiceOutcome(False, {"error": output.stderr or output.stdout[:500]})
+        text = clean_config(output.stdout)
+        saved = ctx.save_config(text)
+        return ServiceOutcome(
+            True,
+            {
+                "version": saved.version,
+                "changed": saved.changed,
+                "diff": saved.diff,
+                "lines": len(text.splitlines()),
+            },
+            variables={"backup_version": saved.version},
+        )
+
+
+class RestoreInputs(ServiceInputs):
+    version: int | None = Field(
+        default=None, ge=1, description="Stored version to restore (default: see from_step)"
+    )
+    from_step: str | None = Field(
+        default=None,
+        description="Restore the version a backup step of this run saved (default: the "
+        "latest stored version)",
+    )
+    method: Literal["auto", "napalm", "netmiko"] = Field(
+        default="auto", description="NAPALM replace where supported, else Netmiko remediation"
+    )
+    dry_run: bool = Field(default=False, description="Show what would change; change nothing")
+
+
+class ConfigRestore(Service[RestoreInputs]):
+    title = "Configuration rollback"
+    description = "Bring the device back to a stored configuration version."
+    Inputs = RestoreInputs
+    driver = "netmiko"
+
+    def run(self, ctx: ServiceContext, inputs: RestoreInputs) -> ServiceOutcome:
+        assert ctx.device is not None
+        version = inputs.version
+        if version is None and inputs.from_step:
+            earlier = ctx.result(inputs.from_step)
+            if not earlier or "version" not in earlier:
+                return ServiceOutcome(
+                    False, {"error": f"from_step: step {inputs.from_step!r} saved no version"}
+                )
+            version = int(earlier["version"])
+        stored = ctx.stored_config(version)
+        if stored is None:
+            return ServiceOutcome(False, {"error": f"version: no stored version {version}"})
+        version, target = stored
+        method = inputs.method
+        if method == "auto":
+            method = "napalm" if ctx.device.platform in NAPALM_PLATFORMS else "netmiko"
+        command = SHOW_CONFIG.get(ctx.device.platform, "show running-config")
+        running = clean_config(ctx.commands([command], driver="netmiko")[0].stdout)
+        diff = unified(running, target, "running", f"version {version}")
+        if not diff or inputs.dry_run:
+            return ServiceOutcome(
+                True, {"version": version, "diff": diff, "method": method, "changed": False}
+            )
+        if method == "napalm":
+            outcome = ctx.configure(lines_of(target), driver="napalm", options={"mode": "replace"})
+        else:
+            outcome = ctx.configure(remediation(running, target), driver="netmiko")
+        after = clean_config(ctx.commands([command], driver="netmiko")[0].stdout)
+        left = unified(after, target, "running", f"version {version}")
+        return ServiceOutcome(
+            outcome.ok and not left,
+            {
+                "version": version,
+                "method": method,
+                "diff": diff,
+                "changed": True,
+                "remaining_diff": left,
+                "error": outcome.error,
+            },
+        )

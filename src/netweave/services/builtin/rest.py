@@ -1,0 +1,85 @@
+"""REST call: method, URL, headers and payload with Jinja2 variables, credential auth,
+expected status codes; the JSON answer becomes the step's result."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal
+
+import httpx
+from pydantic import Field
+
+from netweave.services.base import Service, ServiceContext, ServiceInputs, ServiceOutcome
+
+
+class RestInputs(ServiceInputs):
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
+    url: str = Field(min_length=1, description="URL; Jinja2 variables allowed")
+    params: dict[str, str] = Field(default_factory=dict, description="Query parameters")
+    headers: dict[str, str] = Field(default_factory=dict, description="Headers (templated)")
+    payload: dict[str, Any] | list[Any] | None = Field(
+        default=None, description="JSON body; string values are Jinja2 templates"
+    )
+    auth: Literal["none", "basic", "bearer"] = "none"
+    credential: str | None = Field(
+        default=None, description="Credential giving the user/password (basic) or token (bearer)"
+    )
+    expected_status: list[int] = Field(default_factory=lambda: [200, 201, 202, 204])
+    verify_tls: bool = True
+    timeout: float = Field(default=10, gt=0, le=300)
+
+
+def _render(value: Any, ctx: ServiceContext) -> Any:
+    if isinstance(value, str):
+        return ctx.render(value)
+    if isinstance(value, dict):
+        return {key: _render(item, ctx) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_render(item, ctx) for item in value]
+    return value
+
+
+class RestCall(Service[RestInputs]):
+    title = "REST call"
+    description = "Call an HTTP API with templated URL and payload; check the status code."
+    Inputs = RestInputs
+    per_device = False
+
+    def run(self, ctx: ServiceContext, inputs: RestInputs) -> ServiceOutcome:
+        headers = {key: ctx.render(value) for key, value in inputs.headers.items()}
+        auth: httpx.Auth | None = None
+        if inputs.auth != "none":
+            if not inputs.credential:
+                return ServiceOutcome(False, {"error": "credential: needed for auth"})
+            user, password = ctx.secret(inputs.credential)
+            if inputs.auth == "basic":
+                auth = httpx.BasicAuth(user, password)
+            else:
+                headers["Authorization"] = f"Bearer {password}"
+        url = ctx.render(inputs.url)
+        try:
+            with httpx.Client(timeout=inputs.timeout, verify=inputs.verify_tls) as client:
+                response = client.request(
+                    inputs.method,
+                    url,
+                    params={key: ctx.render(value) for key, value in inputs.params.items()},
+                    headers=headers,
+                    json=_render(inputs.payload, ctx) if inputs.payload is not None else None,
+                    auth=auth,
+                )
+        except httpx.HTTPError as exc:
+            return ServiceOutcome(False, {"url": url, "error": f"{type(exc).__name__}: {exc}"})
+        try:
+            body: Any = response.json()
+        except (json.JSONDecodeError, ValueError):
+            body = None
+        return ServiceOutcome(
+            response.status_code in inputs.expected_status,
+            {
+                "url": url,
+                "method": inputs.method,
+                "status_code": response.status_code,
+                "json": body,
+                "text": response.text[:100_000] if body is None else "",
+            },
+        )
