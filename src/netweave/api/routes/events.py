@@ -1,0 +1,133 @@
+"""Syslog messages (search, live counters) and the event rules they fire."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from netweave.api.deps import DbSession, Operator, RuntimeDep, Viewer
+from netweave.api.routes.devices import Limit, Offset
+from netweave.core.events import records, trial
+from netweave.core.events.schemas import (
+    RuleCreate,
+    RuleFiringRead,
+    RuleRead,
+    RuleTrial,
+    RuleTrialRead,
+    RuleUpdate,
+    SeverityCount,
+    SyslogDetail,
+    SyslogQuery,
+    SyslogRead,
+    SyslogStats,
+)
+from netweave.core.inventory.schemas import Page
+from netweave.foundation.errors import NotFound
+
+syslog_router = APIRouter(prefix="/api/v1/syslog", tags=["syslog"])
+rules_router = APIRouter(prefix="/api/v1/event-rules", tags=["event rules"])
+
+
+Device = Annotated[str | None, Query(description="Inventory device name")]
+MaxSeverity = Annotated[int | None, Query(ge=0, le=7, description="This level or worse")]
+Text = Annotated[str | None, Query(max_length=500, description="Text in the message (any case)")]
+Since = Annotated[datetime | None, Query(description="Received at or after (ISO 8601)")]
+Until = Annotated[datetime | None, Query(description="Received before (ISO 8601)")]
+
+
+@syslog_router.get("", response_model=Page[SyslogRead])
+def search_syslog(
+    _: Viewer,
+    db: DbSession,
+    device: Device = None,
+    max_severity: MaxSeverity = None,
+    program: str | None = None,
+    q: Text = None,
+    since: Since = None,
+    until: Until = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page[SyslogRead]:
+    """Newest first."""
+    where = SyslogQuery(device, max_severity, program, q, since, until)
+    items, total = records.search(db, where, limit=limit, offset=offset)
+    return Page(items=items, total=total, limit=limit, offset=offset)
+
+
+@syslog_router.get("/severities", response_model=list[SeverityCount])
+def syslog_severities(
+    _: Viewer,
+    db: DbSession,
+    device: Device = None,
+    program: str | None = None,
+    q: Text = None,
+    since: Since = None,
+    until: Until = None,
+) -> list[SeverityCount]:
+    """Messages per severity (0 emergency … 7 debug) under the same filters as the search."""
+    return records.severity_counts(db, SyslogQuery(device, None, program, q, since, until))
+
+
+@syslog_router.get("/stats", response_model=SyslogStats)
+def syslog_stats(_: Viewer, runtime: RuntimeDep) -> SyslogStats:
+    """Counters of the syslog server running in this process (received, dropped, queue)."""
+    if runtime.syslog_stats is None:
+        raise NotFound("no syslog server runs in this process", field="syslog")
+    return runtime.syslog_stats()
+
+
+@syslog_router.get("/{message_id}", response_model=SyslogDetail)
+def syslog_message(message_id: int, _: Viewer, db: DbSession) -> SyslogDetail:
+    """One message with the rules it matched: fired (and the run), deduplicated, …"""
+    return records.message_detail(db, message_id)
+
+
+@rules_router.get("", response_model=list[RuleRead])
+def list_rules(_: Viewer, db: DbSession) -> list[RuleRead]:
+    return [records.rule_read(r) for r in records.list_rules(db)]
+
+
+@rules_router.post("", response_model=RuleRead, status_code=201)
+def create_rule(body: RuleCreate, _: Operator, db: DbSession) -> RuleRead:
+    row = records.create_rule(db, body)
+    db.commit()
+    return records.rule_read(row)
+
+
+@rules_router.post("/test", response_model=RuleTrialRead)
+def test_rule(body: RuleTrial, _: Viewer, db: DbSession) -> RuleTrialRead:
+    """Try criteria (saved or not) on a message: the verdict the syslog server would reach,
+    each criterion explained, and the variables a run would get. Nothing is stored or run."""
+    return trial.try_rule(db, body)
+
+
+@rules_router.get("/{name}", response_model=RuleRead)
+def get_rule(name: str, _: Viewer, db: DbSession) -> RuleRead:
+    return records.rule_read(records.rule_by_name(db, name))
+
+
+@rules_router.patch("/{name}", response_model=RuleRead)
+def update_rule(name: str, body: RuleUpdate, _: Operator, db: DbSession) -> RuleRead:
+    row = records.update_rule(db, name, body)
+    db.commit()
+    return records.rule_read(row)
+
+
+@rules_router.delete("/{name}", status_code=204)
+def delete_rule(name: str, _: Operator, db: DbSession) -> None:
+    records.delete_rule(db, name)
+    db.commit()
+
+
+@rules_router.get("/{name}/firings", response_model=list[RuleFiringRead])
+def rule_firings(
+    name: str,
+    _: Viewer,
+    db: DbSession,
+    status: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[RuleFiringRead]:
+    """Every match, with the message that caused it: fired, deduplicated, rate_limited."""
+    return records.rule_firings(db, name, status, limit)

@@ -1,0 +1,55 @@
+"""REST triggers: define them (operators), fire them (a trigger-scoped API key)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body
+
+from netweave.api.deps import DbSession, Operator, RuntimeDep, TriggerCaller, Viewer
+from netweave.core.automation.schemas import RunRead
+from netweave.core.events import triggers
+from netweave.core.events.schemas import TriggerCreate, TriggerRead, TriggerUpdate
+
+router = APIRouter(prefix="/api/v1/triggers", tags=["triggers"])
+
+
+@router.get("", response_model=list[TriggerRead])
+def list_triggers(_: Viewer, db: DbSession) -> list[TriggerRead]:
+    return [triggers.read(t) for t in triggers.list_triggers(db)]
+
+
+@router.post("", response_model=TriggerRead, status_code=201)
+def create_trigger(body: TriggerCreate, _: Operator, db: DbSession) -> TriggerRead:
+    row = triggers.create(db, body)
+    db.commit()
+    return triggers.read(row)
+
+
+@router.get("/{name}", response_model=TriggerRead)
+def get_trigger(name: str, _: Viewer, db: DbSession) -> TriggerRead:
+    return triggers.read(triggers.by_name(db, name))
+
+
+@router.patch("/{name}", response_model=TriggerRead)
+def update_trigger(name: str, body: TriggerUpdate, _: Operator, db: DbSession) -> TriggerRead:
+    row = triggers.update(db, name, body)
+    db.commit()
+    return triggers.read(row)
+
+
+@router.delete("/{name}", status_code=204)
+def delete_trigger(name: str, _: Operator, db: DbSession) -> None:
+    triggers.delete(db, name)
+    db.commit()
+
+
+@router.post("/{name}/fire", response_model=RunRead, status_code=201)
+def fire_trigger(
+    name: str,
+    caller: TriggerCaller,
+    runtime: RuntimeDep,
+    payload: Annotated[Any, Body(description="Any JSON; mapped to variables and inputs")] = None,
+) -> RunRead:
+    """Start the trigger's service or workflow. Answers at once with the run (queued)."""
+    return triggers.fire(runtime.sessions, runtime.runs, name, payload or {}, caller.username)

@@ -1,0 +1,1 @@
+"""Event-driven automation: REST triggers, syslog messages and the rules they fire."""

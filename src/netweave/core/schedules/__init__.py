@@ -1,0 +1,1 @@
+"""Tasks: services and workflows started at a date, every interval, or on cron."""

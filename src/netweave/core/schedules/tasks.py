@@ -1,0 +1,283 @@
+"""Task use cases: create/update/delete, pause/resume, the firing history, the calendar."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from netweave.core.automation import definitions
+from netweave.core.schedules.schemas import (
+    CalendarEvent,
+    FiringRead,
+    TaskCreate,
+    TaskRead,
+    TaskUpdate,
+    TimingPreview,
+    TimingPreviewRead,
+    _Timing,
+)
+from netweave.core.schedules.timing import Timing, describe
+from netweave.db.models import Run, Task, TaskFiring
+from netweave.foundation.errors import Conflict, InvalidInput, NotFound
+
+MAX_CALENDAR_DAYS = 400
+MAX_FUTURE_PER_TASK = 500
+
+
+def timing_of(task: Task) -> Timing:
+    return Timing(
+        kind=task.kind,
+        start_at=task.start_at,
+        end_at=task.end_at,
+        interval_seconds=task.interval_seconds,
+        cron=task.cron,
+        timezone=task.timezone,
+    )
+
+
+def read(task: Task) -> TaskRead:
+    return TaskRead(
+        id=task.id,
+        name=task.name,
+        description=task.description,
+        automation=task.automation,
+        targets=task.targets,
+        variables=task.variables,
+        inputs=task.inputs,
+        kind=task.kind,
+        start_at=task.start_at,
+        end_at=task.end_at,
+        interval_seconds=task.interval_seconds,
+        cron=task.cron,
+        timezone=task.timezone,
+        misfire=task.misfire,
+        misfire_grace=task.misfire_grace,
+        paused=task.paused,
+        summary=describe(timing_of(task)),
+        next_fire_at=task.next_fire_at,
+        last_fire_at=task.last_fire_at,
+        created_by=task.created_by,
+        created_at=task.created_at,
+    )
+
+
+def get(session: Session, task_id: int) -> Task:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise NotFound(f"no task {task_id}", field="id")
+    return task
+
+
+def _apply_timing(task: Task, timing: _Timing, now: datetime) -> None:
+    task.kind = timing.kind
+    task.start_at = timing.start_at
+    task.end_at = timing.end_at
+    task.interval_seconds = timing.interval_seconds
+    task.cron = timing.cron
+    task.timezone = timing.timezone
+    task.misfire = timing.misfire
+    task.misfire_grace = timing.misfire_grace
+    if task.kind == "interval" and task.start_at is None:
+        task.start_at = now
+    task.checked_until = now  # nothing before its creation is "missed"
+    task.next_fire_at = timing_of(task).next_after(now)
+
+
+def _automation(session: Session, name: str) -> None:
+    """The service or workflow exists (a 404 naming the task's field)."""
+    try:
+        definitions.by_name(session, name)
+    except NotFound as exc:
+        raise NotFound(exc.message, field="automation") from exc
+
+
+def create(session: Session, data: TaskCreate, creator: str) -> Task:
+    _automation(session, data.automation)
+    if session.scalar(select(Task.id).where(Task.name == data.name)) is not None:
+        raise Conflict(f"a task named {data.name!r} exists", field="name")
+    now = datetime.now(UTC)
+    task = Task(
+        name=data.name,
+        description=data.description,
+        automation=data.automation,
+        targets=data.targets.model_dump(mode="json", exclude_defaults=True)
+        if data.targets
+        else None,
+        variables=data.variables,
+        inputs=data.inputs,
+        paused=data.paused,
+        created_by=creator,
+    )
+    _apply_timing(task, data, now)
+    if task.kind == "once" and task.next_fire_at is None:
+        raise InvalidInput("the date is in the past", field="start_at")
+    session.add(task)
+    session.flush()
+    return task
+
+
+def update(session: Session, task_id: int, data: TaskUpdate) -> Task:
+    task = get(session, task_id)
+    if data.description is not None:
+        task.description = data.description
+    if data.automation is not None:
+        _automation(session, data.automation)
+        task.automation = data.automation
+    if data.targets is not None:
+        task.targets = data.targets.model_dump(mode="json", exclude_defaults=True)
+    if data.variables is not None:
+        task.variables = data.variables
+    if data.inputs is not None:
+        task.inputs = data.inputs
+    if data.timing is not None:
+        _apply_timing(task, data.timing, datetime.now(UTC))
+        if task.kind == "once" and task.next_fire_at is None:
+            raise InvalidInput("the date is in the past", field="timing.start_at")
+    session.flush()
+    return task
+
+
+def set_paused(session: Session, task_id: int, paused: bool) -> Task:
+    task = get(session, task_id)
+    task.paused = paused
+    if not paused:  # firings missed while paused are not owed
+        now = datetime.now(UTC)
+        task.checked_until = now
+        task.next_fire_at = timing_of(task).next_after(now)
+    session.flush()
+    return task
+
+
+def delete(session: Session, task_id: int) -> None:
+    session.delete(get(session, task_id))
+    session.flush()
+
+
+def list_tasks(
+    session: Session, *, name: str | None, limit: int, offset: int
+) -> tuple[list[Task], int]:
+    query = select(Task)
+    if name:
+        query = query.where(Task.name.ilike(f"%{name}%"))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    return list(session.scalars(query.order_by(Task.name).limit(limit).offset(offset))), total
+
+
+def firings(session: Session, task_id: int, limit: int) -> list[FiringRead]:
+    task = get(session, task_id)
+    rows = session.scalars(
+        select(TaskFiring)
+        .where(TaskFiring.task_id == task.id)
+        .order_by(TaskFiring.due_at.desc())
+        .limit(limit)
+    )
+    return [
+        FiringRead(
+            id=row.id,
+            task=task.name,
+            due_at=row.due_at,
+            fired_at=row.fired_at,
+            status=row.status,
+            run_id=row.run_id,
+            scheduler=row.scheduler,
+            error=row.error,
+        )
+        for row in rows
+    ]
+
+
+def preview(data: TimingPreview, now: datetime | None = None) -> TimingPreviewRead:
+    """The next ``count`` firings a timing would make from now, and the timing in words."""
+    now = now or datetime.now(UTC)
+    timing = Timing(
+        kind=data.kind,
+        start_at=data.start_at or (now if data.kind == "interval" else None),
+        end_at=data.end_at,
+        interval_seconds=data.interval_seconds,
+        cron=data.cron,
+        timezone=data.timezone,
+    )
+    upcoming: list[datetime] = []
+    for moment in timing.slots(now, now + timedelta(days=3660)):
+        upcoming.append(moment)
+        if len(upcoming) >= data.count:
+            break
+    return TimingPreviewRead(next=upcoming, summary=describe(timing))
+
+
+def calendar(session: Session, start: datetime, end: datetime) -> list[CalendarEvent]:
+    """Past runs (every trigger), the firings that started no run (skipped, failed), and the
+    future firings of unpaused tasks, in [start, end)."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise InvalidInput("needs a time zone offset (e.g. 2026-12-01T00:00:00Z)", field="from")
+    if end <= start:
+        raise InvalidInput("must be after from", field="to")
+    if end - start > timedelta(days=MAX_CALENDAR_DAYS):
+        raise InvalidInput(f"at most {MAX_CALENDAR_DAYS} days at a time", field="to")
+    task_ids = dict(session.execute(select(Task.name, Task.id)).all())
+    events: list[CalendarEvent] = []
+    runs = session.scalars(
+        select(Run)
+        .where(Run.created_at >= start, Run.created_at < end)
+        .order_by(Run.created_at)
+        .limit(5000)
+    )
+    for run in runs:
+        task = run.creator.removeprefix("task:") if run.creator.startswith("task:") else None
+        events.append(
+            CalendarEvent(
+                kind="run",
+                title=run.name,
+                start=run.started_at or run.created_at,
+                end=run.ended_at,
+                status=run.status,
+                run_id=run.id,
+                trigger=run.trigger,
+                task=task,
+                task_id=task_ids.get(task) if task else None,
+            )
+        )
+    missed = session.execute(
+        select(TaskFiring, Task.name, Task.automation)
+        .join(Task, Task.id == TaskFiring.task_id)
+        .where(
+            TaskFiring.due_at >= start,
+            TaskFiring.due_at < end,
+            TaskFiring.run_id.is_(None),
+            TaskFiring.status.in_(("skipped", "error")),
+        )
+        .order_by(TaskFiring.due_at)
+        .limit(5000)
+    )
+    for firing, name, automation in missed:
+        events.append(
+            CalendarEvent(
+                kind="firing",
+                title=automation,
+                start=firing.due_at,
+                status=firing.status,
+                task=name,
+                task_id=firing.task_id,
+                error=firing.error,
+            )
+        )
+    now = datetime.now(UTC)
+    after = max(start, now) - timedelta(microseconds=1)
+    for row in session.scalars(select(Task).where(Task.paused.is_(False))):
+        for count, moment in enumerate(timing_of(row).slots(after, end)):
+            if count >= MAX_FUTURE_PER_TASK or moment >= end:
+                break
+            events.append(
+                CalendarEvent(
+                    kind="firing",
+                    title=row.automation,
+                    start=moment,
+                    status="scheduled",
+                    task=row.name,
+                    task_id=row.id,
+                )
+            )
+    events.sort(key=lambda event: event.start)
+    return events

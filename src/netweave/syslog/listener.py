@@ -1,0 +1,142 @@
+"""Syslog listeners: UDP datagrams and TCP streams (RFC 6587 octet counting or newline
+framing, detected per connection) on one asyncio loop in a thread. Every message goes
+into a bounded queue; when it is full the message is counted as dropped, so a flood never
+blocks the loop or grows memory."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE = 64 * 1024
+UDP_BUFFER = 8 * 1024 * 1024
+
+Received = tuple[bytes, str, datetime]  # raw message, source address, arrival time
+
+
+@dataclass
+class ListenerCounters:
+    received: int = 0
+    dropped: int = 0
+    oversized: int = 0
+    tcp_connections: int = 0
+    by_transport: dict[str, int] = field(default_factory=lambda: {"udp": 0, "tcp": 0})
+
+
+class _Udp(asyncio.DatagramProtocol):
+    def __init__(self, accept: Callable[[bytes, str, str], None]) -> None:
+        self.accept = accept
+
+    def datagram_received(self, data: bytes, addr: tuple[str | object, ...]) -> None:
+        self.accept(data, str(addr[0]), "udp")
+
+
+class SyslogListener:
+    def __init__(self, host: str, udp_port: int | None, tcp_port: int | None, capacity: int):
+        self.host = host
+        self.udp_port = udp_port
+        self.tcp_port = tcp_port
+        self.queue: queue.Queue[Received] = queue.Queue(maxsize=capacity)
+        self.counters = ListenerCounters()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._closers: list[Callable[[], None]] = []
+
+    # -- intake -----------------------------------------------------------------------
+    def accept(self, data: bytes, source: str, transport: str) -> None:
+        counters = self.counters
+        counters.received += 1
+        counters.by_transport[transport] += 1
+        if len(data) > MAX_MESSAGE:
+            counters.oversized += 1
+            data = data[:MAX_MESSAGE]
+        try:
+            self.queue.put_nowait((data, source, datetime.now(UTC)))
+        except queue.Full:
+            counters.dropped += 1
+
+    async def _tcp(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peer = writer.get_extra_info("peername")
+        source = str(peer[0]) if peer else ""
+        self.counters.tcp_connections += 1
+        try:
+            while True:
+                first = await reader.read(1)
+                if not first:
+                    return
+                if first.isdigit():  # octet counting: "LEN SP MSG"
+                    digits = first + await reader.readuntil(b" ")
+                    length = int(digits[:-1])
+                    if length > MAX_MESSAGE * 4:
+                        return  # nonsense framing: drop the connection, not the server
+                    self.accept(await reader.readexactly(length), source, "tcp")
+                elif first in (b"\n", b"\r", b"\x00"):
+                    continue
+                else:  # newline (or NUL) framing
+                    line = first + await reader.readuntil(b"\n")
+                    self.accept(line.rstrip(b"\r\n\x00"), source, "tcp")
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            return
+        except ConnectionError:
+            return
+        finally:
+            writer.close()
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="syslog", daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._open())
+        except BaseException as exc:  # a port in use: report to start()
+            self._error = exc
+            self._ready.set()
+            loop.close()
+            return
+        self._ready.set()
+        loop.run_forever()
+        for close in self._closers:
+            close()
+        loop.run_until_complete(asyncio.sleep(0))
+        loop.close()
+
+    async def _open(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self.udp_port is not None:
+            family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+            sock = socket.socket(family, socket.SOCK_DGRAM)
+            # a deep kernel buffer absorbs bursts while the loop is busy (capped by rmem_max)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_BUFFER)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.udp_port))
+            transport, _ = await loop.create_datagram_endpoint(lambda: _Udp(self.accept), sock=sock)
+            self.udp_port = transport.get_extra_info("sockname")[1]
+            self._closers.append(transport.close)
+        if self.tcp_port is not None:
+            server = await asyncio.start_server(
+                self._tcp, self.host, self.tcp_port, limit=MAX_MESSAGE * 4
+            )
+            self.tcp_port = server.sockets[0].getsockname()[1]
+            self._closers.append(server.close)
+
+    def stop(self) -> None:
+        if self._loop is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
