@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test lint typecheck layers check format clean services
+.PHONY: install demo serve test lint typecheck layers check format clean services web browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,7 +13,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+## The web UI: npm packages (lockfile) built by Vite into the Python package, no CDN.
+WEB_BUILD := src/netweave/web/static/index.html
+$(WEB_BUILD): web/package.json web/package-lock.json web/index.html web/vite.config.ts web/build.mjs web/tsconfig.json $(shell find web/src -type f)
+	# npm install (from the lockfile), not npm ci: with this registry's metadata npm ci
+	# reports platform-optional packages missing from any lockfile it writes itself.
+	npm install --prefix web --no-audit --no-fund --loglevel=error
+	npm run build --prefix web
+
+web: $(WEB_BUILD)
+
+install: $(STAMP) $(WEB_BUILD)
 
 ## The demo: server on the embedded default (SQLite) with a seeded device lab.
 demo: install
@@ -35,8 +45,12 @@ layers: install
 check: lint typecheck layers
 
 ## Lint, type-check, layering contract, then the whole suite (SQLite and PostgreSQL).
-test: check services
+test: check services browser
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+## Debian's Chromium for the UI tests (Playwright drives it; no browser download).
+browser:
+	bash scripts/ensure-browser
 
 services:
 	bash scripts/ensure-services
@@ -46,4 +60,4 @@ format: install
 	$(BIN)/ruff check --fix src tests
 
 clean:
-	rm -rf $(VENV) .demo-data .mypy_cache .ruff_cache
+	rm -rf $(VENV) .demo-data .mypy_cache .ruff_cache web/node_modules src/netweave/web/static

@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.api",
     "tests.fixtures.lab",
     "tests.fixtures.workers",
+    "tests.fixtures.browser",
 ]

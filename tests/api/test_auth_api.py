@@ -82,7 +82,17 @@ def test_admin_manages_users_and_new_user_logs_in(admin: TestClient, runtime: Ru
         assert "httponly" in login.headers["set-cookie"].lower()
         me = browser.get("/api/v1/auth/me").json()
         assert me["user"]["username"] == "alice" and me["via"] == "session"
-        key = browser.post("/api/v1/api-keys", json={"name": "laptop"}).json()
+        # a cookie session changes nothing without the double-submit CSRF token
+        forged = browser.post("/api/v1/api-keys", json={"name": "forged"})
+        assert forged.status_code == 403 and "X-CSRF-Token" in forged.json()["detail"]
+        wrong = browser.post(
+            "/api/v1/api-keys", json={"name": "forged"}, headers={"X-CSRF-Token": "0" * 40}
+        )
+        assert wrong.status_code == 403
+        csrf = browser.cookies["netweave_csrf"]
+        key = browser.post(
+            "/api/v1/api-keys", json={"name": "laptop"}, headers={"X-CSRF-Token": csrf}
+        ).json()
         assert key["key"].startswith("nwk_")
         listed = browser.get("/api/v1/api-keys").json()
         assert [k["name"] for k in listed] == ["laptop"] and "key" not in listed[0]

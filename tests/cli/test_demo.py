@@ -22,13 +22,15 @@ def _free_port(host: str = "127.0.0.1") -> int:
 
 
 def test_demo_serves_a_seeded_lab_reachable_with_the_printed_key(tmp_path: Path) -> None:
-    api_port, lab_port = _free_port(), _free_port("127.1.0.1")
+    api_port, lab_port, syslog_port = _free_port(), _free_port("127.1.0.1"), _free_port()
     env = {
         **os.environ,
         "NETWEAVE_DATA_DIR": str(tmp_path / "data"),
         "COLUMNS": "250",
         "TERM": "dumb",
         "PYTHONUNBUFFERED": "1",
+        "NETWEAVE_SYSLOG_PORT": str(syslog_port),
+        "NETWEAVE_SYSLOG_HOST": "127.0.0.1",
     }
     for name in ("NETWEAVE_DATABASE_URL", "NETWEAVE_ADMIN_PASSWORD", "NETWEAVE_SECRET_KEY"):
         env.pop(name, None)
@@ -97,6 +99,25 @@ def test_demo_serves_a_seeded_lab_reachable_with_the_printed_key(tmp_path: Path)
             assert f"{device['name']} uptime is" in conn.send_command("show version")
         pools = httpx.get(f"{base}/api/v1/pools", headers={"X-API-KEY": key.group(1)}).json()
         assert {p["name"]: p["device_count"] for p in pools["items"]}["lab-cisco_ios"] == 6
+        run = httpx.post(
+            f"{base}/api/v1/run/VLAN change",
+            json={"variables": {"vlan": 42}, "wait": 120},
+            headers={"X-API-KEY": key.group(1)},
+            timeout=130,
+        ).json()
+        assert run["status"] == "success", run
+        assert run["summary"]["counts"] == {"success": 6}  # the demo pool of IOS devices
+        key_header = {"X-API-KEY": key.group(1)}
+        tasks = httpx.get(f"{base}/api/v1/tasks", headers=key_header).json()
+        assert [t["name"] for t in tasks["items"]] == ["Nightly backup"]
+        assert tasks["items"][0]["next_fire_at"]
+        rules = httpx.get(f"{base}/api/v1/event-rules", headers=key_header).json()
+        assert [r["name"] for r in rules] == ["Link down"]
+        ui = httpx.get(f"{base}/", follow_redirects=True)
+        assert ui.status_code == 200 and '<div id="app">' in ui.text  # the built UI
+        assert "/ui/assets/" in ui.text
+        stats = httpx.get(f"{base}/api/v1/syslog/stats", headers=key_header).json()
+        assert stats["listening"]["udp"] == syslog_port
     finally:
         process.send_signal(signal.SIGINT)
         try:

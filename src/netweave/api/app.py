@@ -9,14 +9,24 @@ from netweave.api.errors import install_error_handlers
 from netweave.api.routes import (
     api_keys,
     auth,
+    automations,
+    changelog,
+    configs,
     credentials,
+    dashboard,
     device_ops,
     devices,
+    events,
     health,
     inventory,
     links,
     metrics,
+    network,
     pools,
+    runs,
+    tasks,
+    terminal,
+    triggers,
     users,
 )
 from netweave.core.runtime import Runtime
@@ -43,6 +53,25 @@ def create_app(runtime: Runtime) -> FastAPI:
         inventory,
         device_ops,
         metrics,
+        runs,
+        configs,
+        tasks,
+        changelog,
+        triggers,
+        dashboard,
     ):
         app.include_router(module.router)
+    for router in (
+        automations.types_router,
+        automations.services_router,
+        automations.workflows_router,
+        automations.transfer_router,
+        events.syslog_router,
+        events.rules_router,
+        terminal.router,
+        terminal.sessions_router,
+        network.router,
+        network.ui_router,
+    ):
+        app.include_router(router)
     return app

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from netweave.cli.demo_network import demo_links
 from netweave.core.access import tokens
 from netweave.core.access.schemas import ApiKeyCreate
 from netweave.core.inventory import credentials, devices, links, pools
@@ -19,7 +20,6 @@ from netweave.core.inventory.schemas import (
     DeviceCreate,
     DeviceFilter,
     DeviceUpdate,
-    LinkCreate,
     PoolCreate,
 )
 from netweave.core.runtime import Runtime
@@ -118,7 +118,7 @@ def _device_data(spec: LabDeviceSpec) -> DeviceCreate:
 
 
 def seed_inventory(runtime: Runtime, specs: list[LabDeviceSpec]) -> int:
-    """Upsert the lab devices, a ring of links per site and one pool per platform."""
+    """Upsert the lab devices, their links (see demo_network) and one pool per platform."""
     with runtime.transaction() as session:
         _ensure_credential(session, runtime, specs[0])
         existing = {d.name: d.id for d in session.scalars(select(Device))}
@@ -131,23 +131,9 @@ def seed_inventory(runtime: Runtime, specs: list[LabDeviceSpec]) -> int:
             else:
                 devices.create_device(session, data)
         link_names = set(session.scalars(select(Link.name)))
-        ordered = sorted(specs, key=lambda s: s.name)
-        for index, spec in enumerate(ordered):
-            peer = ordered[(index + 1) % len(ordered)]
-            if peer.name == spec.name:
-                continue
-            name = f"{spec.name}--{peer.name}"
-            if name not in link_names:
-                links.create_link(
-                    session,
-                    LinkCreate(
-                        name=name,
-                        source=spec.name,
-                        destination=peer.name,
-                        source_interface="Ethernet1",
-                        destination_interface="Ethernet2",
-                    ),
-                )
+        for link in demo_links(specs):  # site routers, their access devices, a backbone
+            if link.name not in link_names:
+                links.create_link(session, link)
         pool_names = set(session.scalars(select(Pool.name)))
         for platform in sorted({s.platform for s in specs}):
             name = f"lab-{platform}"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from netweave.cli import db, inventory, lab, users
+from netweave.cli import automation, db, inventory, lab, users
 from netweave.cli.run import run
+from netweave.cli.scheduler import scheduler
 from netweave.cli.serve import serve
+from netweave.cli.syslog import syslog
 from netweave.cli.worker import worker
 
 app = typer.Typer(
@@ -17,10 +19,13 @@ app = typer.Typer(
 app.command("serve")(serve)
 app.command("run")(run)
 app.command("worker")(worker)
+app.command("scheduler")(scheduler)
+app.command("syslog")(syslog)
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="user")
 app.add_typer(inventory.app, name="inventory")
 app.add_typer(lab.app, name="lab")
+app.add_typer(automation.app, name="automation")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,11 @@ from rich.panel import Panel
 from netweave.api.app import create_app
 from netweave.cli.console import announce_bootstrap, console, open_runtime
 from netweave.cli.demo import issue_demo_key, seed_inventory, start_lab
+from netweave.cli.demo_automation import seed_automations
 from netweave.foundation.logging import configure_logging
+from netweave.scheduler import SchedulerLoop
+from netweave.syslog import SyslogServer
+from netweave.web import mount_ui
 
 
 def serve(
@@ -44,9 +48,11 @@ def serve(
         with console.status(f"starting a lab of {lab_devices} simulated devices..."):
             lab = start_lab(settings.data_dir, lab_devices, lab_port, lab_delay)
             seeded = seed_inventory(runtime, lab.specs)
+            automations = seed_automations(runtime)
         key = issue_demo_key(runtime)
         lines += [
             f"Lab:  {seeded} devices on 127.1.0.x:{lab_port} (in the inventory, credential 'lab')",
+            f"Automation: {automations} demo services/workflows (try the 'VLAN change' workflow)",
             f"Admin user: {settings.admin_username}"
             + (
                 ""
@@ -57,11 +63,37 @@ def serve(
             f"Try: curl -H 'X-API-KEY: {key}' http://{bind_host}:{bind_port}/api/v1/devices",
         ]
     jobs = runtime.jobs  # start the engine now: recovery, reaper, node watch (rq)
+    runtime.start_background()
+    scheduler = SchedulerLoop(runtime).start() if settings.embedded_scheduler else None
+    if scheduler is not None:
+        lines.append(f"Scheduler: embedded ({scheduler.name})")
+    syslog = None
+    if settings.embedded_syslog:
+        try:
+            syslog = SyslogServer(
+                runtime.events,
+                settings.syslog_host,
+                settings.syslog_port,
+                capacity=settings.syslog_queue,
+            ).start()
+            runtime.syslog_stats = syslog.stats
+            lines.append(f"Syslog: udp+tcp {settings.syslog_host}:{syslog.udp_port}")
+        except OSError as exc:  # the port is taken: the API still serves
+            lines.append(f"Syslog: [yellow]not listening ({exc})[/]")
     lines.append(f"Jobs: {jobs.executor.name} executor")
+    app = create_app(runtime)
+    if mount_ui(app):
+        lines.insert(0, f"UI:   http://{bind_host}:{bind_port}/ui/")
+    else:
+        lines.insert(0, "UI:   not built (make web)")
     console.print(Panel("\n".join(lines), title="NetWeave is up", border_style="green"))
     try:
-        uvicorn.run(create_app(runtime), host=bind_host, port=bind_port, log_level="info")
+        uvicorn.run(app, host=bind_host, port=bind_port, log_level="info")
     finally:
+        if scheduler is not None:
+            scheduler.stop()
+        if syslog is not None:
+            syslog.stop()
         if lab is not None:
             lab.stop()
         runtime.close()

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from netweave.core import audit
 from netweave.core.access.users import BootstrapResult, ensure_first_admin
+from netweave.core.automation.backups import BackupSchedule
+from netweave.core.automation.catalog import ServiceCatalog
+from netweave.core.automation.notify import Notifier
+from netweave.core.automation.runs import RunService
+from netweave.core.automation.steps import StepRunner
+from netweave.core.events.schemas import SyslogStats
+from netweave.core.events.syslog import EventService
 from netweave.core.jobs.service import JobService
+from netweave.core.schedules.firing import TaskFirer
 from netweave.db.engine import make_engine, make_session_factory
 from netweave.db.migrate import current_revision, head_revision, upgrade
 from netweave.executor import Executor, LocalExecutor, RqExecutor, RqWorkerPool, strategies
@@ -28,6 +38,14 @@ class Runtime:
     box: SecretBox
     bootstrap: BootstrapResult | None = field(default=None)
     _jobs: JobService | None = field(default=None, repr=False)
+    _runs: RunService | None = field(default=None, repr=False)
+    _catalog: ServiceCatalog | None = field(default=None, repr=False)
+    _backups: BackupSchedule | None = field(default=None, repr=False)
+    _firer: TaskFirer | None = field(default=None, repr=False)
+    _events: EventService | None = field(default=None, repr=False)
+    # set by the process that receives syslog (serve/syslog): its live counters
+    syslog_stats: Callable[[], SyslogStats] | None = field(default=None, repr=False)
+    _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
     recover_jobs: bool = True  # False for CLI tools that share a server's database
 
     @classmethod
@@ -43,7 +61,9 @@ class Runtime:
         if settings.database_url is None:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.effective_database_url)
-        runtime = cls(settings, engine, make_session_factory(engine), box)
+        factory = make_session_factory(engine)
+        audit.install(factory)  # the changelog follows every flush
+        runtime = cls(settings, engine, factory, box)
         if migrate:
             upgrade(engine)
         else:
@@ -77,9 +97,67 @@ class Runtime:
     def jobs(self) -> JobService:
         """The job engine (executor, session pool, writer), started on first use."""
         if self._jobs is None:
-            self._jobs = JobService(self.sessions, self.box, self._executor(), self._pool())
-            self._jobs.start(recover=self.recover_jobs)
+            jobs = JobService(self.sessions, self.box, self._executor(), self._pool())
+            self._wire_services(jobs)
+            self._jobs = jobs
+            jobs.start(recover=self.recover_jobs)
         return self._jobs
+
+    @property
+    def catalog(self) -> ServiceCatalog:
+        """Service types. Custom services are imported only where services run: in this
+        process with the local executor, on the workers with rq."""
+        if self._catalog is None:
+            self._catalog = ServiceCatalog(
+                self.sessions,
+                self.settings.effective_services_dir,
+                runs_services=self.settings.executor == "local",
+            )
+        return self._catalog
+
+    @property
+    def runs(self) -> RunService:
+        """Services and workflows running on targets (controllers live in this process)."""
+        if self._runs is None:
+            settings = self.settings
+            notifier = Notifier(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
+            runs = RunService(self.sessions, self.jobs, self.catalog, notifier)
+            self.catalog.ensure_synced()
+            if self.recover_jobs:
+                runs.recover()
+            self._runs = runs
+        return self._runs
+
+    def start_background(self) -> None:
+        """What a server runs besides the API: the job engine, run recovery, the custom
+        services folder watch (local executor) and scheduled configuration backups."""
+        runs = self.runs
+        if self.catalog.runs_services:
+            self.catalog.watch(self.settings.services_rescan, self._stopping)
+        if self.settings.config_backup_interval > 0 and self._backups is None:
+            self._backups = BackupSchedule(
+                self.sessions, runs, self.settings.config_backup_interval
+            )
+            self._backups.start()
+
+    @property
+    def events(self) -> EventService:
+        """Syslog storage and event rules (fed by a syslog server in this process)."""
+        if self._events is None:
+            self._events = EventService(
+                self.sessions, self.runs, self.settings.syslog_retention_days
+            )
+        return self._events
+
+    @property
+    def firer(self) -> TaskFirer:
+        """Fires tasks (the scheduler loop ticks it; the API's "run now" uses it)."""
+        if self._firer is None:
+            self._firer = TaskFirer(self.sessions, self.runs, f"api:{self.runs.process}")
+        return self._firer
+
+    def _wire_services(self, jobs: JobService) -> None:
+        jobs.runner.services = StepRunner(self.sessions, self.box, jobs.pool, self.catalog)
 
     def _pool(self) -> SessionPool:
         settings = self.settings
@@ -121,12 +199,28 @@ class Runtime:
             capacity,
         )
         self._jobs = JobService(self.sessions, self.box, executor, self._pool())
+        self._catalog = ServiceCatalog(
+            self.sessions, settings.effective_services_dir, runs_services=True
+        )
+        self._wire_services(self._jobs)
         pool = self._jobs.pool
         executor.session_count = lambda: int(pool.stats()["sessions"])  # in its heartbeat
         self._jobs.start(recover=False)
+        self._catalog.sync()  # a step arriving first syncs on demand
+        self._catalog.watch(settings.services_rescan, self._stopping)
         return self._jobs
 
     def close(self) -> None:
+        self._stopping.set()
+        if self._events is not None:
+            self._events.close()
+            self._events = None
+        if self._backups is not None:
+            self._backups.stop()
+            self._backups = None
+        if self._runs is not None:
+            self._runs.close()
+            self._runs = None
         if self._jobs is not None:
             self._jobs.stop()
             self._jobs = None

@@ -9,6 +9,7 @@ _SECRET_PATTERNS = [
     re.compile(r"(?i)(password|secret|api[_-]?key|token)(['\"]?\s*[:=]\s*['\"]?)([^\s'\",}]+)"),
 ]
 MASK = "********"
+NOISY_LIBRARIES = ("paramiko", "paramiko.transport", "scrapli", "napalm", "asyncssh")
 
 
 class SecretMaskingFilter(logging.Filter):
@@ -35,3 +36,7 @@ def configure_logging(level: str = "INFO") -> None:
         handler.addFilter(SecretMaskingFilter())
         root.addHandler(handler)
     root.setLevel(level.upper())
+    # Device libraries log every connection at INFO (two lines per device session: 2,000
+    # lines for a cold 1,000-device bulk); their warnings and errors still show.
+    for chatty in NOISY_LIBRARIES:
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, root.level))

@@ -39,6 +39,10 @@ PLACEHOLDER_SECRETS = frozenset(
 )
 MIN_SECRET_KEY_LENGTH = 16
 SECRET_KEY_FILE = "secret.key"
+DEFAULT_MAP_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+DEFAULT_MAP_TILE_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
 
 
 class Mode(StrEnum):
@@ -123,6 +127,51 @@ class Settings(BaseSettings):
     session_idle_ttl: float = Field(default=300, gt=0, description="Close idle device sessions")
     session_max_age: float = Field(default=3600, gt=0, description="Recycle sessions this old")
     session_keepalive: float = Field(default=60, gt=0, description="Probe idle sessions")
+    config_backup_interval: float = Field(
+        default=0, ge=0, description="Back up every device's configuration every N s (0: off)"
+    )
+    services_rescan: float = Field(
+        default=30, gt=0, description="Seconds between rescans of the custom services folder"
+    )
+    embedded_scheduler: bool = Field(
+        default=True, description="serve also fires scheduled tasks (or run netweave scheduler)"
+    )
+    embedded_syslog: bool = Field(
+        default=True, description="serve also receives syslog (or run netweave syslog)"
+    )
+    syslog_host: str = Field(default="0.0.0.0", description="Syslog listen address")
+    syslog_port: int = Field(default=5514, ge=1, le=65535, description="UDP and TCP port")
+    syslog_queue: int = Field(default=100_000, ge=100, description="Messages buffered")
+    syslog_retention_days: float = Field(default=30, gt=0, description="Then deleted")
+    smtp_host: str | None = Field(default=None, description="Mail relay for notifications")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = "netweave@localhost"
+    services_dir: Path | None = Field(
+        default=None, description="Custom Python services folder (default <data_dir>/services)"
+    )
+    terminal_idle_timeout: float = Field(
+        default=900, gt=0, description="Close a web terminal after this many s without input"
+    )
+    terminal_max_sessions: int = Field(
+        default=5, ge=1, le=1000, description="Web terminals one user may have open at once"
+    )
+    terminal_connect_timeout: float = Field(
+        default=15, gt=0, le=600, description="Seconds to connect and log in to the device"
+    )
+    terminal_transcript_limit: int = Field(
+        default=65536, ge=0, description="Characters of typed input kept per terminal session"
+    )
+    map_tile_url: str = Field(
+        default=DEFAULT_MAP_TILE_URL,
+        max_length=2000,
+        description="2D map tiles, an {z}/{x}/{y} URL template (empty: only the offline map "
+        "shipped with the UI)",
+    )
+    map_tile_attribution: str = Field(
+        default=DEFAULT_MAP_TILE_ATTRIBUTION,
+        max_length=2000,
+        description="Credit shown on the map for the tiles (HTML)",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -132,6 +181,19 @@ class Settings(BaseSettings):
         allowed = ("sqlite", "postgresql")
         if value.split(":", 1)[0].split("+", 1)[0] not in allowed:
             raise ValueError("database_url must be a sqlite:// or postgresql:// URL")
+        return value
+
+    @field_validator("map_tile_url")
+    @classmethod
+    def _check_tile_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            return value
+        if not value.startswith(("http://", "https://", "/")):
+            raise ValueError("map_tile_url must be an http(s):// URL or a /path on this server")
+        missing = [part for part in ("{z}", "{x}", "{y}") if part not in value]
+        if missing:
+            raise ValueError(f"map_tile_url must contain {', '.join(missing)}")
         return value
 
     @model_validator(mode="after")
@@ -150,6 +212,10 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, YamlFileSource(settings_cls, _yaml_path()))
+
+    @property
+    def effective_services_dir(self) -> Path:
+        return self.services_dir or self.data_dir / "services"
 
     @property
     def effective_database_url(self) -> str:

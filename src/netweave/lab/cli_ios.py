@@ -295,6 +295,9 @@ class IosCli:
 
     def _config_top(self, line: str) -> Reply:
         mode = section_mode(line)
+        if mode == "config-vlan" and self.config.find("vtp mode client") is not None:
+            # Real IOS prints this without a "%": a line-by-line push does not notice.
+            return Reply("VTP VLAN configuration not allowed when device is in CLIENT mode.\n")
         if mode is not None:
             self.section = self.config.section(line)
             self.section_mode = mode

@@ -37,6 +37,7 @@ TOP_LEVEL_KEYWORDS: dict[str, int] = {
     "file": 2,
     "cdp": 2,
     "lldp": 2,
+    "vtp": 3,
     "boot": 2,
     "no": 2,
     "default": 2,

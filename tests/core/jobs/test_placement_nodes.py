@@ -15,7 +15,7 @@ from netweave.core.runtime import Runtime
 from netweave.foundation.errors import InvalidInput
 from netweave.foundation.settings import Settings
 from netweave.lab import Fault, LabThread, build_specs
-from tests.fixtures.workers import ADMIN, LOGIN, start_worker, stop_worker
+from tests.fixtures.workers import ADMIN, LOGIN, start_worker, stop_worker, worker_output
 
 
 @pytest.fixture
@@ -107,8 +107,10 @@ def test_pinned_devices_stick_to_one_node_and_move_to_the_survivor_when_it_dies(
     moved = [j for j in done if j.id in a_jobs and node_of(j) == "node-b"]
     assert moved, "node A's queued jobs ran on node B"
     assert healing["nodes_lost"] == 1, healing
-    # A's devices were released by the controller (or claimed from a dead owner first)
-    assert 1 <= healing["devices_released"] <= len(on_a), healing
+    # A's devices were released by the controller (or claimed from a dead owner first). On
+    # a loaded machine a heartbeat can be late while jobs are placed, so A may have claimed
+    # one of B's devices in between: the count is bounded by the lab, not by ``on_a``.
+    assert 1 <= healing["devices_released"] <= len(placement_lab.devices), healing
     assert owned_after == {"node-b": len(placement_lab.devices)}
     assert healing["retried"] >= 1  # the job A was running is run again (retries=1) on B
     assert healing["requeued"] >= 1  # A's queue was dropped, its jobs re-enqueued from SQL
@@ -175,6 +177,7 @@ def test_a_worker_node_refuses_a_database_without_the_current_schema(
         update={"database_url": f"sqlite:///{tmp_path / 'empty.db'}", "data_dir": tmp_path}
     )
     process = start_worker(empty, threads=1, node="early")
-    output = process.communicate(timeout=60)[0].decode()
+    process.wait(timeout=60)
+    output = worker_output(process)
     assert process.returncode == 2
     assert "schema is at nothing" in output and "netweave db upgrade" in output

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from netweave.api.deps import CurrentPrincipal, DbSession
+from netweave.api.deps import DbSession, Viewer
 from netweave.core.access import tokens
 from netweave.core.access.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 
@@ -13,21 +13,19 @@ router = APIRouter(prefix="/api/v1/api-keys", tags=["api-keys"])
 
 
 @router.get("", response_model=list[ApiKeyRead])
-def list_keys(
-    principal: CurrentPrincipal, db: DbSession, all_users: bool = False
-) -> list[ApiKeyRead]:
+def list_keys(principal: Viewer, db: DbSession, all_users: bool = False) -> list[ApiKeyRead]:
     return [ApiKeyRead.model_validate(k) for k in tokens.list_api_keys(db, principal, all_users)]
 
 
 @router.post("", response_model=ApiKeyCreated, status_code=201)
-def create_key(body: ApiKeyCreate, principal: CurrentPrincipal, db: DbSession) -> ApiKeyCreated:
+def create_key(body: ApiKeyCreate, principal: Viewer, db: DbSession) -> ApiKeyCreated:
     row, key = tokens.create_api_key(db, principal, body)
     db.commit()
     return ApiKeyCreated(**ApiKeyRead.model_validate(row).model_dump(), key=key)
 
 
 @router.delete("/{key_id}", response_model=ApiKeyRead)
-def revoke_key(key_id: int, principal: CurrentPrincipal, db: DbSession) -> ApiKeyRead:
+def revoke_key(key_id: int, principal: Viewer, db: DbSession) -> ApiKeyRead:
     row = tokens.revoke_api_key(db, principal, key_id)
     db.commit()
     return ApiKeyRead.model_validate(row)

@@ -7,7 +7,13 @@ from datetime import timedelta
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
-from netweave.api.deps import SESSION_COOKIE, CurrentPrincipal, DbSession, RuntimeDep
+from netweave.api.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    DbSession,
+    RuntimeDep,
+    Viewer,
+)
 from netweave.core.access import tokens
 from netweave.core.access.schemas import LoginRequest, UserRead
 from netweave.core.access.users import get_user
@@ -25,14 +31,17 @@ def login(body: LoginRequest, db: DbSession, runtime: RuntimeDep, response: Resp
     ttl = timedelta(hours=runtime.settings.session_ttl_hours)
     user, token = tokens.login(db, body.username, body.password.get_secret_value(), ttl)
     db.commit()
+    secure = runtime.settings.is_production and runtime.settings.host not in (
+        "127.0.0.1",
+        "localhost",
+    )
+    age = int(ttl.total_seconds())
     response.set_cookie(
-        SESSION_COOKIE,
-        token,
-        max_age=int(ttl.total_seconds()),
-        httponly=True,
-        samesite="lax",
-        secure=runtime.settings.is_production
-        and runtime.settings.host not in ("127.0.0.1", "localhost"),
+        SESSION_COOKIE, token, max_age=age, httponly=True, samesite="lax", secure=secure
+    )
+    # double-submit CSRF token: the UI's scripts echo it in the X-CSRF-Token header
+    response.set_cookie(
+        CSRF_COOKIE, tokens.csrf_token(token), max_age=age, samesite="strict", secure=secure
     )
     return UserRead.model_validate(user)
 
@@ -44,8 +53,9 @@ def logout(request: Request, db: DbSession, response: Response) -> None:
         tokens.logout(db, token)
         db.commit()
     response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(CSRF_COOKIE)
 
 
 @router.get("/me", response_model=Me)
-def me(principal: CurrentPrincipal, db: DbSession) -> Me:
+def me(principal: Viewer, db: DbSession) -> Me:
     return Me(user=UserRead.model_validate(get_user(db, principal.user_id)), via=principal.via)

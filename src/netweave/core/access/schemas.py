@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -47,6 +48,9 @@ class ApiKeyCreate(BaseModel):
     user_id: int | None = Field(
         default=None, description="Admins may create a key for another user"
     )
+    scope: Literal["full", "trigger"] = Field(
+        default="full", description="trigger: the key may only fire REST triggers"
+    )
 
 
 class ApiKeyRead(BaseModel):
@@ -60,6 +64,7 @@ class ApiKeyRead(BaseModel):
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+    scope: str = "full"
 
 
 class ApiKeyCreated(ApiKeyRead):

@@ -33,6 +33,7 @@ class Principal:
     username: str
     role: Role
     via: str  # "api_key" | "session"
+    scope: str = "full"  # "trigger": the key may only fire REST triggers
 
     def has_role(self, needed: Role) -> bool:
         return self.role.rank >= needed.rank
@@ -44,8 +45,10 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
-def _principal(user: User, via: str) -> Principal:
-    return Principal(user_id=user.id, username=user.username, role=Role(user.role), via=via)
+def _principal(user: User, via: str, scope: str = "full") -> Principal:
+    return Principal(
+        user_id=user.id, username=user.username, role=Role(user.role), via=via, scope=scope
+    )
 
 
 def create_api_key(session: Session, caller: Principal, data: ApiKeyCreate) -> tuple[ApiKey, str]:
@@ -65,6 +68,7 @@ def create_api_key(session: Session, caller: Principal, data: ApiKeyCreate) -> t
         prefix=prefix,
         key_hash=sha256_hex(key),
         expires_at=data.expires_at,
+        scope=data.scope,
     )
     session.add(row)
     session.flush()
@@ -120,7 +124,7 @@ def _verify_api_key(
     last_used = _aware(row.last_used_at)
     if last_used is None or now - last_used > _LAST_USED_RESOLUTION:
         row.last_used_at = now
-    return _principal(row.user, "api_key"), expires_at
+    return _principal(row.user, "api_key", row.scope or "full"), expires_at
 
 
 def login(session: Session, username: str, password: str, ttl: timedelta) -> tuple[User, str]:
@@ -152,3 +156,10 @@ def logout(session: Session, token: str) -> None:
     if row is not None:
         session.delete(row)
         session.flush()
+
+
+def csrf_token(session_token: str) -> str:
+    """The double-submit token of a login session: readable by the UI's own scripts (a
+    cookie without HttpOnly), unknown to another site, required on every state-changing
+    request that authenticates with the session cookie."""
+    return sha256_hex(f"csrf:{session_token}")[:40]

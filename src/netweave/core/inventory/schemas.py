@@ -54,7 +54,9 @@ def _check_custom_fields(value: dict[str, Any]) -> dict[str, Any]:
 Host = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_check_host)]
 Name = Annotated[str, Field(pattern=NAME_PATTERN)]
 Tag = Annotated[str, Field(pattern=TAG_PATTERN)]
-Driver = Annotated[str, AfterValidator(_check_driver)]
+Driver = Annotated[
+    str, AfterValidator(_check_driver), Field(json_schema_extra={"enum": list(KNOWN_DRIVERS)})
+]
 Platform = Annotated[str, Field(pattern=PLATFORM_PATTERN)]
 CustomFields = Annotated[dict[str, Any], AfterValidator(_check_custom_fields)]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
@@ -161,7 +163,9 @@ class DeviceCreate(BaseModel):
     longitude: Longitude | None = None
     tags: list[Tag] = Field(default_factory=list, max_length=64)
     custom_fields: CustomFields = Field(default_factory=dict)
-    credential: str | None = Field(default=None, description="Credential name")
+    credential: str | None = Field(
+        default=None, description="Credential name", json_schema_extra={"x-lookup": "credentials"}
+    )
 
 
 class DeviceUpdate(BaseModel):
@@ -210,8 +214,14 @@ class LinkCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = Field(default=None, description="Default: derived from the endpoints")
-    source: str = Field(min_length=1, description="Source device name")
-    destination: str = Field(min_length=1, description="Destination device name")
+    source: str = Field(
+        min_length=1, description="Source device name", json_schema_extra={"x-lookup": "devices"}
+    )
+    destination: str = Field(
+        min_length=1,
+        description="Destination device name",
+        json_schema_extra={"x-lookup": "devices"},
+    )
     source_interface: ShortText = ""
     destination_interface: ShortText = ""
     description: str = Field(default="", max_length=2000)

@@ -6,6 +6,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,8 @@ from netweave.sessions import SessionPool
 
 log = logging.getLogger(__name__)
 OK, FAILED = 1, 2
+# A service step's outcome: job status, job result, job error, rows to commit with it.
+StepOutcome = tuple[str, dict[str, Any], dict[str, Any] | None, list[Any]]
 
 
 def as_list(value: Any) -> list[str]:
@@ -49,6 +52,9 @@ class JobRunner:
         self.pool = pool
         self.writer = writer
         self.webhooks = webhooks
+        # Runs a service step (operation "service"): wired by the runtime.
+        self.services: Callable[[Job], StepOutcome] | None
+        self.services = None
 
     def __call__(self, job_id: str) -> None:
         with self.sessions() as session:
@@ -74,15 +80,21 @@ class JobRunner:
                 return  # another worker (or process) got it first: exactly one runs it
             set_committed_value(job, "status", "started")
             set_committed_value(job, "worker", threading.current_thread().name)
-            try:
-                driver_cls = registry.get(job.driver)
-                args = live_connection_args(session, self.box, job, driver_cls)
-            except NetWeaveError as exc:
-                self._finish(
-                    job, "failed", None, {"type": "invalid_request", "message": exc.to_detail()}
-                )
-                return
-            request = job.request
+            if job.operation == "service":
+                session.expunge(job)  # the step runner opens its own sessions
+            else:
+                try:
+                    driver_cls = registry.get(job.driver)
+                    args = live_connection_args(session, self.box, job, driver_cls)
+                except NetWeaveError as exc:
+                    self._finish(
+                        job, "failed", None, {"type": "invalid_request", "message": exc.to_detail()}
+                    )
+                    return
+                request = job.request
+        if job.operation == "service":
+            self._service_step(job)
+            return
         try:
             if job.operation == "config":
                 outcome, reused = self.pool.run(
@@ -108,6 +120,21 @@ class JobRunner:
             self._finish(
                 job, "failed", None, {"type": "internal", "message": f"{type(exc).__name__}: {exc}"}
             )
+
+    def _service_step(self, job: Job) -> None:
+        error: dict[str, Any] | None
+        if self.services is None:
+            error = {"type": "internal", "message": "this process cannot run services"}
+            self._finish(job, "failed", None, error)
+            return
+        rows: list[Any] = []
+        try:
+            status, result, error, rows = self.services(job)
+        except Exception as exc:  # storing the result failed (database gone): fail the job
+            log.exception("service step %s", job.id)
+            error = {"type": "internal", "message": f"{type(exc).__name__}: {exc}"}
+            status, result = "failed", {"type": FAILED, "retval": None, "error": error}
+        self._finish(job, status, result, error, rows)
 
     def _claim(self, session: Session, job_id: str, now: datetime) -> bool:
         """Atomically move queued → started; False when someone else already did."""
@@ -212,7 +239,12 @@ class JobRunner:
             self._finish(job, "failed", {"type": FAILED, "retval": [item], "error": error}, error)
 
     def _finish(
-        self, job: Job, status: str, result: dict[str, Any] | None, error: dict[str, Any] | None
+        self,
+        job: Job,
+        status: str,
+        result: dict[str, Any] | None,
+        error: dict[str, Any] | None,
+        insert: list[Any] | None = None,
     ) -> None:
         ended = datetime.now(UTC)
         if result is None:
@@ -220,6 +252,7 @@ class JobRunner:
         self.writer.update(
             job.id,
             expect_worker=job.worker if job.status == "started" else None,
+            insert=insert,
             status=status,
             ended_at=ended,
             result=result,

@@ -6,6 +6,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
@@ -82,6 +83,7 @@ class JobService:
         # A node missing for its heartbeat TTL plus one housekeeping round is lost.
         ttl = float(getattr(executor, "heartbeat_ttl", 10.0))
         self.housekeeper = Housekeeper(sessions, executor, grace=ttl + 2.0)
+        self.listeners: list[Callable[[set[str]], None]] = []  # told of committed job ids
         self.started = False
 
     def _committed_here(self, job_ids: set[str]) -> None:
@@ -91,6 +93,8 @@ class JobService:
     def _notify(self, job_ids: set[str]) -> None:
         with self._committed:
             self._committed.notify_all()
+        for listener in self.listeners:
+            listener(job_ids)
 
     def wait(self, job_id: str, timeout: float) -> JobRead:
         """Return once the job is terminal or ``timeout`` passes (long poll, no busy loop)."""
@@ -200,6 +204,32 @@ class JobService:
         headers = spec.pop("headers", {}) or {}
         spec["headers_enc"] = self.box.encrypt(json.dumps(headers)) if headers else None
         return spec
+
+    def submit_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Queue prepared job rows (service steps of a run): one insert, then the queue."""
+        if not rows:
+            return
+        with self.sessions() as session, session.begin():
+            session.execute(insert(Job), rows)
+        self.executor.submit([QueuedJob.from_queue(row["id"], row["queue"]) for row in rows])
+
+    def cancel_run(self, run_id: str) -> int:
+        """Cancel every still-queued job of a run; how many were canceled."""
+        now = datetime.now(UTC)
+        with self.sessions() as session, session.begin():
+            jobs = list(
+                session.scalars(select(Job).where(Job.run_id == run_id, Job.status == "queued"))
+            )
+            for job in jobs:
+                job.status, job.ended_at = "canceled", now
+                job.result = {
+                    "type": 3,
+                    "retval": None,
+                    "error": {"type": "canceled", "message": "the run was stopped"},
+                }
+        if jobs:
+            self._committed_here({job.id for job in jobs})
+        return len(jobs)
 
     def submit_exec(self, request: ExecRequest, principal: Principal) -> JobRead:
         self._driver(request.driver)

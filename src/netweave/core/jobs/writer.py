@@ -18,6 +18,7 @@ from netweave.db.models import Job
 log = logging.getLogger(__name__)
 BATCH = 500
 _EXPECT = "__expect_worker__"
+_INSERT = "__insert__"
 
 
 class JobWriter:
@@ -39,13 +40,23 @@ class JobWriter:
             self._started = True
             self._thread.start()
 
-    def update(self, job_id: str, *, expect_worker: str | None = None, **values: Any) -> None:
+    def update(
+        self,
+        job_id: str,
+        *,
+        expect_worker: str | None = None,
+        insert: list[Any] | None = None,
+        **values: Any,
+    ) -> None:
         """Queue an update; with ``expect_worker`` it only applies while that worker still
         holds the job (a job the reaper ended or re-queued is not overwritten by a worker
-        that was presumed dead)."""
+        that was presumed dead). ``insert``: ORM rows committed with it (a step's result),
+        or not at all when the guarded update does not apply."""
         self._idle.clear()
         if expect_worker is not None:
             values[_EXPECT] = expect_worker
+        if insert:
+            values[_INSERT] = list(insert)
         self._queue.put((job_id, values))
 
     def flush(self, timeout: float = 10.0) -> bool:
@@ -79,18 +90,25 @@ class JobWriter:
 
     def _write(self, batch: list[tuple[str, dict[str, Any]]]) -> None:
         merged: dict[str, dict[str, Any]] = {}
-        for job_id, values in batch:  # later updates of one job win
-            merged.setdefault(job_id, {}).update(values)
+        for job_id, values in batch:  # later updates of one job win; inserts add up
+            into = merged.setdefault(job_id, {})
+            rows = into.get(_INSERT, []) + values.get(_INSERT, [])
+            into.update(values)
+            if rows:
+                into[_INSERT] = rows
         for attempt in range(5):
             try:
                 with self._sessions() as session, session.begin():
                     for job_id, values in merged.items():
                         values = dict(values)
+                        rows = values.pop(_INSERT, [])
                         query = update(Job).where(Job.id == job_id)
                         if _EXPECT in values:
                             worker = values.pop(_EXPECT)
                             query = query.where(Job.status == "started", Job.worker == worker)
-                        session.execute(query.values(**values))
+                        applied = session.execute(query.values(**values))
+                        if rows and applied.rowcount:  # type: ignore[attr-defined]
+                            session.add_all(rows)
                 if self._on_commit is not None:
                     self._on_commit(set(merged))
                 return

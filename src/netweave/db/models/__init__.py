@@ -1,19 +1,51 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
 from netweave.db.models.access import ApiKey, LoginSession, Role, User
+from netweave.db.models.automation import (
+    Automation,
+    ConfigVersion,
+    Lease,
+    Result,
+    Run,
+    ServiceType,
+)
+from netweave.db.models.events import (
+    ChangeRecord,
+    EventRule,
+    RuleFiring,
+    SyslogEntry,
+    Task,
+    TaskFiring,
+    Trigger,
+)
 from netweave.db.models.inventory import Credential, Device, DeviceTag, Link, Pool, PoolMember
 from netweave.db.models.jobs import Job
+from netweave.db.models.terminal import TerminalSession
 
 __all__ = [
     "ApiKey",
+    "Automation",
+    "ChangeRecord",
+    "ConfigVersion",
     "Credential",
     "Device",
     "DeviceTag",
+    "EventRule",
     "Job",
+    "Lease",
     "Link",
     "LoginSession",
     "Pool",
     "PoolMember",
+    "Result",
     "Role",
+    "RuleFiring",
+    "Run",
+    "ServiceType",
+    "SyslogEntry",
+    "Task",
+    "TaskFiring",
+    "TerminalSession",
+    "Trigger",
     "User",
 ]

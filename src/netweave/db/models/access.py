@@ -51,6 +51,7 @@ class ApiKey(Base):
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    scope: Mapped[str] = mapped_column(String(32), default="full")  # full | trigger
 
     user: Mapped[User] = relationship(back_populates="api_keys")
 

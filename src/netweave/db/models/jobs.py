@@ -30,6 +30,7 @@ class Job(Base):
     credential_id: Mapped[int | None] = mapped_column(
         ForeignKey("credentials.id", ondelete="SET NULL"), default=None
     )
+    run_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
     request: Mapped[dict[str, Any]] = mapped_column(JSON)  # secrets removed
     secret_enc: Mapped[str | None] = mapped_column(Text, default=None)  # Fernet, inline creds
     webhook: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)

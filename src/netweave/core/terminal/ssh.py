@@ -1,0 +1,146 @@
+"""The device side of a terminal: an interactive SSH shell (PTY ``xterm``) opened with the
+device's stored credential, decrypted just in time and never kept past the login."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass, field
+
+import asyncssh
+from sqlalchemy.orm import Session
+
+from netweave.core.inventory.credentials import resolve_credential
+from netweave.core.inventory.devices import get_device
+from netweave.db.models import Device
+from netweave.foundation.errors import InvalidInput
+from netweave.foundation.secrets import SecretBox
+
+TERM_TYPE = "xterm"
+
+
+class DeviceUnreachable(Exception):
+    """Connecting or logging in failed; the message is safe to show (no secret in it)."""
+
+
+@dataclass(frozen=True, repr=False)
+class Login:
+    host: str
+    port: int
+    username: str
+    password: str | None = field(default=None)
+    ssh_key: str | None = field(default=None)
+    enable_secret: str | None = field(default=None)
+
+    def __repr__(self) -> str:  # never print the secrets
+        return f"Login({self.username}@{self.host}:{self.port}, secrets=<hidden>)"
+
+    @property
+    def secrets(self) -> tuple[str | None, ...]:
+        return (self.password, self.enable_secret)
+
+
+def terminal_device(session: Session, device_id: int) -> Device:
+    """The device, if a terminal can be opened on it (it has a stored credential)."""
+    device = get_device(session, device_id)
+    if device.credential_id is None:
+        raise InvalidInput(
+            f"device {device.name!r} has no stored credential: set one to open a terminal",
+            field="credential",
+        )
+    return device
+
+
+def device_login(session: Session, box: SecretBox, device: Device) -> Login:
+    assert device.credential_id is not None
+    credential = resolve_credential(session, box, device.credential_id)
+    return Login(
+        host=device.host,
+        port=device.port,
+        username=credential.username,
+        password=credential.password,
+        ssh_key=credential.ssh_key,
+        enable_secret=credential.enable_secret,
+    )
+
+
+@dataclass
+class Shell:
+    connection: asyncssh.SSHClientConnection
+    process: asyncssh.SSHClientProcess[bytes]
+
+    async def read(self) -> bytes:
+        """Output as it comes; ``b""`` when the device closed the session."""
+        try:
+            return await self.process.stdout.read(65536)
+        except (asyncssh.Error, OSError, asyncio.IncompleteReadError):
+            return b""
+
+    def write(self, data: bytes) -> None:
+        with contextlib.suppress(asyncssh.Error, OSError, BrokenPipeError):
+            self.process.stdin.write(data)
+
+    def resize(self, cols: int, rows: int) -> None:
+        with contextlib.suppress(asyncssh.Error, OSError):
+            self.process.change_terminal_size(cols, rows)
+
+    async def close(self) -> None:
+        self.process.close()
+        self.connection.close()
+        with contextlib.suppress(asyncssh.Error, OSError, TimeoutError):
+            await asyncio.wait_for(self.connection.wait_closed(), 5)
+
+
+async def open_shell(login: Login, cols: int, rows: int, timeout: float) -> Shell:
+    keys = None
+    if login.ssh_key:
+        try:
+            keys = [asyncssh.import_private_key(login.ssh_key)]
+        except (asyncssh.KeyImportError, ValueError) as exc:
+            raise DeviceUnreachable("the stored SSH key cannot be read") from exc
+    where = f"{login.host}:{login.port}"
+    try:
+        connection = await asyncio.wait_for(
+            asyncssh.connect(
+                login.host,
+                login.port,
+                username=login.username,
+                password=login.password,
+                client_keys=keys,
+                agent_path=None,
+                known_hosts=None,  # like the drivers: the inventory is the source of truth
+                config=None,
+                connect_timeout=timeout,
+                login_timeout=timeout,
+                keepalive_interval=60,
+            ),
+            timeout + 1,
+        )
+    except asyncssh.PermissionDenied as exc:
+        raise DeviceUnreachable(
+            f"authentication failed on {where} as {login.username!r}: "
+            "check the device's stored credential"
+        ) from exc
+    except TimeoutError as exc:
+        raise DeviceUnreachable(f"no answer from {where} within {timeout:g} s") from exc
+    except (OSError, asyncssh.Error) as exc:
+        raise DeviceUnreachable(f"cannot connect to {where}: {_describe(exc)}") from exc
+    try:
+        process = await connection.create_process(
+            term_type=TERM_TYPE,
+            term_size=(cols, rows),
+            encoding=None,
+            stderr=asyncssh.STDOUT,
+        )
+    except (OSError, asyncssh.Error) as exc:
+        connection.close()
+        raise DeviceUnreachable(f"{where} refused a shell: {_describe(exc)}") from exc
+    return Shell(connection, process)
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, asyncssh.Error):
+        return exc.reason or type(exc).__name__
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__

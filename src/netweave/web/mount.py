@@ -1,0 +1,31 @@
+"""Serve the built UI: assets under ``/ui/assets``, every other ``/ui/...`` path answers
+the single page (the UI routes client-side), ``/`` redirects to it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+STATIC = Path(__file__).parent / "static"
+
+
+def mount_ui(app: FastAPI, static: Path = STATIC) -> bool:
+    """False (and nothing mounted) when the UI was not built (``make web``)."""
+    index = static / "index.html"
+    if not index.exists():
+        return False
+    app.mount("/ui/assets", StaticFiles(directory=static / "assets"), name="ui-assets")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/ui/")
+
+    @app.get("/ui", include_in_schema=False)
+    @app.get("/ui/{path:path}", include_in_schema=False)
+    def page(path: str = "") -> FileResponse:
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+    return True

@@ -1,0 +1,134 @@
+// Line diff (Myers, O((N+M)·D): fast for configurations that differ in a few lines) laid
+// out side by side, with long unchanged stretches folded.
+
+export type Op = { kind: "same" | "del" | "add"; left?: number; right?: number };
+
+export function diffLines(a: string[], b: string[]): Op[] {
+  const n = a.length;
+  const m = b.length;
+  const max = n + m;
+  const offset = max + 1;
+  const v = new Int32Array(2 * max + 3);
+  const trace: Int32Array[] = [];
+  let found = false;
+  const limit = Math.min(max, 3000); // beyond: memory for the trace; show a full replace
+  for (let d = 0; d <= limit && !found; d++) {
+    trace.push(v.slice());
+    for (let k = -d; k <= d; k += 2) {
+      let x =
+        k === -d || (k !== d && v[offset + k - 1] < v[offset + k + 1])
+          ? v[offset + k + 1]
+          : v[offset + k - 1] + 1;
+      let y = x - k;
+      while (x < n && y < m && a[x] === b[y]) {
+        x++;
+        y++;
+      }
+      v[offset + k] = x;
+      if (x >= n && y >= m) {
+        found = true;
+        break;
+      }
+    }
+  }
+  if (!found) {
+    return [
+      ...a.map((_, left): Op => ({ kind: "del", left })),
+      ...b.map((_, right): Op => ({ kind: "add", right })),
+    ];
+  }
+  trace.push(v.slice());
+  // Walk back through the saved frontiers.
+  const ops: Op[] = [];
+  let x = n;
+  let y = m;
+  for (let d = trace.length - 2; d >= 0 && (x > 0 || y > 0); d--) {
+    const frontier = trace[d];
+    const k = x - y;
+    const down = k === -d || (k !== d && frontier[offset + k - 1] < frontier[offset + k + 1]);
+    const previousK = down ? k + 1 : k - 1;
+    const previousX = d === 0 ? 0 : frontier[offset + previousK];
+    const previousY = d === 0 ? 0 : previousX - previousK;
+    while (x > previousX && y > previousY) {
+      x--;
+      y--;
+      ops.push({ kind: "same", left: x, right: y });
+    }
+    if (d > 0) {
+      if (down) {
+        y--;
+        ops.push({ kind: "add", right: y });
+      } else {
+        x--;
+        ops.push({ kind: "del", left: x });
+      }
+    }
+  }
+  while (x > 0 && y > 0) {
+    x--;
+    y--;
+    ops.push({ kind: "same", left: x, right: y });
+  }
+  return ops.reverse();
+}
+
+export interface Row {
+  kind: "same" | "change" | "del" | "add" | "fold";
+  left?: { number: number; text: string };
+  right?: { number: number; text: string };
+  folded?: number;
+}
+
+/** Pairs deletions with the additions that follow them; folds unchanged runs beyond
+ * ``context`` lines around a change. */
+export function sideBySide(before: string, after: string, context = 3): Row[] {
+  const a = before.split("\n");
+  const b = after.split("\n");
+  const ops = diffLines(a, b);
+  const rows: Row[] = [];
+  for (let i = 0; i < ops.length; ) {
+    if (ops[i].kind === "same") {
+      const op = ops[i++];
+      rows.push({
+        kind: "same",
+        left: { number: op.left! + 1, text: a[op.left!] },
+        right: { number: op.right! + 1, text: b[op.right!] },
+      });
+      continue;
+    }
+    const dels: Op[] = [];
+    const adds: Op[] = [];
+    while (i < ops.length && ops[i].kind !== "same") {
+      (ops[i].kind === "del" ? dels : adds).push(ops[i]);
+      i++;
+    }
+    for (let j = 0; j < Math.max(dels.length, adds.length); j++) {
+      const del = dels[j];
+      const add = adds[j];
+      rows.push({
+        kind: del && add ? "change" : del ? "del" : "add",
+        left: del ? { number: del.left! + 1, text: a[del.left!] } : undefined,
+        right: add ? { number: add.right! + 1, text: b[add.right!] } : undefined,
+      });
+    }
+  }
+  // Fold.
+  const near = rows.map(() => false);
+  rows.forEach((row, index) => {
+    if (row.kind === "same") return;
+    for (let j = Math.max(0, index - context); j <= Math.min(rows.length - 1, index + context); j++)
+      near[j] = true;
+  });
+  const folded: Row[] = [];
+  for (let index = 0; index < rows.length; ) {
+    if (near[index] || rows[index].kind !== "same") {
+      folded.push(rows[index++]);
+      continue;
+    }
+    let end = index;
+    while (end < rows.length && !near[end] && rows[end].kind === "same") end++;
+    folded.push({ kind: "fold", folded: end - index });
+    index = end;
+  }
+  return folded;
+}

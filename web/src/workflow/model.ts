@@ -1,0 +1,226 @@
+// The builder's graph operations, pure: geometry of nodes and ports, connecting under the
+// engine's rules (one success and one failure edge per step, nothing into start or out of
+// end, start has a success edge only), and converting to and from the API's shape.
+import type { Edge, EdgeKind, Graph, Point, StepKind, StepNode, StoredGraph } from "./types";
+
+export const START = "start";
+export const END = "end";
+
+export const STEP = { w: 250, h: 78 };
+export const TERMINAL = { w: 132, h: 52 };
+
+export function isTerminal(id: string): boolean {
+  return id === START || id === END;
+}
+
+export function size(id: string): { w: number; h: number } {
+  return isTerminal(id) ? TERMINAL : STEP;
+}
+
+export function position(graph: Graph, id: string): Point {
+  if (id === START) return graph.start;
+  if (id === END) return graph.end;
+  const node = graph.nodes.find((n) => n.id === id);
+  return node ?? { x: 0, y: 0 };
+}
+
+/** Where an edge leaves ``id`` (the success port above the failure port; start has one). */
+export function outPort(graph: Graph, id: string, kind: EdgeKind): Point {
+  const at = position(graph, id);
+  const { w, h } = size(id);
+  if (id === START) return { x: at.x + w, y: at.y + h / 2 };
+  return { x: at.x + w, y: at.y + (kind === "success" ? h * 0.34 : h * 0.7) };
+}
+
+export function inPort(graph: Graph, id: string): Point {
+  const at = position(graph, id);
+  return { x: at.x - 6, y: at.y + size(id).h / 2 }; // the arrow's tip, just off the card
+}
+
+/** A smooth left-to-right curve between two ports (loops back around when going left). */
+export function curve(from: Point, to: Point): string {
+  const dx = to.x - from.x;
+  const reach = dx > 0 ? Math.max(40, dx / 2) : Math.max(80, Math.min(220, -dx / 2 + 60));
+  const lift = dx > 0 ? 0 : Math.sign(to.y - from.y || 1) * 30;
+  return `M ${from.x} ${from.y} C ${from.x + reach} ${from.y + lift}, ${to.x - reach} ${to.y - lift}, ${to.x} ${to.y}`;
+}
+
+/** The curve's middle (for the delete button of a selected edge). */
+export function midpoint(from: Point, to: Point): Point {
+  const dx = to.x - from.x;
+  const reach = dx > 0 ? Math.max(40, dx / 2) : Math.max(80, Math.min(220, -dx / 2 + 60));
+  const lift = dx > 0 ? 0 : Math.sign(to.y - from.y || 1) * 30;
+  const c1 = { x: from.x + reach, y: from.y + lift };
+  const c2 = { x: to.x - reach, y: to.y - lift };
+  return {
+    x: 0.125 * from.x + 0.375 * c1.x + 0.375 * c2.x + 0.125 * to.x,
+    y: 0.125 * from.y + 0.375 * c1.y + 0.375 * c2.y + 0.125 * to.y,
+  };
+}
+
+/** A step id from the service name: lowercase, the API's characters, unique in the graph. */
+export function stepId(ref: string, graph: Graph): string {
+  const base =
+    ref
+      .toLowerCase()
+      .replace(/[^a-z0-9_.-]+/g, "-")
+      .replace(/^[-.]+|[-.]+$/g, "")
+      .slice(0, 48) || "step";
+  const taken = new Set([START, END, ...graph.nodes.map((n) => n.id)]);
+  if (!taken.has(base)) return base;
+  for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
+}
+
+export function addStep(graph: Graph, ref: string, kind: StepKind, at: Point): [Graph, string] {
+  const id = stepId(ref, graph);
+  const node: StepNode = { id, ref, kind, label: "", x: Math.round(at.x), y: Math.round(at.y) };
+  return [{ ...graph, nodes: [...graph.nodes, node] }, id];
+}
+
+export function moveTo(graph: Graph, id: string, at: Point): Graph {
+  const rounded = { x: Math.round(at.x), y: Math.round(at.y) };
+  if (id === START) return { ...graph, start: rounded };
+  if (id === END) return { ...graph, end: rounded };
+  return { ...graph, nodes: graph.nodes.map((n) => (n.id === id ? { ...n, ...rounded } : n)) };
+}
+
+/** Why ``source --kind--> target`` cannot exist, or null when it can. */
+export function refusal(source: string, kind: EdgeKind, target: string): string | null {
+  if (source === target) return "a step cannot lead to itself";
+  if (source === END) return "nothing leaves end";
+  if (target === START) return "nothing enters start";
+  if (source === START && kind !== "success") return "start has a success edge only";
+  return null;
+}
+
+/** Connect; an existing edge of the same kind from ``source`` is replaced (one path each). */
+export function connect(graph: Graph, source: string, kind: EdgeKind, target: string): Graph {
+  const kept = graph.edges.filter((e) => !(e.source === source && e.kind === kind));
+  return { ...graph, edges: [...kept, { source, target, kind }] };
+}
+
+export function removeStep(graph: Graph, id: string): Graph {
+  if (isTerminal(id)) return graph;
+  return {
+    ...graph,
+    nodes: graph.nodes.filter((n) => n.id !== id),
+    edges: graph.edges.filter((e) => e.source !== id && e.target !== id),
+  };
+}
+
+export function edgeKey(edge: Edge): string {
+  return `${edge.source}:${edge.kind}`;
+}
+
+export function removeEdge(graph: Graph, key: string): Graph {
+  return { ...graph, edges: graph.edges.filter((e) => edgeKey(e) !== key) };
+}
+
+export function emptyGraph(): Graph {
+  return { nodes: [], edges: [], start: { x: 60, y: 220 }, end: { x: 960, y: 220 } };
+}
+
+/** Columns by longest distance from start, for graphs saved without positions. */
+function autoLayout(stored: StoredGraph): Map<string, Point> {
+  const depth = new Map<string, number>([[START, 0]]);
+  const edges = stored.edges;
+  for (let round = 0; round <= stored.nodes.length + 1; round++) {
+    let changed = false;
+    for (const edge of edges) {
+      const from = depth.get(edge.source);
+      if (from === undefined) continue;
+      if ((depth.get(edge.target) ?? -1) < from + 1 && from + 1 <= stored.nodes.length + 1) {
+        depth.set(edge.target, from + 1);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  const rows = new Map<number, number>();
+  const placed = new Map<string, Point>();
+  const deepest = Math.max(1, ...stored.nodes.map((n) => depth.get(n.id) ?? 1));
+  for (const node of stored.nodes) {
+    const column = depth.get(node.id) ?? deepest;
+    const row = rows.get(column) ?? 0;
+    rows.set(column, row + 1);
+    placed.set(node.id, { x: 60 + column * 340, y: 120 + row * 150 });
+  }
+  placed.set(START, { x: 170, y: 133 });
+  placed.set(END, { x: 60 + (deepest + 1) * 340 - 40, y: 133 });
+  return placed;
+}
+
+export function fromStored(stored: StoredGraph | null): Graph {
+  if (!stored || !stored.nodes?.length) return emptyGraph();
+  const auto = stored.nodes.some((n) => n.x == null || n.y == null) ? autoLayout(stored) : null;
+  const at = (id: string, x?: number | null, y?: number | null): Point =>
+    x != null && y != null ? { x, y } : (auto?.get(id) ?? { x: 0, y: 0 });
+  const nodes = stored.nodes.map((n) => ({
+    id: n.id,
+    ref: n.ref,
+    kind: n.kind ?? "service",
+    label: n.label ?? "",
+    ...at(n.id, n.x, n.y),
+  }));
+  const layoutOf = (id: "start" | "end"): Point => {
+    const saved = stored.layout?.[id];
+    if (saved) return saved;
+    if (auto) return auto.get(id)!;
+    // positions for the steps but none for start/end: beside the leftmost/rightmost step
+    const xs = nodes.map((n) => n.x);
+    const ys = nodes.map((n) => n.y);
+    const midY = (Math.min(...ys) + Math.max(...ys)) / 2 + STEP.h / 2 - TERMINAL.h / 2;
+    return id === START
+      ? { x: Math.min(...xs) - 240, y: midY }
+      : { x: Math.max(...xs) + STEP.w + 110, y: midY };
+  };
+  return {
+    nodes,
+    edges: stored.edges.map((e) => ({ source: e.source, target: e.target, kind: e.kind ?? "success" })),
+    start: layoutOf(START),
+    end: layoutOf(END),
+  };
+}
+
+export function toStored(graph: Graph): StoredGraph {
+  return {
+    nodes: graph.nodes.map((n) => ({ id: n.id, ref: n.ref, kind: n.kind, label: n.label, x: n.x, y: n.y })),
+    edges: graph.edges.map((e) => ({ source: e.source, target: e.target, kind: e.kind })),
+    layout: { start: graph.start, end: graph.end },
+  };
+}
+
+/** The box around everything, for "fit to screen". */
+export function bounds(graph: Graph): { x: number; y: number; w: number; h: number } {
+  const boxes = [
+    { ...graph.start, ...TERMINAL },
+    { ...graph.end, ...TERMINAL },
+    ...graph.nodes.map((n) => ({ x: n.x, y: n.y, ...STEP })),
+  ];
+  const x = Math.min(...boxes.map((b) => b.x));
+  const y = Math.min(...boxes.map((b) => b.y));
+  const right = Math.max(...boxes.map((b) => b.x + b.w));
+  const bottom = Math.max(...boxes.map((b) => b.y + b.h));
+  return { x, y, w: right - x, h: bottom - y };
+}
+
+/** The API's "graph.nodes[2].ref: no service named 'x'" → the step or edge it names. */
+export function culprit(
+  message: string,
+  sent: StoredGraph,
+): { field: string; text: string; node?: string; edge?: string } {
+  const found = /^([\w.[\]]+): (.*)$/s.exec(message);
+  if (!found) return { field: "", text: message };
+  const [, field, text] = found;
+  const node = /^graph\.nodes\[(\d+)\]/.exec(field);
+  const edge = /^graph\.edges\[(\d+)\]/.exec(field);
+  const result: { field: string; text: string; node?: string; edge?: string } = { field, text };
+  if (node) result.node = sent.nodes[Number(node[1])]?.id;
+  else if (field === "graph.edges" && /end cannot be reached/.test(text)) result.node = END;
+  else if (field === "graph.edges" && /leaves start|start leads/.test(text)) result.node = START;
+  if (edge) {
+    const e = sent.edges[Number(edge[1])];
+    if (e) result.edge = `${e.source}:${e.kind ?? "success"}`;
+  }
+  return result;
+}
