@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test lint typecheck layers check format clean services web browser
+.PHONY: install demo serve test lint typecheck layers check format clean services web browser docs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,13 @@ browser:
 
 services:
 	bash scripts/ensure-services
+
+## The documentation site (mkdocs-material, offline): the API reference is generated from
+## the app's OpenAPI, then `mkdocs build --strict` into site/.
+docs: $(STAMP)
+	$(BIN)/python -c 'import material' 2>/dev/null || $(BIN)/python -m pip install --quiet 'mkdocs-material>=9.5'
+	$(BIN)/python scripts/openapi_docs.py --out docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 format: install
 	$(BIN)/ruff format src tests

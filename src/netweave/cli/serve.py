@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 from pathlib import Path
 
 import typer
@@ -16,6 +17,21 @@ from netweave.foundation.logging import configure_logging
 from netweave.scheduler import SchedulerLoop
 from netweave.syslog import SyslogServer
 from netweave.web import mount_ui
+
+
+def raise_open_files_limit() -> int:
+    """Lift the soft limit on open files to the hard limit and return it. Every client
+    connection and every device session is a descriptor, and the usual soft limit (1024)
+    would refuse the thousandth client (bench/api_load.py)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        hard = max(soft, 1 << 20)
+    if soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (OSError, ValueError):  # e.g. capped by the kernel's nr_open
+            return soft
+    return hard
 
 
 def serve(
@@ -33,6 +49,7 @@ def serve(
         overrides["mode"] = "demo"
     if data_dir is not None:
         overrides["data_dir"] = data_dir
+    raise_open_files_limit()
     runtime = open_runtime(overrides)
     settings = runtime.settings
     configure_logging(settings.log_level)

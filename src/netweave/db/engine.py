@@ -10,6 +10,10 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Pooled connections per engine, SQLite and PostgreSQL alike (the API caps the requests
+# holding a session below this: see ``netweave.api.deps.API_DB_SESSIONS``).
+POOL_SIZE = 10
+POOL_OVERFLOW = 20
 
 
 def _normalise_url(url: str) -> str:
@@ -24,13 +28,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
-            **kwargs,
+            # a SQLite connection is a file handle: keep them all rather than reconnect
+            # (and re-run the pragmas) for every burst above the pool size
+            **{"pool_size": POOL_SIZE + POOL_OVERFLOW, "max_overflow": 0, **kwargs},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", POOL_OVERFLOW)
     return create_engine(url, **kwargs)
 
 
