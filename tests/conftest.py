@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.lab",
     "tests.fixtures.workers",
     "tests.fixtures.browser",
+    "tests.fixtures.vault",
 ]

@@ -5,9 +5,12 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 import netweave
+from netweave.api.api_docs import install_api_docs
 from netweave.api.errors import install_error_handlers
+from netweave.api.responses import AUTHENTICATED, LOOKUP_CONFLICT, errors
 from netweave.api.routes import (
     api_keys,
+    audit,
     auth,
     automations,
     changelog,
@@ -38,15 +41,20 @@ def create_app(runtime: Runtime) -> FastAPI:
         version=netweave.__version__,
         description="Network automation: device operations API and NMS. "
         "Authenticate with the X-API-KEY header (create keys under /api/v1/api-keys).",
+        docs_url=None,  # served from a Python package below, not from a CDN
+        redoc_url=None,
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    install_api_docs(app)
+    app.include_router(health.router)
+    # the error codes of every route are documented (see api.responses): authentication
+    # for each router here, lookups and conflicts per route (auth and credentials: here)
+    app.include_router(auth.router, responses={**AUTHENTICATED, **errors(429)})  # login throttle
+    app.include_router(credentials.router, responses={**AUTHENTICATED, **LOOKUP_CONFLICT})
     for module in (
-        health,
-        auth,
         users,
         api_keys,
-        credentials,
         devices,
         links,
         pools,
@@ -57,10 +65,11 @@ def create_app(runtime: Runtime) -> FastAPI:
         configs,
         tasks,
         changelog,
+        audit,
         triggers,
         dashboard,
     ):
-        app.include_router(module.router)
+        app.include_router(module.router, responses=AUTHENTICATED)
     for router in (
         automations.types_router,
         automations.services_router,
@@ -73,5 +82,5 @@ def create_app(runtime: Runtime) -> FastAPI:
         network.router,
         network.ui_router,
     ):
-        app.include_router(router)
+        app.include_router(router, responses=AUTHENTICATED)
     return app

@@ -10,14 +10,18 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from netweave.api.errors import AUTH_USER
+from netweave.core.access.failures import CsrfRejected
 from netweave.core.access.tokens import (
     Principal,
     authenticate_api_key,
     authenticate_session,
     csrf_token,
+    record_use,
 )
 from netweave.core.audit import REQUEST_KEY
 from netweave.core.runtime import Runtime
+from netweave.db.engine import POOL_OVERFLOW, POOL_SIZE
 from netweave.db.models import Role
 from netweave.foundation.errors import AuthenticationFailed, PermissionDenied
 
@@ -48,7 +52,15 @@ def get_db(runtime: RuntimeDep, request: Request) -> Iterator[Session]:
         yield session
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+# Requests holding a session at once. A request keeps its session (and the pooled connection
+# it checked out) until the response is sent, and FastAPI validates a sync route's answer in
+# the same thread pool the routes run in. Without a cap, under load (bench/api_load.py) every
+# pool thread ends up in a route waiting for a connection while the requests holding all the
+# connections wait for a thread: a deadlock broken only by the pool timeout (HTTP 500 after
+# 30 s). The cap is taken in the event loop, before a thread or a connection, and leaves
+# connections over for the routes and background work that use short sessions of their own.
+API_DB_SESSIONS = POOL_SIZE + POOL_OVERFLOW - 10
+DbSession = Annotated[Session, Depends(get_db, max_concurrency=API_DB_SESSIONS)]
 
 
 def get_principal(
@@ -60,15 +72,19 @@ def get_principal(
 ) -> Principal:
     if not api_key and token is not None:
         api_key = token.credentials
-    with runtime.transaction() as session:
+    with runtime.sessions() as session:  # reads; a key's last use is committed best-effort
         if api_key:
-            return authenticate_api_key(session, api_key)
+            principal = authenticate_api_key(session, api_key)
+            record_use(session)
+            setattr(request.state, AUTH_USER, principal.username)
+            return principal
         if cookie:
             principal = authenticate_session(session, cookie)
+            setattr(request.state, AUTH_USER, principal.username)
             if request.method not in SAFE_METHODS and not secrets.compare_digest(
                 request.headers.get(CSRF_HEADER, ""), csrf_token(cookie)
             ):
-                raise PermissionDenied(
+                raise CsrfRejected(
                     f"missing or wrong {CSRF_HEADER} header (required with a login cookie)"
                 )
             return principal

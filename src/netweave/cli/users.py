@@ -89,5 +89,7 @@ def api_key_command(
         if user is None:
             raise _fail(f"no user named {username!r}")
         owner = tokens.Principal(user.id, user.username, Role(user.role), "cli")
-        _, key = tokens.create_api_key(session, owner, ApiKeyCreate(name=name))
+        _, key = tokens.create_api_key(
+            session, owner, ApiKeyCreate(name=name), runtime.settings.api_key_max_days
+        )
     console.print(f"API key for [bold]{username}[/]: [bold yellow]{key}[/] (shown once)")

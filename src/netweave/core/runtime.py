@@ -27,6 +27,7 @@ from netweave.executor import Executor, LocalExecutor, RqExecutor, RqWorkerPool,
 from netweave.foundation.errors import ConfigurationError
 from netweave.foundation.secrets import SecretBox
 from netweave.foundation.settings import Settings
+from netweave.foundation.vault import VaultClient, VaultConfig
 from netweave.sessions import PoolSettings, SessionPool
 
 
@@ -51,9 +52,11 @@ class Runtime:
     @classmethod
     def open(cls, settings: Settings, *, migrate: bool = True, bootstrap: bool = True) -> Runtime:
         """Connect, bring the schema to head and make sure an admin exists."""
+        vault = VaultConfig.from_settings(settings)
         box = SecretBox(
             settings.resolve_secret_key(),
             [key.get_secret_value() for key in settings.previous_secret_keys],
+            vault=VaultClient(vault) if vault is not None else None,  # contacted lazily
         )
         settings.check_admin_password()
         if settings.executor == "rq":
@@ -112,6 +115,7 @@ class Runtime:
                 self.sessions,
                 self.settings.effective_services_dir,
                 runs_services=self.settings.executor == "local",
+                box=self.box,
             )
         return self._catalog
 
@@ -200,7 +204,7 @@ class Runtime:
         )
         self._jobs = JobService(self.sessions, self.box, executor, self._pool())
         self._catalog = ServiceCatalog(
-            self.sessions, settings.effective_services_dir, runs_services=True
+            self.sessions, settings.effective_services_dir, runs_services=True, box=self.box
         )
         self._wire_services(self._jobs)
         pool = self._jobs.pool

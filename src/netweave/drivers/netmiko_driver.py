@@ -10,6 +10,7 @@ import time
 from typing import Any, ClassVar
 
 from netmiko import BaseConnection, ConnectHandler
+from netmiko.channel import SSHChannel
 from netmiko.exceptions import (
     ConfigInvalidException,
     NetmikoAuthenticationException,
@@ -59,21 +60,43 @@ class NetmikoConnectionArgs(BaseConnectionArgs):
     device_type: str | None = Field(default="cisco_ios", description="Netmiko device_type")
 
 
-def _library_error(exc: Exception) -> DriverError:
+def _library_error(exc: Exception, timeout: float, doing: str) -> DriverError:
+    """``timeout``: the read limit in force; ``doing``: what was waited for (the message)."""
     if isinstance(exc, NetmikoAuthenticationException):
         return DriverError("authentication", f"authentication failed: {exc}".splitlines()[0])
     if isinstance(exc, NetmikoTimeoutException | ReadTimeout):
         # a slow device is not a dead session: retrying would only double the wait
-        return DriverError("timeout", str(exc).strip().splitlines()[0])
-    if isinstance(exc, OSError | EOFError):
-        return DriverError("connection", f"session lost: {exc!r}", retryable=True)
+        detail = (str(exc).strip().splitlines() or [""])[0]
+        return DriverError("timeout", f"timeout after {timeout:g} s {doing} ({detail})")
+    if isinstance(exc, EOFError):
+        return DriverError("connection", f"session lost while {doing}: {exc}", retryable=True)
+    if isinstance(exc, OSError):
+        return DriverError("connection", f"session lost while {doing}: {exc!r}", retryable=True)
     return DriverError("driver", f"{type(exc).__name__}: {exc}".splitlines()[0])
+
+
+class _WatchedChannel(SSHChannel):
+    """Netmiko reads "" forever from a channel the device closed, and only notices when its
+    read times out: a dropped session is reported at once instead."""
+
+    def read_buffer(self) -> str:
+        output = super().read_buffer()
+        channel = self.remote_conn
+        if (
+            not output
+            and channel is not None
+            and (channel.closed or channel.eof_received)
+            and not channel.recv_ready()
+        ):
+            raise EOFError("the device closed the session")
+        return output
 
 
 class NetmikoSession(DriverSession):
     def __init__(self, connection: BaseConnection, args: NetmikoConnectionArgs) -> None:
         self.connection = connection
         self.args = args
+        self.broken = False  # a failed read leaves the channel out of step: no polite exit
         self.info = {"prompt": connection.base_prompt, "device_type": args.device_type}
 
     def _prompt_pattern(self) -> str:
@@ -86,15 +109,18 @@ class NetmikoSession(DriverSession):
 
     def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
         error_pattern = options.get("error_pattern") or DEFAULT_ERROR_PATTERN
+        read_timeout = float(options.get("read_timeout", 30))
+        doing = "entering enable mode"
         try:
             self._ensure_enable(options)
             outputs = []
             for command in commands:
+                doing = f"waiting for the output of {command!r}"
                 started = time.perf_counter()
                 stdout = self.connection.send_command(
                     command,
                     expect_string=options.get("expect_string") or self._prompt_pattern(),
-                    read_timeout=float(options.get("read_timeout", 30)),
+                    read_timeout=read_timeout,
                     strip_prompt=True,
                     strip_command=True,
                 )
@@ -109,7 +135,8 @@ class NetmikoSession(DriverSession):
                 )
             return outputs
         except (OSError, EOFError, ReadTimeout, NetmikoTimeoutException) as exc:
-            raise _library_error(exc) from exc
+            self.broken = True
+            raise _library_error(exc, read_timeout, doing) from exc
 
     def push_config(self, lines: list[str], options: dict[str, Any]) -> ConfigOutcome:
         """Line by line; the first rejected line stops the push; save only on full success."""
@@ -145,7 +172,10 @@ class NetmikoSession(DriverSession):
                 outcome.output += conn.save_config()
                 outcome.saved = True
         except (OSError, EOFError, ReadTimeout, NetmikoTimeoutException, ValueError) as exc:
-            raise _library_error(exc) from exc
+            self.broken = True
+            raise _library_error(
+                exc, float(options.get("read_timeout", 30)), "pushing the configuration"
+            ) from exc
         outcome.duration_seconds = time.perf_counter() - started
         return outcome
 
@@ -171,6 +201,8 @@ class NetmikoSession(DriverSession):
 
     def close(self) -> None:
         with contextlib.suppress(Exception):  # closing a dead session must never raise
+            if self.broken:  # hung or out of step: Netmiko's polite exit would wait on it
+                self.connection.paramiko_cleanup()
             self.connection.disconnect()
 
 
@@ -192,6 +224,8 @@ class NetmikoDriver(Driver):
             "secret": parsed.secret.get_secret_value() if parsed.secret else "",
             "timeout": parsed.timeout,
             "conn_timeout": min(parsed.timeout, 15),
+            # every read while logging in (prompt, paging off) waits at most this long
+            "read_timeout_override": parsed.timeout,
             "allow_agent": False,
             "use_keys": False,
         }
@@ -200,7 +234,9 @@ class NetmikoDriver(Driver):
         try:
             connection = ConnectHandler(**params)
         except Exception as exc:
-            raise _library_error(exc) from exc
+            raise _library_error(exc, parsed.timeout, "logging in") from exc
+        connection.read_timeout_override = None  # commands use their own read_timeout
+        connection.channel = _WatchedChannel(connection.remote_conn, connection.encoding)
         set_nodelay(getattr(connection.remote_conn, "transport", None))
         return NetmikoSession(connection, parsed)
 

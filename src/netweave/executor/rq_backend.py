@@ -175,6 +175,10 @@ class RqExecutor(Executor):
         changes = self.directory.changes()
         for node in changes.dead:
             self.redis.delete(f"rq:queue:{self.node_queue(node)}")
+        if changes.dead:  # its RQ worker records would be listed for minutes (their TTL)
+            for worker in SimpleWorker.all(queue=self.queue, serializer=JSONSerializer):
+                if worker.name.rsplit(".", 1)[0] in changes.dead:
+                    worker.register_death()
         return changes
 
     def rebalance(self, busy: set[str]) -> int:

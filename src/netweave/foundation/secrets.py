@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from typing import TYPE_CHECKING
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from netweave.foundation.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from netweave.foundation.vault import VaultClient
 
 _HKDF_INFO = b"netweave credentials v1"
 
@@ -23,12 +27,18 @@ def fernet_key_from_secret(secret: str) -> bytes:
 
 
 class SecretBox:
-    """Encrypts with the current key, decrypts with the current or any previous key."""
+    """Encrypts with the current key, decrypts with the current or any previous key.
 
-    def __init__(self, secret: str, previous: list[str] | None = None) -> None:
+    ``vault`` (when configured) reads the secrets of credentials kept in Vault/OpenBao: the
+    box is what opens secrets, wherever they live. It contacts vault only when asked to."""
+
+    def __init__(
+        self, secret: str, previous: list[str] | None = None, vault: VaultClient | None = None
+    ) -> None:
         keys = [Fernet(fernet_key_from_secret(secret))]
         keys += [Fernet(fernet_key_from_secret(old)) for old in previous or []]
         self._fernet = MultiFernet(keys)
+        self.vault = vault
 
     def encrypt(self, plaintext: str) -> str:
         return self._fernet.encrypt(plaintext.encode()).decode()

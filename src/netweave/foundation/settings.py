@@ -122,6 +122,32 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     session_ttl_hours: int = Field(default=12, ge=1, le=24 * 30)
+    login_max_failures: int = Field(
+        default=5,
+        ge=0,
+        le=10_000,
+        description="Failed logins allowed per username and per client address within "
+        "login_failure_window; the next attempt gets 429 (0: no limit)",
+    )
+    login_failure_window: float = Field(
+        default=60, gt=0, le=86_400, description="Seconds over which failed logins count"
+    )
+    api_key_max_days: float = Field(
+        default=0,
+        ge=0,
+        le=36_500,
+        description="Longest lifetime of a new API key in days; keys without an expiry get "
+        "this one (0: no limit)",
+    )
+    auth_failure_coalesce: float = Field(
+        default=60,
+        ge=0,
+        le=86_400,
+        description="Identical auth failures within this many s share one audit row",
+    )
+    auth_failure_max_rows: int = Field(
+        default=10_000, ge=100, description="Audit rows of auth failures kept (oldest dropped)"
+    )
     log_level: str = "INFO"
     worker_threads: int = Field(default=32, ge=1, le=1024, description="Local executor threads")
     session_idle_ttl: float = Field(default=300, gt=0, description="Close idle device sessions")
@@ -172,6 +198,25 @@ class Settings(BaseSettings):
         max_length=2000,
         description="Credit shown on the map for the tiles (HTML)",
     )
+    vault_url: str | None = Field(
+        default=None,
+        description="Vault/OpenBao address (http(s)://host:8200) for credentials of source "
+        "vault; read by the workers only",
+    )
+    vault_auth_method: Literal["token", "approle"] = Field(
+        default="token", description="token (NETWEAVE_VAULT_TOKEN) or approle (role/secret id)"
+    )
+    vault_token: SecretStr | None = None
+    vault_role_id: SecretStr | None = None
+    vault_secret_id: SecretStr | None = None
+    vault_approle_mount: str = Field(default="approle", pattern=r"^[A-Za-z0-9_.-]{1,128}$")
+    vault_namespace: str | None = Field(default=None, description="Vault Enterprise namespace")
+    vault_cache_ttl: float = Field(
+        default=30, ge=0, le=3600, description="Seconds a secret read from vault is reused"
+    )
+    vault_tls_verify: bool = Field(default=True, description="Verify the vault TLS certificate")
+    vault_ca_cert: Path | None = Field(default=None, description="CA bundle for vault TLS")
+    vault_timeout: float = Field(default=10, gt=0, le=300, description="Per vault request, s")
 
     @field_validator("database_url")
     @classmethod
@@ -195,6 +240,30 @@ class Settings(BaseSettings):
         if missing:
             raise ValueError(f"map_tile_url must contain {', '.join(missing)}")
         return value
+
+    @field_validator("vault_url")
+    @classmethod
+    def _check_vault_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("vault_url must be an http:// or https:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _vault_needs_auth(self) -> Settings:
+        if not self.vault_url:
+            return self
+        if self.vault_auth_method == "token" and self.vault_token is None:
+            raise ValueError("vault_token: vault auth method token needs NETWEAVE_VAULT_TOKEN")
+        if self.vault_auth_method == "approle":
+            for name in ("vault_role_id", "vault_secret_id"):
+                if getattr(self, name) is None:
+                    raise ValueError(
+                        f"{name}: vault auth method approle needs NETWEAVE_{name.upper()}"
+                    )
+        return self
 
     @model_validator(mode="after")
     def _rq_needs_redis(self) -> Settings:

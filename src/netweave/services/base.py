@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from jinja2 import Environment, TemplateSyntaxError
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 from netweave.drivers.base import CommandOutput, ConfigOutcome
 from netweave.foundation.plugins import PluginRegistry
@@ -18,6 +19,23 @@ class ServiceInputs(BaseModel):
     """Base of every service's inputs: unknown keys are refused (a typo is a 422)."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+_SYNTAX = Environment()  # parses only: templates render in core's sandbox
+
+
+def _jinja_syntax(text: str) -> str:
+    if "{" in text:
+        try:
+            _SYNTAX.parse(text)
+        except TemplateSyntaxError as exc:
+            raise ValueError(f"Jinja2 syntax error at line {exc.lineno}: {exc.message}") from None
+    return text
+
+
+Template = Annotated[str, AfterValidator(_jinja_syntax)]
+"""An input rendered as a Jinja2 template: its syntax is checked when the service is saved
+(a 422 naming the input and the line), not when it first runs."""
 
 
 I = TypeVar("I", bound=ServiceInputs)  # noqa: E741

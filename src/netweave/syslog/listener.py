@@ -16,9 +16,11 @@ from datetime import UTC, datetime
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 64 * 1024
+MAX_FRAME = MAX_MESSAGE * 4  # an octet count above this is broken framing
 UDP_BUFFER = 8 * 1024 * 1024
 
-Received = tuple[bytes, str, datetime]  # raw message, source address, arrival time
+# raw message, source address, arrival time, whether its TCP framing was broken
+Received = tuple[bytes, str, datetime, bool]
 
 
 @dataclass
@@ -26,6 +28,7 @@ class ListenerCounters:
     received: int = 0
     dropped: int = 0
     oversized: int = 0
+    malformed: int = 0  # broken TCP framing with nothing left to store (the rest is stored)
     tcp_connections: int = 0
     by_transport: dict[str, int] = field(default_factory=lambda: {"udp": 0, "tcp": 0})
 
@@ -52,7 +55,7 @@ class SyslogListener:
         self._closers: list[Callable[[], None]] = []
 
     # -- intake -----------------------------------------------------------------------
-    def accept(self, data: bytes, source: str, transport: str) -> None:
+    def accept(self, data: bytes, source: str, transport: str, malformed: bool = False) -> None:
         counters = self.counters
         counters.received += 1
         counters.by_transport[transport] += 1
@@ -60,7 +63,7 @@ class SyslogListener:
             counters.oversized += 1
             data = data[:MAX_MESSAGE]
         try:
-            self.queue.put_nowait((data, source, datetime.now(UTC)))
+            self.queue.put_nowait((data, source, datetime.now(UTC), malformed))
         except queue.Full:
             counters.dropped += 1
 
@@ -73,23 +76,60 @@ class SyslogListener:
                 first = await reader.read(1)
                 if not first:
                     return
-                if first.isdigit():  # octet counting: "LEN SP MSG"
-                    digits = first + await reader.readuntil(b" ")
-                    length = int(digits[:-1])
-                    if length > MAX_MESSAGE * 4:
-                        return  # nonsense framing: drop the connection, not the server
-                    self.accept(await reader.readexactly(length), source, "tcp")
-                elif first in (b"\n", b"\r", b"\x00"):
+                if first in (b"\n", b"\r", b"\x00"):
                     continue
-                else:  # newline (or NUL) framing
-                    line = first + await reader.readuntil(b"\n")
-                    self.accept(line.rstrip(b"\r\n\x00"), source, "tcp")
-        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
-            return
+                if first.isdigit():  # octet counting (RFC 6587): "LEN SP MSG"
+                    await self._counted(reader, first, source)
+                else:  # non-transparent framing: a newline ends the message
+                    self.accept(await self._line(reader, first), source, "tcp")
         except ConnectionError:
             return
         finally:
             writer.close()
+
+    async def _counted(self, reader: asyncio.StreamReader, head: bytes, source: str) -> None:
+        """One octet-counted frame. A broken count (not digits then a space, or more than
+        a frame may hold) loses the framing: the rest of that line is kept as a message
+        and counted as malformed. A frame cut by the end of the stream is kept as far as
+        it came, counted as malformed too."""
+        while len(head) <= len(str(MAX_FRAME)) and head[-1:].isdigit():
+            byte = await reader.read(1)
+            if not byte:
+                self._malformed(head, source)
+                return
+            head += byte
+        if not head.endswith(b" ") or not 0 < int(head[:-1]) <= MAX_FRAME:
+            self._malformed(await self._line(reader, head), source)
+            return
+        try:
+            self.accept(await reader.readexactly(int(head[:-1])), source, "tcp")
+        except asyncio.IncompleteReadError as exc:
+            self._malformed(exc.partial, source)
+
+    async def _line(self, reader: asyncio.StreamReader, head: bytes) -> bytes:
+        """The rest of a line; past the stream's limit, the line is cut (counted oversized
+        by ``accept``) and what follows up to the newline is skipped."""
+        try:
+            line = head + await reader.readuntil(b"\n")
+        except asyncio.IncompleteReadError as exc:  # no final newline: the message anyway
+            line = head + exc.partial
+        except asyncio.LimitOverrunError as exc:
+            line = head + await reader.readexactly(exc.consumed)
+            while True:  # discard the remainder of the oversized line
+                try:
+                    await reader.readuntil(b"\n")
+                    break
+                except asyncio.LimitOverrunError as more:
+                    await reader.readexactly(more.consumed)
+                except asyncio.IncompleteReadError:
+                    break
+        return line.rstrip(b"\r\n\x00")
+
+    def _malformed(self, data: bytes, source: str) -> None:
+        if data.strip(b"\r\n\x00 "):
+            self.accept(data, source, "tcp", malformed=True)
+        else:
+            self.counters.malformed += 1
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
@@ -130,7 +170,7 @@ class SyslogListener:
             self._closers.append(transport.close)
         if self.tcp_port is not None:
             server = await asyncio.start_server(
-                self._tcp, self.host, self.tcp_port, limit=MAX_MESSAGE * 4
+                self._tcp, self.host, self.tcp_port, limit=MAX_FRAME
             )
             self.tcp_port = server.sockets[0].getsockname()[1]
             self._closers.append(server.close)

@@ -76,29 +76,36 @@ def parsers() -> list[SyslogParser]:
     return _chain
 
 
+def _text(data: bytes) -> str:
+    """Lossy UTF-8 without NULs (PostgreSQL text cannot hold them; a device never means
+    one): binary garbage still becomes a storable message."""
+    return data.decode("utf-8", "replace").rstrip("\r\n\x00").replace("\x00", "\ufffd")
+
+
 def parse(data: bytes, received: datetime | None = None) -> SyslogMessage:
     received = received or datetime.now(UTC)
     match = _PRI.match(data)
     if match is None or int(match.group(1)) > 191:
-        text = data.decode("utf-8", "replace").strip()
-        return SyslogMessage(1, 5, text, timestamp=received, rfc="none")  # user.notice
+        text = _text(data).strip()
+        # user.notice, as RFC 3164 says a relay labels a message without a valid PRI
+        return SyslogMessage(1, 5, text, timestamp=received, rfc="none", malformed=True)
     facility, severity = divmod(int(match.group(1)), 8)
-    text = data[match.end() :].decode("utf-8", "replace").rstrip("\r\n\x00")
+    text = _text(data[match.end() :])
     for parser in parsers():
         parsed = parser.parse(facility, severity, text, received)
         if parsed is not None:
             return parsed
-    return SyslogMessage(facility, severity, text, timestamp=received, rfc="none")
+    return SyslogMessage(facility, severity, text, timestamp=received, rfc="none", malformed=True)
 
 
 def _nil(value: str) -> str:
     return "" if value == "-" else value
 
 
-def _parse_5424(text: str, facility: int, severity: int) -> SyslogMessage | None:
+def _parse_5424(text: str, facility: int, severity: int) -> SyslogMessage:
     match = _5424.match(text)
     if match is None:
-        return None
+        return _partial_5424(text, facility, severity)
     structured: dict[str, dict[str, str]] = {}
     if match.group("sd") != "-":
         for element in _SD_ELEMENT.finditer(match.group("sd")):
@@ -106,12 +113,6 @@ def _parse_5424(text: str, facility: int, severity: int) -> SyslogMessage | None
                 key: value.replace('\\"', '"').replace("\\]", "]").replace("\\\\", "\\")
                 for key, value in _SD_PARAM.findall(element.group(2))
             }
-    timestamp = None
-    if match.group("ts") != "-":
-        try:
-            timestamp = datetime.fromisoformat(match.group("ts").replace("Z", "+00:00"))
-        except ValueError:
-            timestamp = None
     message = (match.group("msg") or "").removeprefix("\ufeff")
     return SyslogMessage(
         facility,
@@ -121,9 +122,37 @@ def _parse_5424(text: str, facility: int, severity: int) -> SyslogMessage | None
         program=_nil(match.group("app")),
         pid=_nil(match.group("pid")),
         msgid=_nil(match.group("msgid")),
-        timestamp=timestamp,
+        timestamp=_5424_time(match.group("ts")),
         structured=structured,
         rfc="5424",
+    )
+
+
+def _5424_time(text: str) -> datetime | None:
+    if text == "-":
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _partial_5424(text: str, facility: int, severity: int) -> SyslogMessage:
+    """A truncated or broken RFC 5424 frame: keep the header fields that are there and the
+    rest as the message text."""
+    fields = text.split(" ", 6)[1:]
+    header = [_nil(value) for value in fields[:5]] + [""] * (5 - len(fields[:5]))
+    return SyslogMessage(
+        facility,
+        severity,
+        fields[5] if len(fields) > 5 else "",
+        hostname=header[1],
+        program=header[2],
+        pid=header[3],
+        msgid=header[4],
+        timestamp=_5424_time(fields[0]) if fields else None,
+        rfc="5424",
+        malformed=True,
     )
 
 

@@ -35,6 +35,7 @@ class SyslogServer:
         self._stop = threading.Event()
         self._pump: threading.Thread | None = None
         self.ingest_errors = 0
+        self.malformed = 0  # stored messages whose framing or format was broken
 
     @property
     def udp_port(self) -> int | None:
@@ -75,9 +76,11 @@ class SyslogServer:
 
     def _ingest(self, batch: list[Received]) -> None:
         messages: list[SyslogMessage] = []
-        for data, address, received in batch:
+        for data, address, received, broken in batch:
             message = parse(data, received)
             message.source, message.received_at = address, received
+            message.malformed = message.malformed or broken
+            self.malformed += message.malformed
             messages.append(message)
         for attempt in range(3):
             try:
@@ -95,6 +98,7 @@ class SyslogServer:
             stored=self.events.stored,
             dropped=counters.dropped + self.ingest_errors,
             oversized=counters.oversized,
+            malformed=counters.malformed + self.malformed,
             queue_depth=self.listener.queue.qsize(),
             queue_capacity=self.listener.queue.maxsize,
             rules_fired=self.events.rules_fired,

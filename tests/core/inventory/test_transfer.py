@@ -90,7 +90,7 @@ def test_row_errors_name_sheet_row_and_field(runtime: Runtime) -> None:
         transfer.import_document(session, runtime.box, _yaml(data))
     found = {(e["sheet"], e["row"], e["field"]) for e in rejected.value.errors}
     assert found == {
-        ("credentials", 1, "row"),
+        ("credentials", 1, "password"),  # password or ssh_key: named, not the whole row
         ("devices", 1, "credential"),
         ("devices", 2, "name"),
         ("devices", 3, "port"),

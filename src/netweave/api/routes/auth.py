@@ -14,8 +14,10 @@ from netweave.api.deps import (
     RuntimeDep,
     Viewer,
 )
-from netweave.core.access import tokens
+from netweave.api.responses import errors
+from netweave.core.access import throttle, tokens
 from netweave.core.access.schemas import LoginRequest, UserRead
+from netweave.core.access.signin import sign_in
 from netweave.core.access.users import get_user
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -26,11 +28,23 @@ class Me(BaseModel):
     via: str
 
 
-@router.post("/login", response_model=UserRead)
-def login(body: LoginRequest, db: DbSession, runtime: RuntimeDep, response: Response) -> UserRead:
-    ttl = timedelta(hours=runtime.settings.session_ttl_hours)
-    user, token = tokens.login(db, body.username, body.password.get_secret_value(), ttl)
-    db.commit()
+@router.post(
+    "/login",
+    response_model=UserRead,
+    responses=errors(401, 429),
+)
+def login(
+    body: LoginRequest, request: Request, runtime: RuntimeDep, response: Response
+) -> UserRead:
+    """Failed logins are limited per username and per client address
+    (``login_max_failures`` per ``login_failure_window`` s, then 429 with Retry-After)."""
+    settings = runtime.settings
+    ttl = timedelta(hours=settings.session_ttl_hours)
+    limits = throttle.Limits(settings.login_max_failures, settings.login_failure_window)
+    client = request.client.host if request.client else ""
+    user, token = sign_in(
+        runtime.sessions, limits, body.username, body.password.get_secret_value(), client, ttl
+    )
     secure = runtime.settings.is_production and runtime.settings.host not in (
         "127.0.0.1",
         "localhost",
@@ -43,7 +57,7 @@ def login(body: LoginRequest, db: DbSession, runtime: RuntimeDep, response: Resp
     response.set_cookie(
         CSRF_COOKIE, tokens.csrf_token(token), max_age=age, samesite="strict", secure=secure
     )
-    return UserRead.model_validate(user)
+    return user
 
 
 @router.post("/logout", status_code=204)

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Body, Query
 from fastapi.responses import PlainTextResponse
 
 from netweave.api.deps import Admin, DbSession, Operator, RuntimeDep, Viewer
-from netweave.api.routes.devices import Limit, Offset
+from netweave.api.params import Id, Limit, Offset
+from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.core.automation import definitions
 from netweave.core.automation.catalog import type_read
 from netweave.core.automation.schemas import (
@@ -43,13 +44,13 @@ def discover_types(_: Admin, runtime: RuntimeDep, db: DbSession) -> list[Service
     return runtime.catalog.types(db)
 
 
-@types_router.get("/{name}", response_model=ServiceTypeRead)
+@types_router.get("/{name}", response_model=ServiceTypeRead, responses=NOT_FOUND)
 def get_type(name: str, _: Viewer, runtime: RuntimeDep, db: DbSession) -> ServiceTypeRead:
     runtime.catalog.ensure_synced()
     return type_read(runtime.catalog.get(db, name))
 
 
-@types_router.patch("/{name}", response_model=ServiceTypeRead)
+@types_router.patch("/{name}", response_model=ServiceTypeRead, responses=NOT_FOUND)
 def enable_type(
     name: str, body: ServiceTypeUpdate, _: Admin, runtime: RuntimeDep, db: DbSession
 ) -> ServiceTypeRead:
@@ -73,7 +74,7 @@ def list_services(
     return _page(rows, total, limit, offset)
 
 
-@services_router.post("", response_model=AutomationRead, status_code=201)
+@services_router.post("", response_model=AutomationRead, status_code=201, responses=LOOKUP_CONFLICT)
 def create_service(
     body: ServiceCreate, principal: Operator, runtime: RuntimeDep, db: DbSession
 ) -> AutomationRead:
@@ -83,22 +84,22 @@ def create_service(
     return definitions.read(row)
 
 
-@services_router.get("/{service_id}", response_model=AutomationRead)
-def get_service(service_id: int, _: Viewer, db: DbSession) -> AutomationRead:
+@services_router.get("/{service_id}", response_model=AutomationRead, responses=NOT_FOUND)
+def get_service(service_id: Id, _: Viewer, db: DbSession) -> AutomationRead:
     return definitions.read(definitions.by_id(db, service_id, "service"))
 
 
-@services_router.patch("/{service_id}", response_model=AutomationRead)
+@services_router.patch("/{service_id}", response_model=AutomationRead, responses=LOOKUP_CONFLICT)
 def update_service(
-    service_id: int, body: ServiceUpdate, _: Operator, runtime: RuntimeDep, db: DbSession
+    service_id: Id, body: ServiceUpdate, _: Operator, runtime: RuntimeDep, db: DbSession
 ) -> AutomationRead:
     row = definitions.update_service(db, runtime.catalog, service_id, body)
     db.commit()
     return definitions.read(row)
 
 
-@services_router.delete("/{service_id}", status_code=204)
-def delete_service(service_id: int, _: Operator, db: DbSession) -> None:
+@services_router.delete("/{service_id}", status_code=204, responses=LOOKUP_CONFLICT)
+def delete_service(service_id: Id, _: Operator, db: DbSession) -> None:
     definitions.delete(db, service_id, "service")
     db.commit()
 
@@ -113,7 +114,9 @@ def list_workflows(
     return _page(rows, total, limit, offset)
 
 
-@workflows_router.post("", response_model=AutomationRead, status_code=201)
+@workflows_router.post(
+    "", response_model=AutomationRead, status_code=201, responses=LOOKUP_CONFLICT
+)
 def create_workflow(body: WorkflowCreate, principal: Operator, db: DbSession) -> AutomationRead:
     """The graph is validated on save: every step's service exists, start reaches end, no
     loops, one success and one failure edge at most per step."""
@@ -122,27 +125,27 @@ def create_workflow(body: WorkflowCreate, principal: Operator, db: DbSession) ->
     return definitions.read(row)
 
 
-@workflows_router.get("/{workflow_id}", response_model=AutomationRead)
-def get_workflow(workflow_id: int, _: Viewer, db: DbSession) -> AutomationRead:
+@workflows_router.get("/{workflow_id}", response_model=AutomationRead, responses=NOT_FOUND)
+def get_workflow(workflow_id: Id, _: Viewer, db: DbSession) -> AutomationRead:
     return definitions.read(definitions.by_id(db, workflow_id, "workflow"))
 
 
-@workflows_router.patch("/{workflow_id}", response_model=AutomationRead)
+@workflows_router.patch("/{workflow_id}", response_model=AutomationRead, responses=LOOKUP_CONFLICT)
 def update_workflow(
-    workflow_id: int, body: WorkflowUpdate, _: Operator, db: DbSession
+    workflow_id: Id, body: WorkflowUpdate, _: Operator, db: DbSession
 ) -> AutomationRead:
     row = definitions.update_workflow(db, workflow_id, body)
     db.commit()
     return definitions.read(row)
 
 
-@workflows_router.delete("/{workflow_id}", status_code=204)
-def delete_workflow(workflow_id: int, _: Operator, db: DbSession) -> None:
+@workflows_router.delete("/{workflow_id}", status_code=204, responses=LOOKUP_CONFLICT)
+def delete_workflow(workflow_id: Id, _: Operator, db: DbSession) -> None:
     definitions.delete(db, workflow_id, "workflow")
     db.commit()
 
 
-@transfer_router.get("/export", response_class=PlainTextResponse)
+@transfer_router.get("/export", response_class=PlainTextResponse, responses=NOT_FOUND)
 def export_automations(
     _: Viewer,
     db: DbSession,
@@ -153,7 +156,7 @@ def export_automations(
     return PlainTextResponse(text, media_type="application/yaml")
 
 
-@transfer_router.post("/import", response_model=list[AutomationRead])
+@transfer_router.post("/import", response_model=list[AutomationRead], responses=LOOKUP_CONFLICT)
 def import_automations(
     principal: Operator,
     runtime: RuntimeDep,

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from netweave.api.deps import DbSession, Viewer
-from netweave.api.routes.devices import Limit, Offset
+from netweave.api.params import Limit, Offset
 from netweave.core import audit
 from netweave.core.inventory.schemas import Page
 

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
 
 from netweave.api.deps import DbSession, Operator, RuntimeDep, Viewer
+from netweave.api.params import MAX_ID, Id
+from netweave.api.responses import NOT_FOUND
 from netweave.core.automation import configs
 from netweave.core.automation.schemas import (
     ConfigPush,
@@ -23,25 +25,31 @@ from netweave.core.inventory.devices import get_device
 router = APIRouter(prefix="/api/v1", tags=["configurations"])
 
 
-@router.get("/devices/{device_id}/configs", response_model=list[ConfigVersionRead])
-def config_history(device_id: int, _: Viewer, db: DbSession) -> list[ConfigVersionRead]:
+@router.get(
+    "/devices/{device_id}/configs", response_model=list[ConfigVersionRead], responses=NOT_FOUND
+)
+def config_history(device_id: Id, _: Viewer, db: DbSession) -> list[ConfigVersionRead]:
     return configs.history(db, get_device(db, device_id))
 
 
-@router.get("/devices/{device_id}/configs/diff", response_class=PlainTextResponse)
+@router.get(
+    "/devices/{device_id}/configs/diff", response_class=PlainTextResponse, responses=NOT_FOUND
+)
 def config_diff(
-    device_id: int,
+    device_id: Id,
     _: Viewer,
     db: DbSession,
-    first: Annotated[int, Query(ge=1)],
-    second: Annotated[int | None, Query(ge=1, description="Default: the latest")] = None,
+    first: Annotated[int, Query(ge=1, le=MAX_ID)],
+    second: Annotated[int | None, Query(ge=1, le=MAX_ID, description="Default: the latest")] = None,
 ) -> PlainTextResponse:
     device = get_device(db, device_id)
     return PlainTextResponse(configs.diff(db, device, first, second), media_type="text/x-diff")
 
 
-@router.get("/devices/{device_id}/configs/{version}", response_model=ConfigVersionRead)
-def config_version(device_id: int, version: int, _: Viewer, db: DbSession) -> ConfigVersionRead:
+@router.get(
+    "/devices/{device_id}/configs/{version}", response_model=ConfigVersionRead, responses=NOT_FOUND
+)
+def config_version(device_id: Id, version: Id, _: Viewer, db: DbSession) -> ConfigVersionRead:
     device = get_device(db, device_id)
     return configs.version_read(configs.get_version(db, device.id, version), device.name, True)
 
@@ -58,9 +66,14 @@ def search_configs(
     return configs.search(db, q, regex=regex, limit=limit)
 
 
-@router.post("/devices/{device_id}/configs/backup", response_model=RunRead, status_code=201)
+@router.post(
+    "/devices/{device_id}/configs/backup",
+    response_model=RunRead,
+    status_code=201,
+    responses=NOT_FOUND,
+)
 def backup_now(
-    device_id: int,
+    device_id: Id,
     principal: Operator,
     runtime: RuntimeDep,
     db: DbSession,
@@ -68,12 +81,18 @@ def backup_now(
 ) -> RunRead:
     name = get_device(db, device_id).name
     targets = TargetSpec(devices=[name])
-    return runtime.runs.launch_type("config_backup", {}, targets, principal.username, wait=wait)
+    user = principal.username
+    return runtime.runs.launch_type("config_backup", {}, targets, user, wait=wait, acting_user=user)
 
 
-@router.post("/devices/{device_id}/configs/push", response_model=RunRead, status_code=201)
+@router.post(
+    "/devices/{device_id}/configs/push",
+    response_model=RunRead,
+    status_code=201,
+    responses=NOT_FOUND,
+)
 def push_config(
-    device_id: int, body: ConfigPush, principal: Operator, runtime: RuntimeDep, db: DbSession
+    device_id: Id, body: ConfigPush, principal: Operator, runtime: RuntimeDep, db: DbSession
 ) -> RunRead:
     """NAPALM merge candidate: ``dry_run`` (default) returns the diff and changes nothing."""
     name = get_device(db, device_id).name
@@ -86,12 +105,18 @@ def push_config(
         principal.username,
         wait=body.wait,
         label=label,
+        acting_user=principal.username,
     )
 
 
-@router.post("/devices/{device_id}/configs/rollback", response_model=RunRead, status_code=201)
+@router.post(
+    "/devices/{device_id}/configs/rollback",
+    response_model=RunRead,
+    status_code=201,
+    responses=NOT_FOUND,
+)
 def rollback_config(
-    device_id: int, body: ConfigRollback, principal: Operator, runtime: RuntimeDep, db: DbSession
+    device_id: Id, body: ConfigRollback, principal: Operator, runtime: RuntimeDep, db: DbSession
 ) -> RunRead:
     device = get_device(db, device_id)
     configs.get_version(db, device.id, body.version)  # 404 for a version that is not stored
@@ -102,4 +127,5 @@ def rollback_config(
         TargetSpec(devices=[device.name]),
         principal.username,
         wait=body.wait,
+        acting_user=principal.username,
     )

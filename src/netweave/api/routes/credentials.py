@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from netweave.api.deps import DbSession, Operator, RuntimeDep, Viewer
+from netweave.api.params import Id
 from netweave.core.inventory import credentials
 from netweave.core.inventory.schemas import CredentialCreate, CredentialRead, CredentialUpdate
 
@@ -26,13 +27,13 @@ def create_credential(
 
 
 @router.get("/{credential_id}", response_model=CredentialRead)
-def get_credential(credential_id: int, _: Viewer, db: DbSession) -> CredentialRead:
+def get_credential(credential_id: Id, _: Viewer, db: DbSession) -> CredentialRead:
     return credentials.to_read(credentials.get_credential(db, credential_id))
 
 
 @router.patch("/{credential_id}", response_model=CredentialRead)
 def update_credential(
-    credential_id: int, body: CredentialUpdate, _: Operator, db: DbSession, runtime: RuntimeDep
+    credential_id: Id, body: CredentialUpdate, _: Operator, db: DbSession, runtime: RuntimeDep
 ) -> CredentialRead:
     row = credentials.update_credential(db, runtime.box, credential_id, body)
     db.commit()
@@ -40,6 +41,6 @@ def update_credential(
 
 
 @router.delete("/{credential_id}", status_code=204)
-def delete_credential(credential_id: int, _: Operator, db: DbSession) -> None:
+def delete_credential(credential_id: Id, _: Operator, db: DbSession) -> None:
     credentials.delete_credential(db, credential_id)
     db.commit()

@@ -7,7 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from netweave.api.deps import Operator, RuntimeDep, Viewer
+from netweave.api.deps import Admin, Operator, RuntimeDep, Viewer
+from netweave.api.params import Offset
+from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.core import templates
 from netweave.core.jobs.schemas import (
     BulkRequest,
@@ -23,19 +25,19 @@ from netweave.core.jobs.schemas import (
 router = APIRouter(tags=["device operations (NetPulse v0.4)"])
 
 
-@router.post("/device/test", response_model=TestResponse)
-def test_connection(body: TestRequest, _: Operator, runtime: RuntimeDep) -> TestResponse:
+@router.post("/device/test", response_model=TestResponse, responses=NOT_FOUND)
+def test_connection(body: TestRequest, principal: Operator, runtime: RuntimeDep) -> TestResponse:
     """Open and close one session synchronously; report latency or the error."""
-    return runtime.jobs.test_connection(body)
+    return runtime.jobs.test_connection(body, principal)
 
 
-@router.post("/device/exec", response_model=JobRead, status_code=201)
+@router.post("/device/exec", response_model=JobRead, status_code=201, responses=NOT_FOUND)
 def execute(body: ExecRequest, principal: Operator, runtime: RuntimeDep) -> JobRead:
     """Queue commands or configuration for one device."""
     return runtime.jobs.submit_exec(body, principal)
 
 
-@router.post("/device/bulk", response_model=BulkResponse, status_code=201)
+@router.post("/device/bulk", response_model=BulkResponse, status_code=201, responses=NOT_FOUND)
 def bulk(body: BulkRequest, principal: Operator, runtime: RuntimeDep) -> BulkResponse:
     """Queue one job per device; never refused for capacity."""
     succeeded, failed = runtime.jobs.submit_bulk(body, principal)
@@ -50,7 +52,7 @@ def list_jobs(
     queue: str | None = None,
     host: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[JobRead]:
     return runtime.jobs.list_jobs(status=status, queue=queue, host=host, limit=limit, offset=offset)
 
@@ -61,7 +63,7 @@ def cancel_jobs(_: Operator, runtime: RuntimeDep, host: str | None = None) -> li
     return runtime.jobs.cancel_many(host=host)
 
 
-@router.get("/jobs/{job_id}", response_model=JobRead)
+@router.get("/jobs/{job_id}", response_model=JobRead, responses=NOT_FOUND)
 def get_job(
     job_id: str,
     _: Viewer,
@@ -75,7 +77,7 @@ def get_job(
     return runtime.jobs.get(job_id)
 
 
-@router.delete("/jobs/{job_id}", response_model=JobRead)
+@router.delete("/jobs/{job_id}", response_model=JobRead, responses=LOOKUP_CONFLICT)
 def cancel_job(job_id: str, _: Operator, runtime: RuntimeDep) -> JobRead:
     return runtime.jobs.cancel(job_id)
 
@@ -85,9 +87,10 @@ def list_workers(_: Viewer, runtime: RuntimeDep) -> list[WorkerRead]:
     return runtime.jobs.workers()
 
 
-@router.delete("/workers/{name}")
-def delete_worker(name: str, _: Operator, runtime: RuntimeDep) -> dict[str, str]:
-    """Ask a worker node to finish its running jobs, close its sessions and exit."""
+@router.delete("/workers/{name}", responses=LOOKUP_CONFLICT)
+def delete_worker(name: str, _: Admin, runtime: RuntimeDep) -> dict[str, str]:
+    """Ask a worker node to finish its running jobs, close its sessions and exit (admins:
+    it stops part of the platform for everyone)."""
     return {"stopping": runtime.jobs.stop_worker(name)}
 
 

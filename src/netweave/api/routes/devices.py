@@ -8,6 +8,8 @@ from fastapi import APIRouter, Query
 from pydantic import Field
 
 from netweave.api.deps import DbSession, Operator, Viewer
+from netweave.api.params import MAX_ID, Id
+from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.core.inventory import devices
 from netweave.core.inventory.schemas import (
     DeviceCreate,
@@ -19,19 +21,13 @@ from netweave.core.inventory.schemas import (
 
 router = APIRouter(prefix="/api/v1/devices", tags=["devices"])
 
-SortParam = Annotated[
-    str | None, Query(description="Comma-separated fields, '-' for descending: -site,name")
-]
-Limit = Annotated[int, Query(ge=1, le=1000)]
-Offset = Annotated[int, Query(ge=0)]
-
 
 class DeviceListQuery(DeviceFilter):
     """Filters plus paging; an unknown query parameter is a 422, not silently ignored."""
 
     sort: str | None = Field(default=None, description="Fields, '-' for descending: -site,name")
     limit: int = Field(default=50, ge=1, le=1000)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=MAX_ID)
 
     def device_filter(self) -> DeviceFilter:
         return DeviceFilter(**self.model_dump(exclude={"sort", "limit", "offset"}))
@@ -50,26 +46,26 @@ def list_devices(
     return Page(items=items, total=total, limit=query.limit, offset=query.offset)
 
 
-@router.post("", response_model=DeviceRead, status_code=201)
+@router.post("", response_model=DeviceRead, status_code=201, responses=LOOKUP_CONFLICT)
 def create_device(body: DeviceCreate, _: Operator, db: DbSession) -> DeviceRead:
     device = devices.create_device(db, body)
     db.commit()
     return devices.to_read(device)
 
 
-@router.get("/{device_id}", response_model=DeviceRead)
-def get_device(device_id: int, _: Viewer, db: DbSession) -> DeviceRead:
+@router.get("/{device_id}", response_model=DeviceRead, responses=NOT_FOUND)
+def get_device(device_id: Id, _: Viewer, db: DbSession) -> DeviceRead:
     return devices.to_read(devices.get_device(db, device_id))
 
 
-@router.patch("/{device_id}", response_model=DeviceRead)
-def update_device(device_id: int, body: DeviceUpdate, _: Operator, db: DbSession) -> DeviceRead:
+@router.patch("/{device_id}", response_model=DeviceRead, responses=LOOKUP_CONFLICT)
+def update_device(device_id: Id, body: DeviceUpdate, _: Operator, db: DbSession) -> DeviceRead:
     device = devices.update_device(db, device_id, body)
     db.commit()
     return devices.to_read(device)
 
 
-@router.delete("/{device_id}", status_code=204)
-def delete_device(device_id: int, _: Operator, db: DbSession) -> None:
+@router.delete("/{device_id}", status_code=204, responses=NOT_FOUND)
+def delete_device(device_id: Id, _: Operator, db: DbSession) -> None:
     devices.delete_device(db, device_id)
     db.commit()

@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from netweave.api.deps import DbSession, Operator, RuntimeDep, Viewer
-from netweave.api.routes.devices import Limit, Offset
+from netweave.api.params import Id, Limit, Offset
+from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.core.events import records, trial
 from netweave.core.events.schemas import (
     RuleCreate,
@@ -70,7 +71,7 @@ def syslog_severities(
     return records.severity_counts(db, SyslogQuery(device, None, program, q, since, until))
 
 
-@syslog_router.get("/stats", response_model=SyslogStats)
+@syslog_router.get("/stats", response_model=SyslogStats, responses=NOT_FOUND)
 def syslog_stats(_: Viewer, runtime: RuntimeDep) -> SyslogStats:
     """Counters of the syslog server running in this process (received, dropped, queue)."""
     if runtime.syslog_stats is None:
@@ -78,8 +79,8 @@ def syslog_stats(_: Viewer, runtime: RuntimeDep) -> SyslogStats:
     return runtime.syslog_stats()
 
 
-@syslog_router.get("/{message_id}", response_model=SyslogDetail)
-def syslog_message(message_id: int, _: Viewer, db: DbSession) -> SyslogDetail:
+@syslog_router.get("/{message_id}", response_model=SyslogDetail, responses=NOT_FOUND)
+def syslog_message(message_id: Id, _: Viewer, db: DbSession) -> SyslogDetail:
     """One message with the rules it matched: fired (and the run), deduplicated, …"""
     return records.message_detail(db, message_id)
 
@@ -89,39 +90,39 @@ def list_rules(_: Viewer, db: DbSession) -> list[RuleRead]:
     return [records.rule_read(r) for r in records.list_rules(db)]
 
 
-@rules_router.post("", response_model=RuleRead, status_code=201)
+@rules_router.post("", response_model=RuleRead, status_code=201, responses=LOOKUP_CONFLICT)
 def create_rule(body: RuleCreate, _: Operator, db: DbSession) -> RuleRead:
     row = records.create_rule(db, body)
     db.commit()
     return records.rule_read(row)
 
 
-@rules_router.post("/test", response_model=RuleTrialRead)
+@rules_router.post("/test", response_model=RuleTrialRead, responses=NOT_FOUND)
 def test_rule(body: RuleTrial, _: Viewer, db: DbSession) -> RuleTrialRead:
     """Try criteria (saved or not) on a message: the verdict the syslog server would reach,
     each criterion explained, and the variables a run would get. Nothing is stored or run."""
     return trial.try_rule(db, body)
 
 
-@rules_router.get("/{name}", response_model=RuleRead)
+@rules_router.get("/{name}", response_model=RuleRead, responses=NOT_FOUND)
 def get_rule(name: str, _: Viewer, db: DbSession) -> RuleRead:
     return records.rule_read(records.rule_by_name(db, name))
 
 
-@rules_router.patch("/{name}", response_model=RuleRead)
+@rules_router.patch("/{name}", response_model=RuleRead, responses=LOOKUP_CONFLICT)
 def update_rule(name: str, body: RuleUpdate, _: Operator, db: DbSession) -> RuleRead:
     row = records.update_rule(db, name, body)
     db.commit()
     return records.rule_read(row)
 
 
-@rules_router.delete("/{name}", status_code=204)
+@rules_router.delete("/{name}", status_code=204, responses=NOT_FOUND)
 def delete_rule(name: str, _: Operator, db: DbSession) -> None:
     records.delete_rule(db, name)
     db.commit()
 
 
-@rules_router.get("/{name}/firings", response_model=list[RuleFiringRead])
+@rules_router.get("/{name}/firings", response_model=list[RuleFiringRead], responses=NOT_FOUND)
 def rule_firings(
     name: str,
     _: Viewer,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from netweave.api.deps import DbSession, Operator, Viewer
-from netweave.api.routes.devices import Limit, Offset, SortParam
+from netweave.api.params import Id, Limit, Offset, SortParam
+from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.core.inventory import links
 from netweave.core.inventory.schemas import LinkCreate, LinkRead, LinkUpdate, Page
 
@@ -28,26 +29,26 @@ def list_links(
     return Page(items=[links.to_read(r) for r in rows], total=total, limit=limit, offset=offset)
 
 
-@router.post("", response_model=LinkRead, status_code=201)
+@router.post("", response_model=LinkRead, status_code=201, responses=LOOKUP_CONFLICT)
 def create_link(body: LinkCreate, _: Operator, db: DbSession) -> LinkRead:
     link = links.create_link(db, body)
     db.commit()
     return links.to_read(link)
 
 
-@router.get("/{link_id}", response_model=LinkRead)
-def get_link(link_id: int, _: Viewer, db: DbSession) -> LinkRead:
+@router.get("/{link_id}", response_model=LinkRead, responses=NOT_FOUND)
+def get_link(link_id: Id, _: Viewer, db: DbSession) -> LinkRead:
     return links.to_read(links.get_link(db, link_id))
 
 
-@router.patch("/{link_id}", response_model=LinkRead)
-def update_link(link_id: int, body: LinkUpdate, _: Operator, db: DbSession) -> LinkRead:
+@router.patch("/{link_id}", response_model=LinkRead, responses=LOOKUP_CONFLICT)
+def update_link(link_id: Id, body: LinkUpdate, _: Operator, db: DbSession) -> LinkRead:
     link = links.update_link(db, link_id, body)
     db.commit()
     return links.to_read(link)
 
 
-@router.delete("/{link_id}", status_code=204)
-def delete_link(link_id: int, _: Operator, db: DbSession) -> None:
+@router.delete("/{link_id}", status_code=204, responses=NOT_FOUND)
+def delete_link(link_id: Id, _: Operator, db: DbSession) -> None:
     links.delete_link(db, link_id)
     db.commit()

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
 from netweave.api.deps import DbSession, RuntimeDep, Viewer
+from netweave.api.responses import NOT_FOUND
 from netweave.core import network
 
 router = APIRouter(prefix="/api/v1/network", tags=["network"])
@@ -25,13 +26,13 @@ def _json(view: BaseModel) -> Response:
     return Response(view.model_dump_json(), media_type="application/json")
 
 
-@router.get("/geo", response_model=network.GeoView)
+@router.get("/geo", response_model=network.GeoView, responses=NOT_FOUND)
 def geo(_: Viewer, db: DbSession, site: SiteParam = None, pool: PoolParam = None) -> Response:
     """Every device with coordinates and the links between located devices."""
     return _json(network.geo_view(db, site=site, pool=pool))
 
 
-@router.get("/topology", response_model=network.TopologyView)
+@router.get("/topology", response_model=network.TopologyView, responses=NOT_FOUND)
 def topology(_: Viewer, db: DbSession, site: SiteParam = None, pool: PoolParam = None) -> Response:
     """The devices that have links (or every device of the site/pool) and their links."""
     return _json(network.topology_view(db, site=site, pool=pool))

@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from netweave.api.deps import DbSession, Operator, Viewer
-from netweave.api.routes.devices import Limit, Offset, SortParam
+from netweave.api.params import Id, Limit, Offset, SortParam
+from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.core.inventory import devices, pools
 from netweave.core.inventory.schemas import DeviceRead, Page, PoolCreate, PoolRead, PoolUpdate
 
@@ -26,21 +27,21 @@ def list_pools(
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.post("", response_model=PoolRead, status_code=201)
+@router.post("", response_model=PoolRead, status_code=201, responses=LOOKUP_CONFLICT)
 def create_pool(body: PoolCreate, _: Operator, db: DbSession) -> PoolRead:
     pool = pools.create_pool(db, body)
     db.commit()
     return pools.to_read(db, pool)
 
 
-@router.get("/{pool_id}", response_model=PoolRead)
-def get_pool(pool_id: int, _: Viewer, db: DbSession) -> PoolRead:
+@router.get("/{pool_id}", response_model=PoolRead, responses=NOT_FOUND)
+def get_pool(pool_id: Id, _: Viewer, db: DbSession) -> PoolRead:
     return pools.to_read(db, pools.get_pool(db, pool_id))
 
 
-@router.get("/{pool_id}/devices", response_model=Page[DeviceRead])
+@router.get("/{pool_id}/devices", response_model=Page[DeviceRead], responses=NOT_FOUND)
 def pool_devices(
-    pool_id: int,
+    pool_id: Id,
     _: Viewer,
     db: DbSession,
     sort: SortParam = None,
@@ -52,14 +53,14 @@ def pool_devices(
     return Page(items=[devices.to_read(d) for d in rows], total=total, limit=limit, offset=offset)
 
 
-@router.patch("/{pool_id}", response_model=PoolRead)
-def update_pool(pool_id: int, body: PoolUpdate, _: Operator, db: DbSession) -> PoolRead:
+@router.patch("/{pool_id}", response_model=PoolRead, responses=LOOKUP_CONFLICT)
+def update_pool(pool_id: Id, body: PoolUpdate, _: Operator, db: DbSession) -> PoolRead:
     pool = pools.update_pool(db, pool_id, body)
     db.commit()
     return pools.to_read(db, pool)
 
 
-@router.delete("/{pool_id}", status_code=204)
-def delete_pool(pool_id: int, _: Operator, db: DbSession) -> None:
+@router.delete("/{pool_id}", status_code=204, responses=NOT_FOUND)
+def delete_pool(pool_id: Id, _: Operator, db: DbSession) -> None:
     pools.delete_pool(db, pool_id)
     db.commit()

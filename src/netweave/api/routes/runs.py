@@ -13,7 +13,8 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from netweave.api.deps import Operator, RuntimeDep, Viewer
-from netweave.api.routes.devices import Limit, Offset
+from netweave.api.params import MAX_ID, Id, IdQuery, Limit, Offset
+from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.core.automation.schemas import (
     RestartRequest,
     ResultDiff,
@@ -27,16 +28,16 @@ router = APIRouter(prefix="/api/v1", tags=["runs"])
 FINAL = ("success", "failure", "stopped", "error", "interrupted")
 
 
-@router.post("/run/{name}", response_model=RunRead, status_code=201)
+@router.post("/run/{name}", response_model=RunRead, status_code=201, responses=LOOKUP_CONFLICT)
 def run_automation(
     name: str, body: RunRequest, principal: Operator, runtime: RuntimeDep
 ) -> RunRead:
     """Start a service or workflow by name. ``wait`` > 0 answers when it ends (or the wait
     is over: check ``status``); 0 answers at once."""
-    return runtime.runs.launch(name, body, principal.username)
+    return runtime.runs.launch(name, body, principal.username, acting_user=principal.username)
 
 
-@router.get("/runs", response_model=Page[RunRead])
+@router.get("/runs", response_model=Page[RunRead], responses=NOT_FOUND)
 def list_runs(
     _: Viewer,
     runtime: RuntimeDep,
@@ -52,37 +53,39 @@ def list_runs(
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
-@router.get("/runs/{run_id}", response_model=RunRead)
+@router.get("/runs/{run_id}", response_model=RunRead, responses=NOT_FOUND)
 def get_run(run_id: str, _: Viewer, runtime: RuntimeDep) -> RunRead:
     return runtime.runs.get(run_id)
 
 
-@router.post("/runs/{run_id}/stop", response_model=RunRead)
+@router.post("/runs/{run_id}/stop", response_model=RunRead, responses=LOOKUP_CONFLICT)
 def stop_run(run_id: str, _: Operator, runtime: RuntimeDep) -> RunRead:
     """Queued steps are canceled, running ones finish, no device takes another step."""
     return runtime.runs.stop(run_id)
 
 
-@router.post("/runs/{run_id}/restart", response_model=RunRead, status_code=201)
+@router.post(
+    "/runs/{run_id}/restart", response_model=RunRead, status_code=201, responses=LOOKUP_CONFLICT
+)
 def restart_run(
     run_id: str, body: RestartRequest, principal: Operator, runtime: RuntimeDep
 ) -> RunRead:
-    return runtime.runs.restart(run_id, body, principal.username)
+    return runtime.runs.restart(run_id, body, principal.username, acting_user=principal.username)
 
 
-@router.get("/runs/{run_id}/results", response_model=list[ResultRead])
+@router.get("/runs/{run_id}/results", response_model=list[ResultRead], responses=NOT_FOUND)
 def run_results(
     run_id: str,
     _: Viewer,
     runtime: RuntimeDep,
     step: str | None = None,
     device: str | None = None,
-    after: Annotated[int, Query(ge=0, description="Only results with a larger id")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_ID, description="Only results with a larger id")] = 0,
 ) -> list[ResultRead]:
     return runtime.runs.results(run_id, step=step, device=device, after=after)
 
 
-@router.get("/runs/{run_id}/events")
+@router.get("/runs/{run_id}/events", responses=NOT_FOUND)
 async def run_events(
     run_id: str, _: Viewer, runtime: RuntimeDep, request: Request
 ) -> StreamingResponse:
@@ -113,16 +116,16 @@ async def run_events(
     )
 
 
-@router.get("/results/compare", response_model=ResultDiff)
+@router.get("/results/compare", response_model=ResultDiff, responses=NOT_FOUND)
 def compare_results(
     _: Viewer,
     runtime: RuntimeDep,
-    first: Annotated[int, Query(ge=1)],
-    second: Annotated[int, Query(ge=1)],
+    first: IdQuery,
+    second: IdQuery,
 ) -> ResultDiff:
     return runtime.runs.compare(first, second)
 
 
-@router.get("/results/{result_id}", response_model=ResultRead)
-def get_result(result_id: int, _: Viewer, runtime: RuntimeDep) -> ResultRead:
+@router.get("/results/{result_id}", response_model=ResultRead, responses=NOT_FOUND)
+def get_result(result_id: Id, _: Viewer, runtime: RuntimeDep) -> ResultRead:
     return runtime.runs.result(result_id)

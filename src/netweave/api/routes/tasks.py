@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from netweave.api.deps import DbSession, Operator, RuntimeDep, Viewer
-from netweave.api.routes.devices import Limit, Offset
+from netweave.api.params import Id, Limit, Offset
+from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.core.inventory.schemas import Page
 from netweave.core.schedules import tasks
 from netweave.core.schedules.schemas import (
@@ -32,7 +33,7 @@ def list_tasks(
     return Page(items=[tasks.read(t) for t in rows], total=total, limit=limit, offset=offset)
 
 
-@router.post("/tasks", response_model=TaskRead, status_code=201)
+@router.post("/tasks", response_model=TaskRead, status_code=201, responses=LOOKUP_CONFLICT)
 def create_task(body: TaskCreate, principal: Operator, db: DbSession) -> TaskRead:
     task = tasks.create(db, body, principal.username)
     db.commit()
@@ -45,47 +46,47 @@ def preview_timing(body: TimingPreview, _: Viewer) -> TimingPreviewRead:
     return tasks.preview(body)
 
 
-@router.get("/tasks/{task_id}", response_model=TaskRead)
-def get_task(task_id: int, _: Viewer, db: DbSession) -> TaskRead:
+@router.get("/tasks/{task_id}", response_model=TaskRead, responses=NOT_FOUND)
+def get_task(task_id: Id, _: Viewer, db: DbSession) -> TaskRead:
     return tasks.read(tasks.get(db, task_id))
 
 
-@router.patch("/tasks/{task_id}", response_model=TaskRead)
-def update_task(task_id: int, body: TaskUpdate, _: Operator, db: DbSession) -> TaskRead:
+@router.patch("/tasks/{task_id}", response_model=TaskRead, responses=NOT_FOUND)
+def update_task(task_id: Id, body: TaskUpdate, _: Operator, db: DbSession) -> TaskRead:
     task = tasks.update(db, task_id, body)
     db.commit()
     return tasks.read(task)
 
 
-@router.delete("/tasks/{task_id}", status_code=204)
-def delete_task(task_id: int, _: Operator, db: DbSession) -> None:
+@router.delete("/tasks/{task_id}", status_code=204, responses=NOT_FOUND)
+def delete_task(task_id: Id, _: Operator, db: DbSession) -> None:
     tasks.delete(db, task_id)
     db.commit()
 
 
-@router.post("/tasks/{task_id}/pause", response_model=TaskRead)
-def pause_task(task_id: int, _: Operator, db: DbSession) -> TaskRead:
+@router.post("/tasks/{task_id}/pause", response_model=TaskRead, responses=NOT_FOUND)
+def pause_task(task_id: Id, _: Operator, db: DbSession) -> TaskRead:
     task = tasks.set_paused(db, task_id, True)
     db.commit()
     return tasks.read(task)
 
 
-@router.post("/tasks/{task_id}/resume", response_model=TaskRead)
-def resume_task(task_id: int, _: Operator, db: DbSession) -> TaskRead:
+@router.post("/tasks/{task_id}/resume", response_model=TaskRead, responses=NOT_FOUND)
+def resume_task(task_id: Id, _: Operator, db: DbSession) -> TaskRead:
     """Firings missed while paused are not owed: the schedule restarts from now."""
     task = tasks.set_paused(db, task_id, False)
     db.commit()
     return tasks.read(task)
 
 
-@router.post("/tasks/{task_id}/run", status_code=201)
-def run_task_now(task_id: int, _: Operator, runtime: RuntimeDep) -> dict[str, str]:
+@router.post("/tasks/{task_id}/run", status_code=201, responses=LOOKUP_CONFLICT)
+def run_task_now(task_id: Id, _: Operator, runtime: RuntimeDep) -> dict[str, str]:
     return {"run_id": runtime.firer.run_now(task_id)}
 
 
-@router.get("/tasks/{task_id}/firings", response_model=list[FiringRead])
+@router.get("/tasks/{task_id}/firings", response_model=list[FiringRead], responses=NOT_FOUND)
 def task_firings(
-    task_id: int, _: Viewer, db: DbSession, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    task_id: Id, _: Viewer, db: DbSession, limit: Annotated[int, Query(ge=1, le=1000)] = 100
 ) -> list[FiringRead]:
     return tasks.firings(db, task_id, limit)
 

@@ -21,8 +21,11 @@ from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocketState
 
 from netweave.api.deps import CSRF_COOKIE, SESSION_COOKIE, DbSession, Viewer
-from netweave.api.routes.devices import Limit, Offset
+from netweave.api.errors import AUTH_USER
+from netweave.api.params import Id, Limit, Offset
+from netweave.api.responses import NOT_FOUND
 from netweave.core import terminal
+from netweave.core.access import failures
 from netweave.core.access.tokens import (
     Principal,
     authenticate_api_key,
@@ -103,13 +106,15 @@ def _authenticate(runtime: Runtime, websocket: WebSocket, trusted: bool) -> Prin
             principal = authenticate_api_key(session, api_key)
         elif cookie:
             principal = authenticate_session(session, cookie)
+            setattr(websocket.state, AUTH_USER, principal.username)
             if not trusted:
-                raise PermissionDenied(
+                raise failures.CsrfRejected(
                     "a login cookie is accepted from this server's pages only (Origin) "
                     f"or with ?csrf= set to the {CSRF_COOKIE} cookie"
                 )
         else:
             raise AuthenticationFailed("authentication required: send X-API-KEY or log in")
+    setattr(websocket.state, AUTH_USER, principal.username)
     if principal.scope != "full":
         raise PermissionDenied("this API key may only fire triggers")
     if not principal.has_role(Role.operator):
@@ -136,6 +141,20 @@ def _size(websocket: WebSocket) -> tuple[int, int]:
     return terminal.clamp_size(number("cols"), number("rows"))
 
 
+async def _audit(websocket: WebSocket, exc: NetWeaveError) -> None:
+    """Refused credentials, CSRF/Origin failures and 403s go to the audit of auth failures."""
+    failure = failures.classify(
+        exc,
+        username=getattr(websocket.state, AUTH_USER, None),
+        client_ip=websocket.client.host if websocket.client else "",
+        method="WEBSOCKET",
+        path=websocket.url.path,  # never the query string (it may carry ?csrf=)
+    )
+    runtime: Runtime = websocket.app.state.runtime
+    bounds = failures.Bounds.of(runtime.settings)
+    await asyncio.to_thread(failures.note, runtime.sessions, failure, bounds)
+
+
 async def _close(websocket: WebSocket, code: int, reason: str) -> None:
     if websocket.application_state is WebSocketState.CONNECTED:
         with contextlib.suppress(Exception):
@@ -149,6 +168,7 @@ async def device_terminal(websocket: WebSocket, device_id: str) -> None:
     trusted = same_site is True or _csrf_ok(websocket)
     if same_site is False and not trusted:
         detail = {"detail": "cross-site WebSocket refused: the Origin is not this server"}
+        await _audit(websocket, failures.CsrfRejected(detail["detail"]))
         if "websocket.http.response" in websocket.scope.get("extensions", {}):
             await websocket.send_denial_response(JSONResponse(detail, status_code=403))
         else:
@@ -165,6 +185,7 @@ async def device_terminal(websocket: WebSocket, device_id: str) -> None:
             caller, int(device_id), _WebSocketPeer(websocket), cols, rows, client
         )
     except NetWeaveError as exc:
+        await _audit(websocket, exc)
         await _close(websocket, 4000 + exc.status_code, exc.message)
         return
     await _close(websocket, outcome.code, outcome.reason)
@@ -198,9 +219,11 @@ def list_terminal_sessions(
     return Page(items=items, total=total, limit=limit, offset=offset)
 
 
-@sessions_router.get("/{session_id}", response_model=terminal.TerminalSessionDetail)
+@sessions_router.get(
+    "/{session_id}", response_model=terminal.TerminalSessionDetail, responses=NOT_FOUND
+)
 def get_terminal_session(
-    session_id: int, caller: Viewer, db: DbSession
+    session_id: Id, caller: Viewer, db: DbSession
 ) -> terminal.TerminalSessionDetail:
     """One session with its transcript (what the user typed; password input hidden)."""
     return terminal.to_detail(terminal.get_session(db, caller, session_id))

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body
 
 from netweave.api.deps import DbSession, Operator, RuntimeDep, TriggerCaller, Viewer
+from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.core.automation.schemas import RunRead
 from netweave.core.events import triggers
 from netweave.core.events.schemas import TriggerCreate, TriggerRead, TriggerUpdate
@@ -19,32 +20,32 @@ def list_triggers(_: Viewer, db: DbSession) -> list[TriggerRead]:
     return [triggers.read(t) for t in triggers.list_triggers(db)]
 
 
-@router.post("", response_model=TriggerRead, status_code=201)
+@router.post("", response_model=TriggerRead, status_code=201, responses=LOOKUP_CONFLICT)
 def create_trigger(body: TriggerCreate, _: Operator, db: DbSession) -> TriggerRead:
     row = triggers.create(db, body)
     db.commit()
     return triggers.read(row)
 
 
-@router.get("/{name}", response_model=TriggerRead)
+@router.get("/{name}", response_model=TriggerRead, responses=NOT_FOUND)
 def get_trigger(name: str, _: Viewer, db: DbSession) -> TriggerRead:
     return triggers.read(triggers.by_name(db, name))
 
 
-@router.patch("/{name}", response_model=TriggerRead)
+@router.patch("/{name}", response_model=TriggerRead, responses=LOOKUP_CONFLICT)
 def update_trigger(name: str, body: TriggerUpdate, _: Operator, db: DbSession) -> TriggerRead:
     row = triggers.update(db, name, body)
     db.commit()
     return triggers.read(row)
 
 
-@router.delete("/{name}", status_code=204)
+@router.delete("/{name}", status_code=204, responses=NOT_FOUND)
 def delete_trigger(name: str, _: Operator, db: DbSession) -> None:
     triggers.delete(db, name)
     db.commit()
 
 
-@router.post("/{name}/fire", response_model=RunRead, status_code=201)
+@router.post("/{name}/fire", response_model=RunRead, status_code=201, responses=LOOKUP_CONFLICT)
 def fire_trigger(
     name: str,
     caller: TriggerCaller,

@@ -46,7 +46,10 @@ class ApiKeyCreate(BaseModel):
     name: str = Field(min_length=1, max_length=128)
     expires_at: datetime | None = None
     user_id: int | None = Field(
-        default=None, description="Admins may create a key for another user"
+        default=None,
+        ge=1,
+        le=2**31 - 1,
+        description="Admins may create a key for another user",
     )
     scope: Literal["full", "trigger"] = Field(
         default="full", description="trigger: the key may only fire REST triggers"
@@ -76,3 +79,35 @@ class LoginRequest(BaseModel):
 
     username: str = Field(max_length=64)
     password: SecretStr = Field(max_length=1024)
+
+
+class UserPoolsUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pools: list[str] = Field(
+        max_length=1000, description="Pool names; an empty list lifts the restriction"
+    )
+
+
+class UserPoolsRead(BaseModel):
+    user_id: int
+    username: str
+    role: Role
+    pools: list[str] = Field(description="The pools this user may act in (empty: all)")
+    restricted: bool = Field(description="Whether the restriction applies (never to admins)")
+    missing_pools: int = Field(description="Pools of the set that were deleted since")
+
+
+class AuthFailureRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    first_at: datetime
+    last_at: datetime
+    count: int = Field(description="Identical failures coalesced into this row")
+    kind: str = Field(description="login, rate_limited, api_key, session, csrf or forbidden")
+    username: str | None = Field(description="When known (never a name that does not exist)")
+    client_ip: str
+    method: str
+    path: str
+    reason: str

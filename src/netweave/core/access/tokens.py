@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from netweave.core.access import key_cache
+from netweave.core.access.failures import CredentialsRejected
 from netweave.core.access.schemas import ApiKeyCreate
-from netweave.core.access.users import find_user, get_user, verify_password
+from netweave.core.access.users import find_user, get_user, verify_password, verify_unknown
 from netweave.db.models import ApiKey, LoginSession, Role, User
 from netweave.foundation.errors import (
-    AuthenticationFailed,
     InvalidInput,
     NotFound,
     PermissionDenied,
 )
 from netweave.foundation.secrets import sha256_hex
+
+log = logging.getLogger(__name__)
 
 API_KEY_PREFIX = "nwk"
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -51,14 +55,26 @@ def _principal(user: User, via: str, scope: str = "full") -> Principal:
     )
 
 
-def create_api_key(session: Session, caller: Principal, data: ApiKeyCreate) -> tuple[ApiKey, str]:
+def create_api_key(
+    session: Session, caller: Principal, data: ApiKeyCreate, max_days: float = 0
+) -> tuple[ApiKey, str]:
+    """``max_days`` > 0 caps the key's lifetime (a key without an expiry gets the cap)."""
     owner_id = data.user_id if data.user_id is not None else caller.user_id
     if owner_id != caller.user_id and caller.role is not Role.admin:
         raise PermissionDenied("only admins create API keys for other users", field="user_id")
     get_user(session, owner_id)
     now = datetime.now(UTC)
-    if data.expires_at is not None and _aware(data.expires_at) <= now:  # type: ignore[operator]
+    expires_at = _aware(data.expires_at)
+    if expires_at is not None and expires_at <= now:
         raise InvalidInput("must be in the future", field="expires_at")
+    if max_days > 0:
+        latest = now + timedelta(days=max_days)
+        if expires_at is None:
+            expires_at = latest
+        elif expires_at > latest:
+            raise InvalidInput(
+                f"at most {max_days:g} days from now (api_key_max_days)", field="expires_at"
+            )
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     key = f"{API_KEY_PREFIX}_{prefix}_{secret}"
@@ -67,7 +83,7 @@ def create_api_key(session: Session, caller: Principal, data: ApiKeyCreate) -> t
         name=data.name,
         prefix=prefix,
         key_hash=sha256_hex(key),
-        expires_at=data.expires_at,
+        expires_at=expires_at,
         scope=data.scope,
     )
     session.add(row)
@@ -94,6 +110,7 @@ def revoke_api_key(session: Session, caller: Principal, key_id: int) -> ApiKey:
 
 
 def authenticate_api_key(session: Session, presented: str) -> Principal:
+    """The key's owner; its ``last_used_at`` is updated in ``session`` (see ``record_use``)."""
     digest = sha256_hex(presented)
     cached = key_cache.get(digest)
     if isinstance(cached, Principal):
@@ -104,23 +121,39 @@ def authenticate_api_key(session: Session, presented: str) -> Principal:
     return principal
 
 
+def record_use(session: Session) -> None:
+    """Commit a key's ``last_used_at``. Bookkeeping only: when the database cannot take the
+    write (disk full, a read-only replica) the request goes on without it."""
+    try:
+        session.commit()
+    except SQLAlchemyError as exc:
+        session.rollback()
+        log.info("API key use not recorded (%s)", type(exc).__name__)
+
+
 def _verify_api_key(
     session: Session, presented: str, digest: str
 ) -> tuple[Principal, datetime | None]:
     parts = presented.split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
-        raise AuthenticationFailed("invalid API key")
+        raise CredentialsRejected("invalid API key", kind="api_key")
     row = session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
     if row is None or not secrets.compare_digest(row.key_hash, digest):
-        raise AuthenticationFailed("invalid API key")
+        raise CredentialsRejected("invalid API key", kind="api_key")
     now = datetime.now(UTC)
+    owner = row.user.username
+    known = f" (key {row.name!r}, prefix {row.prefix})"  # the public part, never the secret
     if row.revoked_at is not None:
-        raise AuthenticationFailed("API key revoked")
+        raise CredentialsRejected(
+            "API key revoked", kind="api_key", username=owner, reason="API key revoked" + known
+        )
     expires_at = _aware(row.expires_at)
     if expires_at is not None and expires_at <= now:
-        raise AuthenticationFailed("API key expired")
+        raise CredentialsRejected(
+            "API key expired", kind="api_key", username=owner, reason="API key expired" + known
+        )
     if not row.user.is_active:
-        raise AuthenticationFailed("user disabled")
+        raise CredentialsRejected("user disabled", kind="api_key", username=owner)
     last_used = _aware(row.last_used_at)
     if last_used is None or now - last_used > _LAST_USED_RESOLUTION:
         row.last_used_at = now
@@ -130,8 +163,18 @@ def _verify_api_key(
 def login(session: Session, username: str, password: str, ttl: timedelta) -> tuple[User, str]:
     """Check a password and open a login session; returns the user and the cookie token."""
     user = find_user(session, username)
-    if user is None or not user.is_active or not verify_password(user.password_hash, password):
-        raise AuthenticationFailed("wrong username or password")
+    refused = "wrong username or password"
+    if user is None:
+        verify_unknown(password)  # the same time as for a real user: no user enumeration
+        raise CredentialsRejected(refused, kind="login", reason="unknown user")
+    if not verify_password(user.password_hash, password):
+        raise CredentialsRejected(
+            refused, kind="login", username=user.username, reason="wrong password"
+        )
+    if not user.is_active:
+        raise CredentialsRejected(
+            refused, kind="login", username=user.username, reason="user disabled"
+        )
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     session.add(LoginSession(user_id=user.id, token_hash=sha256_hex(token), expires_at=now + ttl))
@@ -143,11 +186,13 @@ def login(session: Session, username: str, password: str, ttl: timedelta) -> tup
 def authenticate_session(session: Session, token: str) -> Principal:
     row = session.scalar(select(LoginSession).where(LoginSession.token_hash == sha256_hex(token)))
     if row is None:
-        raise AuthenticationFailed("not logged in")
+        raise CredentialsRejected("not logged in", kind="session", reason="unknown login session")
     if _aware(row.expires_at) <= datetime.now(UTC):  # type: ignore[operator]
-        raise AuthenticationFailed("login session expired")
+        raise CredentialsRejected(
+            "login session expired", kind="session", username=row.user.username
+        )
     if not row.user.is_active:
-        raise AuthenticationFailed("user disabled")
+        raise CredentialsRejected("user disabled", kind="session", username=row.user.username)
     return _principal(row.user, "session")
 
 

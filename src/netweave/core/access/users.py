@@ -29,6 +29,16 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+_UNKNOWN_USER_HASH: list[str] = []
+
+
+def verify_unknown(password: str) -> None:
+    """Spend the time of a password check for a user who does not exist."""
+    if not _UNKNOWN_USER_HASH:
+        _UNKNOWN_USER_HASH.append(_hasher.hash(secrets.token_urlsafe(16)))
+    verify_password(_UNKNOWN_USER_HASH[0], password)
+
+
 def generate_password() -> str:
     return secrets.token_urlsafe(18)
 

@@ -15,9 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from netweave.core.automation import secret_inputs
 from netweave.core.automation.schemas import ServiceTypeRead
 from netweave.db.models import ServiceType
 from netweave.foundation.errors import Conflict, InvalidInput, NotFound
+from netweave.foundation.secrets import SecretBox
 from netweave.services import Service, registry
 from netweave.services.custom import discover_folder
 
@@ -41,10 +43,18 @@ def type_read(row: ServiceType) -> ServiceTypeRead:
 
 
 class ServiceCatalog:
-    def __init__(self, sessions: sessionmaker[Session], folder: Path, *, runs_services: bool):
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        folder: Path,
+        *,
+        runs_services: bool,
+        box: SecretBox | None = None,
+    ):
         self.sessions = sessions
         self.folder = folder
         self.runs_services = runs_services
+        self.box = box  # seals the secret fields of inputs
         self._custom: dict[str, type[Service[Any]]] = {}
         self._lock = threading.Lock()
         self._synced = False
@@ -181,6 +191,24 @@ class ServiceCatalog:
         row.enabled = enabled
         session.flush()
         return type_read(row)
+
+    def prepare_inputs(
+        self,
+        session: Session,
+        type_name: str,
+        inputs: dict[str, Any],
+        previous: dict[str, Any] | None = None,
+        field: str = "inputs",
+    ) -> dict[str, Any]:
+        """Inputs to store or queue: validated, secret fields sealed. ``********`` keeps the
+        ``previous`` value of a secret; values already sealed with our key are accepted."""
+        if self.box is None:
+            raise RuntimeError("this catalog has no secret box to seal inputs with")
+        merged = secret_inputs.keep_unchanged(inputs, previous or {})
+        plain = secret_inputs.unseal(merged, self.box, field)
+        self.validate_inputs(session, type_name, plain, field)
+        schema = self.get(session, type_name).input_schema or {}
+        return secret_inputs.seal(plain, schema, self.box)
 
     def validate_inputs(
         self, session: Session, type_name: str, inputs: dict[str, Any], field: str = "inputs"

@@ -9,12 +9,15 @@ import threading
 import time
 import uuid
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
+from netweave.db import errors as db_errors
 from netweave.db.models import Job, Result, Run
 from netweave.engine import Graph, Move, Walk
 
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
     from netweave.core.automation.runs import RunService
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 TERMINAL = ("finished", "failed", "canceled", "stopped")
 ALL = "*"
 
@@ -82,6 +86,7 @@ class RunController(threading.Thread):
         running: Counter[str] = Counter()  # jobs in flight per step
         last_beat = 0.0
         stopping = False
+        unsent: list[dict[str, Any]] = []  # job rows the database did not take yet
         while True:
             if not stopping and (self.stop_requested.is_set() or self._stop_in_db()):
                 stopping = True
@@ -105,13 +110,14 @@ class RunController(threading.Thread):
                     self.job_ids.add(row["id"])
                 running[move.node] += 1
             moves = blocked
-            if rows:
-                self.owner.jobs.submit_rows(rows)
+            unsent += rows
+            if unsent and self._patiently(self.owner.jobs.submit_rows, unsent)[0]:
+                unsent = []
             if not groups and not moves:
                 break
             self.wake.wait(0.5)
             self.wake.clear()
-            for job_id, success in self._finished(set(groups)):
+            for job_id, success in self._patiently(self._finished, set(groups))[1] or []:
                 group = groups.pop(job_id)
                 self.job_ids.discard(job_id)
                 group.pending.discard(job_id)
@@ -129,7 +135,7 @@ class RunController(threading.Thread):
                     moves.append(following)
             if time.monotonic() - last_beat > 1.0:
                 last_beat = time.monotonic()
-                self.owner.beat(self.run_id, self._summary(walk, partial=True))
+                self._patiently(self.owner.beat, self.run_id, self._summary(walk, partial=True))
         summary = self._summary(walk, partial=False)
         counts = summary["counts"]
         if counts.get("stopped"):
@@ -138,11 +144,31 @@ class RunController(threading.Thread):
             status = "failure"
         else:
             status = "success"
-        self.owner.finish(self.run_id, status, summary, None)
+        delay = 0.5
+        while not self._patiently(self.owner.finish, self.run_id, status, summary, None)[0]:
+            time.sleep(delay)  # the run's end must be stored: wait for the database
+            delay = min(delay * 2, 5.0)
+
+    def _patiently(self, action: Callable[..., T], *args: Any) -> tuple[bool, T | None]:
+        """``(True, action(*args))``, or ``(False, None)`` while the database is away
+        (restarting, disk full): the walk keeps its state in memory and tries again."""
+        try:
+            return True, action(*args)
+        except DBAPIError as exc:
+            if not db_errors.transient(exc):
+                raise
+            log.warning("run %s waits for the database: %s", self.run_id, db_errors.describe(exc))
+            return False, None
 
     def _stop_in_db(self) -> bool:
         with self.owner.sessions() as session:
-            return session.scalar(select(Run.status).where(Run.id == self.run_id)) == "stopping"
+            try:
+                status = session.scalar(select(Run.status).where(Run.id == self.run_id))
+            except DBAPIError as exc:
+                if not db_errors.transient(exc):
+                    raise
+                return False
+            return status == "stopping"
 
     def _rows(self, move: Move) -> list[dict[str, Any]]:
         step = self.steps[move.node]

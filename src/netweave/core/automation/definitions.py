@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from netweave.core.automation import secret_inputs
 from netweave.core.automation.catalog import ServiceCatalog
 from netweave.core.automation.schemas import (
     AutomationRead,
@@ -21,6 +22,7 @@ from netweave.core.automation.schemas import (
 )
 from netweave.db.models import Automation
 from netweave.engine import Graph, Node
+from netweave.foundation import yamldoc
 from netweave.foundation.errors import Conflict, InvalidInput, NotFound
 
 EXPORT_VERSION = 1
@@ -33,7 +35,7 @@ def read(row: Automation) -> AutomationRead:
         kind=row.kind,
         type=row.type,
         description=row.description,
-        inputs=row.inputs,
+        inputs=secret_inputs.mask(row.inputs),
         options=row.options,
         graph=row.graph,
         created_by=row.created_by,
@@ -78,13 +80,13 @@ def create_service(
 ) -> Automation:
     _unique(session, data.name)
     catalog.get(session, data.type, usable=True)
-    catalog.validate_inputs(session, data.type, data.inputs)
+    inputs = catalog.prepare_inputs(session, data.type, data.inputs)
     row = Automation(
         name=data.name,
         kind="service",
         type=data.type,
         description=data.description,
-        inputs=data.inputs,
+        inputs=inputs,
         options=data.options.model_dump(mode="json", exclude_defaults=True),
         created_by=creator,
     )
@@ -104,8 +106,7 @@ def update_service(
     if data.description is not None:
         row.description = data.description
     if data.inputs is not None:
-        catalog.validate_inputs(session, row.type, data.inputs)
-        row.inputs = data.inputs
+        row.inputs = catalog.prepare_inputs(session, row.type, data.inputs, row.inputs)
     if data.options is not None:
         row.options = data.options.model_dump(mode="json", exclude_defaults=True)
     session.flush()
@@ -241,10 +242,7 @@ def import_yaml(
     session: Session, catalog: ServiceCatalog, text: str, creator: str, *, replace: bool
 ) -> list[Automation]:
     """All or nothing: a bad item rolls the whole import back with its position named."""
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InvalidInput(f"not valid YAML: {exc}".splitlines()[0], field="body") from exc
+    document = yamldoc.load(text, field="body")
     if not isinstance(document, dict) or not isinstance(document.get("automations"), list):
         raise InvalidInput("expected a mapping with an 'automations' list", field="body")
     written: list[Automation] = []

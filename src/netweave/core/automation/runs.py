@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from netweave.core.access.scopes import ensure_allowed
 from netweave.core.automation import definitions
 from netweave.core.automation.catalog import ServiceCatalog
 from netweave.core.automation.controller import RunController, mark
@@ -136,13 +137,16 @@ class RunService:
         creator: str,
         *,
         trigger: str = "api",
+        acting_user: str | None = None,
     ) -> RunRead:
+        """``acting_user``: whose pool restriction applies (None: the system's run)."""
         with self.sessions() as session, session.begin():
             automation = definitions.by_name(session, name)
             options = ServiceOptions.model_validate(automation.options or {})
             definition = self._definition(session, automation, request.inputs)
             spec = request.targets or options.targets
             devices = resolve_targets(session, spec)
+            ensure_allowed(session, acting_user, device_ids=[d.id for d in devices])
             if automation.kind == "service":
                 step = next(iter(definition["steps"].values()))
                 method = options.run_method or ("per_device" if step["per_device"] else "once")
@@ -185,13 +189,15 @@ class RunService:
         wait: float = 0,
         label: str | None = None,
         trigger: str = "device",
+        acting_user: str | None = None,
     ) -> RunRead:
         """An ad-hoc run of a service type on devices (the device page's backup, push and
         rollback): no stored service needed."""
         with self.sessions() as session, session.begin():
             kind = self.catalog.get(session, type_name, usable=True)
-            self.catalog.validate_inputs(session, type_name, inputs)
+            inputs = self.catalog.prepare_inputs(session, type_name, inputs)
             devices = resolve_targets(session, targets)
+            ensure_allowed(session, acting_user, device_ids=[d.id for d in devices])
             if kind.per_device and not devices:
                 raise InvalidInput("no target devices", field="targets")
             name = label or kind.title or type_name
@@ -236,8 +242,10 @@ class RunService:
         runs do not change a run)."""
         if automation.kind == "service":
             inputs = {**automation.inputs, **overrides}
-            if overrides:
-                self.catalog.validate_inputs(session, automation.type, inputs)
+            if overrides:  # checked, and sealed where secret (the run stores its inputs)
+                inputs = self.catalog.prepare_inputs(
+                    session, automation.type, inputs, automation.inputs
+                )
             graph = Graph(
                 {"main": Node("main", automation.name)}, [Edge(START, "main"), Edge("main", END)]
             )
@@ -296,7 +304,14 @@ class RunService:
             self._controllers[run_id] = controller
         controller.start()
 
-    def restart(self, run_id: str, request: RestartRequest, creator: str) -> RunRead:
+    def restart(
+        self,
+        run_id: str,
+        request: RestartRequest,
+        creator: str,
+        *,
+        acting_user: str | None = None,
+    ) -> RunRead:
         """A new run of the same definition starting at ``start_at``, with the earlier run's
         results copied in (steps read them as payload)."""
         with self.sessions() as session, session.begin():
@@ -312,6 +327,7 @@ class RunService:
             targets = parent.targets
             if request.targets is not None:
                 targets = [_target(d) for d in resolve_targets(session, request.targets)]
+            ensure_allowed(session, acting_user, device_ids=[t["id"] for t in targets])
             run = Run(
                 id=str(uuid.uuid4()),
                 automation_id=parent.automation_id,

@@ -234,7 +234,7 @@ class ConfigPush(Strict):
 
 
 class ConfigRollback(Strict):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=2**31 - 1)  # a stored version (SQL INTEGER)
     dry_run: bool = False
     method: Literal["auto", "napalm", "netmiko"] = "auto"
     wait: float = Field(default=60, ge=0, le=3600)

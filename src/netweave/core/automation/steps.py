@@ -11,12 +11,15 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from netweave.core.automation import secret_inputs
 from netweave.core.automation.catalog import ServiceCatalog
 from netweave.core.automation.context import WorkerContext
 from netweave.core.automation.schemas import ServiceOptions
 from netweave.core.jobs.runner import StepOutcome
+from netweave.db import errors as db_errors
 from netweave.db.models import Device, Job, Result, ServiceType
 from netweave.drivers.base import DriverError
 from netweave.foundation.errors import NetWeaveError
@@ -63,23 +66,17 @@ class StepRunner:
         request = job.request
         started = datetime.now(UTC)
         options = ServiceOptions.model_validate(request.get("options") or {})
-        with self.sessions() as session:
-            device_ids = request.get("devices") or ([job.device_id] if job.device_id else [])
-            rows = {
-                d.id: d for d in session.scalars(select(Device).where(Device.id.in_(device_ids)))
-            }
-            devices = [facts(rows[i]) for i in device_ids if i in rows]
-            enabled = session.scalar(
-                select(ServiceType.enabled).where(ServiceType.name == request["type"])
-            )
-            device = devices[0] if request.get("per_device") and devices else None
-            variables = dict(request.get("variables") or {})
-            # variables exported by this device's earlier steps (oldest first, newest wins)
-            exported = select(Result.variables).where(Result.run_id == request["run_id"])
-            if device is not None:
-                exported = exported.where(Result.device_id == device.id)
-            for values in session.scalars(exported.order_by(Result.id)):
-                variables.update(values or {})
+        delay = 0.5
+        while True:  # nothing has touched a device yet: wait out a database restart
+            try:
+                devices, device, enabled, variables = self._load(job)
+                break
+            except DBAPIError as exc:
+                if not db_errors.transient(exc):
+                    raise
+                log.warning("step %s waits for the database: %s", job.id, db_errors.describe(exc))
+            time.sleep(delay)
+            delay = min(delay * 2, 5.0)
         ctx = WorkerContext(
             self.sessions,
             self.box,
@@ -98,7 +95,8 @@ class StepRunner:
             if request.get("per_device") and device is None:
                 raise NetWeaveError("the target device is gone from the inventory", field="device")
             cls = self.catalog.service_class(request["type"])
-            inputs = cls.Inputs.model_validate(request.get("inputs") or {})
+            plain = secret_inputs.unseal(request.get("inputs") or {}, self.box)
+            inputs = cls.Inputs.model_validate(plain)
             outcome = ServiceOutcome(False)
             for attempts in range(1, options.retries + 2):
                 outcome = self._attempt(cls, ctx, inputs, options)
@@ -134,6 +132,31 @@ class StepRunner:
             return "finished", {"type": OK, "retval": retval, "error": None}, None, [row]
         error = {"type": "service_failed", "message": str(outcome.result.get("error") or "")[:500]}
         return "failed", {"type": FAILED, "retval": retval, "error": error}, error, [row]
+
+    def _load(
+        self, job: Job
+    ) -> tuple[list[DeviceFacts], DeviceFacts | None, bool | None, dict[str, Any]]:
+        """The step's devices, its device (per-device steps), whether its type is enabled,
+        and its variables (the run's, then those exported by this device's earlier steps)."""
+        request = job.request
+        with self.sessions() as session:
+            device_ids = request.get("devices") or ([job.device_id] if job.device_id else [])
+            rows = {
+                d.id: d for d in session.scalars(select(Device).where(Device.id.in_(device_ids)))
+            }
+            devices = [facts(rows[i]) for i in device_ids if i in rows]
+            enabled = session.scalar(
+                select(ServiceType.enabled).where(ServiceType.name == request["type"])
+            )
+            device = devices[0] if request.get("per_device") and devices else None
+            variables = dict(request.get("variables") or {})
+            # variables exported by this device's earlier steps (oldest first, newest wins)
+            exported = select(Result.variables).where(Result.run_id == request["run_id"])
+            if device is not None:
+                exported = exported.where(Result.device_id == device.id)
+            for values in session.scalars(exported.order_by(Result.id)):
+                variables.update(values or {})
+        return devices, device, enabled, variables
 
     def _attempt(
         self,

@@ -27,3 +27,6 @@ class SyslogMessage:
     rfc: str = "3164"
     source: str = ""  # the sender's address
     received_at: datetime | None = None
+    # the frame broke its format (no <PRI>, a truncated RFC 5424 header, bad framing):
+    # what could be read is kept, and the server counts it
+    malformed: bool = False

@@ -219,6 +219,11 @@ class SyslogStats(BaseModel):
     stored: int
     dropped: int
     oversized: int
+    malformed: int = Field(
+        default=0,
+        description="Messages with broken framing or format (no <PRI>, truncated RFC 5424, a "
+        "bad TCP octet count): stored as far as they could be read",
+    )
     queue_depth: int
     queue_capacity: int
     rules_fired: int

@@ -133,4 +133,6 @@ def fire(session_factory: Any, runs: RunService, name: str, payload: Any, caller
         row.last_fired_at = datetime.now(UTC)
         automation = row.automation
     request = RunRequest(targets=targets, variables=variables, inputs=inputs)
-    return runs.launch(automation, request, f"trigger:{name} ({caller})", trigger="rest")
+    return runs.launch(
+        automation, request, f"trigger:{name} ({caller})", trigger="rest", acting_user=caller
+    )

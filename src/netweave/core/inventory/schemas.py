@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -14,8 +14,10 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    ValidationError,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 KNOWN_DRIVERS = ("netmiko", "napalm", "scrapli", "paramiko", "pyeapi")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:/@+-]{0,254}$"
@@ -100,34 +102,158 @@ class DeviceFilter(BaseModel):
 # -- credentials -----------------------------------------------------------------------
 
 
+CredentialSource = Literal["stored", "vault"]
+VAULT_FIELDS = ("username", "password", "ssh_key", "enable_secret")
+DEFAULT_VAULT_MOUNT = "secret"
+_VAULT_SEGMENT = r"[A-Za-z0-9_.@:+=~-]+"
+VaultMount = Annotated[
+    str,
+    Field(
+        pattern=rf"^{_VAULT_SEGMENT}(/{_VAULT_SEGMENT})*$",
+        max_length=255,
+        description="KV v2 secrets engine mount (default secret)",
+    ),
+]
+VaultPath = Annotated[
+    str,
+    Field(
+        pattern=rf"^{_VAULT_SEGMENT}(/{_VAULT_SEGMENT})*$",
+        max_length=1024,
+        description="Secret path inside the mount, e.g. network/core (no /data/ prefix)",
+    ),
+]
+VaultKey = Annotated[str, Field(min_length=1, max_length=255)]
+
+
+def _check_vault_fields(value: dict[str, str]) -> dict[str, str]:
+    unknown = sorted(set(value) - set(VAULT_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown field(s) {', '.join(unknown)}; one of {', '.join(VAULT_FIELDS)}")
+    return value
+
+
+VaultFields = Annotated[
+    dict[str, VaultKey],
+    AfterValidator(_check_vault_fields),
+    Field(
+        description="Which key of the secret gives each of username, password, ssh_key and "
+        "enable_secret (default: the same names)"
+    ),
+]
+
+
+def vault_fields(mapping: dict[str, str] | None) -> dict[str, str]:
+    """The effective mapping: the defaults, overridden by the credential's own."""
+    return {**{name: name for name in VAULT_FIELDS}, **(mapping or {})}
+
+
+def credential_problems(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field, message) for every rule a credential breaks, once merged with what is stored.
+    ``values``: source, username, vault_* and, for the secrets, whether each is set."""
+    problems: list[tuple[str, str]] = []
+    vault_columns = ("vault_mount", "vault_path", "vault_version", "vault_fields")
+    if values.get("source", "stored") == "stored":
+        if not values.get("username"):
+            problems.append(("username", "required for a stored credential"))
+        if not values.get("password") and not values.get("ssh_key"):
+            problems.append(("password", "at least one of password or ssh_key is required"))
+        for column in vault_columns:
+            if values.get(column) is not None:
+                problems.append((column, "only for a credential with source vault"))
+        return problems
+    if not values.get("vault_path"):
+        problems.append(("vault_path", "required for a vault credential"))
+    for secret in ("password", "ssh_key", "enable_secret"):
+        if values.get(secret):
+            problems.append(
+                (
+                    secret,
+                    "a vault credential reads its secrets from vault: map a key of the "
+                    "secret in vault_fields instead",
+                )
+            )
+    if values.get("username") and "username" in (values.get("vault_fields") or {}):
+        problems.append(
+            (
+                "vault_fields.username",
+                "the username is fixed on the credential: set one or the other",
+            )
+        )
+    return problems
+
+
+_SECRETS = ("password", "ssh_key", "enable_secret")
+
+
+def _raise_problems(title: str, problems: list[tuple[str, str]], values: dict[str, Any]) -> None:
+    if problems:
+        raise ValidationError.from_exception_data(
+            title,
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError("credential", message),
+                    loc=tuple(field.split(".")),
+                    input=None if field in _SECRETS else values.get(field.split(".")[0]),
+                )
+                for field, message in problems
+            ],
+        )
+
+
 class CredentialCreate(BaseModel):
+    """``source`` stored: the secrets are given here and sealed in the database. ``source``
+    vault: they are read from a KV v2 secret (``vault_mount``/``vault_path``, optionally a
+    pinned ``vault_version``) by the worker that needs them; ``username`` may be fixed here
+    or read from the secret."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: Name
     description: str = Field(default="", max_length=2000)
-    username: str = Field(min_length=1, max_length=128)
+    username: str = Field(
+        default="", max_length=128, description="Required for stored; vault: empty = from secret"
+    )
     password: SecretStr | None = Field(default=None, max_length=1024)
     ssh_key: SecretStr | None = Field(
         default=None, max_length=20000, description="Private key, PEM/OpenSSH text"
     )
     enable_secret: SecretStr | None = Field(default=None, max_length=1024)
+    source: CredentialSource = Field(
+        default="stored", description="stored (encrypted here) or vault (Vault/OpenBao KV v2)"
+    )
+    vault_mount: VaultMount | None = None
+    vault_path: VaultPath | None = None
+    vault_version: int | None = Field(
+        default=None, ge=1, description="Pin a KV v2 version (default: the latest)"
+    )
+    vault_fields: VaultFields | None = None
 
     @model_validator(mode="after")
-    def _needs_a_secret(self) -> CredentialCreate:
-        if self.password is None and self.ssh_key is None:
-            raise ValueError("password or ssh_key: at least one is required")
+    def _consistent(self) -> CredentialCreate:
+        values = self.model_dump()
+        _raise_problems("CredentialCreate", credential_problems(values), values)
+        if self.source == "vault" and self.vault_mount is None:
+            self.vault_mount = DEFAULT_VAULT_MOUNT
         return self
 
 
 class CredentialUpdate(BaseModel):
+    """Fields left out are kept. Switching ``source`` drops what the other source used
+    (the sealed secrets, or the vault reference)."""
+
     model_config = ConfigDict(extra="forbid")
 
     name: Name | None = None
     description: str | None = Field(default=None, max_length=2000)
-    username: str | None = Field(default=None, min_length=1, max_length=128)
+    username: str | None = Field(default=None, max_length=128)
     password: SecretStr | None = Field(default=None, max_length=1024)
     ssh_key: SecretStr | None = Field(default=None, max_length=20000)
     enable_secret: SecretStr | None = Field(default=None, max_length=1024)
+    source: CredentialSource | None = None
+    vault_mount: VaultMount | None = None
+    vault_path: VaultPath | None = None
+    vault_version: int | None = Field(default=None, ge=1, description="null: the latest")
+    vault_fields: VaultFields | None = None
 
 
 class CredentialRead(BaseModel):
@@ -140,6 +266,13 @@ class CredentialRead(BaseModel):
     has_password: bool
     has_ssh_key: bool
     has_enable_secret: bool
+    source: str = "stored"
+    vault_mount: str | None = None
+    vault_path: str | None = None
+    vault_version: int | None = Field(default=None, description="null: the latest")
+    vault_fields: dict[str, str] | None = Field(
+        default=None, description="Effective key mapping (vault credentials)"
+    )
     created_at: datetime
     updated_at: datetime
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -18,10 +19,12 @@ from netweave.core import templates
 from netweave.core.jobs.targets import live_connection_args
 from netweave.core.jobs.webhooks import WebhookSender
 from netweave.core.jobs.writer import JobWriter
+from netweave.db import errors as db_errors
 from netweave.db.models import Job
 from netweave.drivers.base import CommandOutput, ConfigOutcome, DriverError, DriverSession, registry
 from netweave.foundation.errors import NetWeaveError
 from netweave.foundation.secrets import SecretBox
+from netweave.foundation.vault import VaultError
 from netweave.sessions import SessionPool
 
 log = logging.getLogger(__name__)
@@ -57,15 +60,39 @@ class JobRunner:
         self.services = None
 
     def __call__(self, job_id: str) -> None:
+        """Run one job. A database that is restarting or unreachable is waited for before
+        any device work: the job stays queued in SQL (or claimed by this thread) meanwhile,
+        never dropped by the worker that took it off the queue."""
+        delay, resuming = 0.5, False
+        while True:
+            try:
+                self._run(job_id, resuming)
+                return
+            except DBAPIError as exc:
+                if not db_errors.transient(exc):
+                    raise
+                log.warning(
+                    "job %s waits for the database, retry in %.1f s: %s",
+                    job_id,
+                    delay,
+                    db_errors.describe(exc),
+                )
+            time.sleep(delay)
+            delay, resuming = min(delay * 2, 5.0), True
+
+    def _run(self, job_id: str, resuming: bool) -> None:
+        """``resuming``: an earlier try of this same call may have claimed the job already."""
+        me = threading.current_thread().name
         with self.sessions() as session:
             job = session.get(Job, job_id)
-            if job is None or job.status != "queued":
+            mine = resuming and job is not None and job.status == "started" and job.worker == me
+            if job is None or (job.status != "queued" and not mine):
                 return  # canceled or already handled
             now = datetime.now(UTC)
             enqueued = job.enqueued_at or job.created_at
             if enqueued.tzinfo is None:
                 enqueued = enqueued.replace(tzinfo=UTC)
-            if (now - enqueued).total_seconds() > job.ttl:
+            if not mine and (now - enqueued).total_seconds() > job.ttl:
                 self._finish(
                     job,
                     "failed",
@@ -76,7 +103,7 @@ class JobRunner:
                     },
                 )
                 return
-            if not self._claim(session, job.id, now):
+            if not mine and not self._claim(session, job.id, now):
                 return  # another worker (or process) got it first: exactly one runs it
             set_committed_value(job, "status", "started")
             set_committed_value(job, "worker", threading.current_thread().name)
@@ -86,10 +113,11 @@ class JobRunner:
                 try:
                     driver_cls = registry.get(job.driver)
                     args = live_connection_args(session, self.box, job, driver_cls)
+                    if job.execution_timeout:  # logging in is bounded by it too
+                        args.timeout = min(args.timeout, job.execution_timeout)
                 except NetWeaveError as exc:
-                    self._finish(
-                        job, "failed", None, {"type": "invalid_request", "message": exc.to_detail()}
-                    )
+                    kind = "credential_error" if isinstance(exc, VaultError) else "invalid_request"
+                    self._finish(job, "failed", None, {"type": kind, "message": exc.to_detail()})
                     return
                 request = job.request
         if job.operation == "service":

@@ -11,7 +11,8 @@ Commands = str | list[str]
 
 
 class CredentialRef(BaseModel):
-    """A stored credential by name (NetPulse calls it a Vault reference)."""
+    """A credential of the inventory by name: stored (encrypted) or kept in Vault/OpenBao,
+    read by the worker that runs the job (NetPulse calls it a Vault reference)."""
 
     model_config = ConfigDict(extra="allow")
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.core import templates
+from netweave.core.access.scopes import ensure_allowed
 from netweave.core.access.tokens import Principal
 from netweave.core.jobs.housekeeping import Housekeeper, aware
 from netweave.core.jobs.runner import JobRunner, as_list
@@ -58,10 +59,19 @@ def job_read(job: Job) -> JobRead:
         ended_at=ended,
         duration=(ended - started).total_seconds() if ended and started else None,
         queue_time=(started - (enqueued or created)).total_seconds() if started else None,
-        result=job.result,
+        result=netpulse_result(job.result),
         device=f"{job.device_host}:{job.device_port}",
         driver=job.driver,
     )
+
+
+def netpulse_result(result: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A job's result as NetPulse clients read it. A workflow step's job keeps a marker
+    (``{"step_result": ..., "success": ...}``) where a device job keeps its output list: its
+    output is the run's result (``/api/v1/runs/{run_id}/results``), so ``retval`` is empty."""
+    if result is None or isinstance(result.get("retval"), list | None):
+        return result
+    return {**result, "retval": None}
 
 
 class JobService:
@@ -239,6 +249,7 @@ class JobService:
             target = resolve_target(
                 request.connection_args, _cred(request), index, "connection_args"
             )
+            _ensure_allowed(session, principal, [target], "connection_args.host")
             row = self._row(request, stored, target, principal.user_id, datetime.now(UTC))
             session.execute(insert(Job), [row])
         read = _queued_read(row)
@@ -254,6 +265,7 @@ class JobService:
         stored = self._prepare(request)
         now = datetime.now(UTC)
         rows: list[dict[str, Any]] = []
+        targets: list[Target] = []
         failed: list[BulkFailure] = []
         merged = [{**request.connection_args, **entry} for entry in request.devices]
         with self.sessions() as session, session.begin():
@@ -266,7 +278,9 @@ class JobService:
                         BulkFailure(host=str(args.get("host", "")), reason=exc.to_detail())
                     )
                     continue
+                targets.append(target)
                 rows.append(self._row(request, stored, target, principal.user_id, now))
+            _ensure_allowed(session, principal, targets, "devices")
             if rows:
                 session.execute(insert(Job), rows)
         reads = [
@@ -290,7 +304,9 @@ class JobService:
         self.executor.submit([QueuedJob.from_queue(row["id"], row["queue"]) for row in rows])
         return reads, failed
 
-    def test_connection(self, request: TestRequest) -> TestResponse:
+    def test_connection(
+        self, request: TestRequest, principal: Principal | None = None
+    ) -> TestResponse:
         driver_cls = self._driver(request.driver)
         with self.sessions() as session:
             index = InventoryIndex(
@@ -304,6 +320,8 @@ class JobService:
                 index,
                 "connection_args",
             )
+            if principal is not None:
+                _ensure_allowed(session, principal, [target], "connection_args.host")
             fake = Job(
                 request={"connection_args": target.connection_args},
                 credential_id=target.credential_id,
@@ -464,6 +482,20 @@ def _queued_read(row: dict[str, Any]) -> JobRead:
         result=None,
         device=f"{row['device_host']}:{row['device_port']}",
         driver=row["driver"],
+    )
+
+
+def _ensure_allowed(
+    session: Session, principal: Principal, targets: list[Target], field: str
+) -> None:
+    """A user restricted to pools acts only on their devices (inventory names, or an
+    address + port of one of them)."""
+    ensure_allowed(
+        session,
+        principal.username,
+        device_ids=[t.device_id for t in targets if t.device_id is not None],
+        addresses=[(t.host, t.port) for t in targets if t.device_id is None],
+        field=field,
     )
 
 

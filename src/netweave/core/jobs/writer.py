@@ -7,18 +7,22 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
+from netweave.db import errors as db_errors
 from netweave.db.models import Job
 
 log = logging.getLogger(__name__)
 BATCH = 500
 _EXPECT = "__expect_worker__"
 _INSERT = "__insert__"
+MAX_RETRY_DELAY = 5.0
+STOP_PATIENCE = 10.0  # seconds a stopping writer keeps retrying before it gives up
 
 
 class JobWriter:
@@ -34,6 +38,7 @@ class JobWriter:
         self._idle = threading.Event()
         self._idle.set()
         self._started = False
+        self._stopping = False
 
     def start(self) -> None:
         if not self._started:
@@ -65,8 +70,9 @@ class JobWriter:
 
     def stop(self) -> None:
         if self._started:
+            self._stopping = True
             self._queue.put(None)
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=STOP_PATIENCE + 5)
             self._started = False
 
     def _loop(self) -> None:
@@ -96,24 +102,99 @@ class JobWriter:
             into.update(values)
             if rows:
                 into[_INSERT] = rows
-        for attempt in range(5):
+        delay, waited = 0.2, 0.0
+        while True:
             try:
-                with self._sessions() as session, session.begin():
-                    for job_id, values in merged.items():
-                        values = dict(values)
-                        rows = values.pop(_INSERT, [])
-                        query = update(Job).where(Job.id == job_id)
-                        if _EXPECT in values:
-                            worker = values.pop(_EXPECT)
-                            query = query.where(Job.status == "started", Job.worker == worker)
-                        applied = session.execute(query.values(**values))
-                        if rows and applied.rowcount:  # type: ignore[attr-defined]
-                            session.add_all(rows)
-                if self._on_commit is not None:
-                    self._on_commit(set(merged))
+                self._commit(merged)
+            except Exception as exc:  # every failure is handled below
+                problem = exc
+            else:
+                self._committed(set(merged))
                 return
-            except Exception:
-                log.exception(
-                    "job writer: batch of %d failed (attempt %d)", len(merged), attempt + 1
+            # An update is never dropped: the database restarting or its disk full pass when
+            # the operator acts; a result that cannot be stored ends its job as failed.
+            if not db_errors.transient(problem) or db_errors.disk_full(problem):
+                merged = self._one_by_one(merged)
+                if not merged:
+                    return
+            if self._stopping and waited > STOP_PATIENCE:
+                log.error(
+                    "job writer: %d job update(s) not stored at shutdown: %s",
+                    len(merged),
+                    db_errors.describe(problem),
                 )
-                threading.Event().wait(0.2 * (attempt + 1))
+                return
+            log.warning(
+                "job writer: %d update(s) waiting, retry in %.1f s: %s",
+                len(merged),
+                delay,
+                db_errors.describe(problem),
+            )
+            time.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, MAX_RETRY_DELAY)
+
+    def _commit(self, merged: dict[str, dict[str, Any]]) -> None:
+        with self._sessions() as session, session.begin():
+            for job_id, values in merged.items():
+                values = dict(values)
+                rows = values.pop(_INSERT, [])
+                query = update(Job).where(Job.id == job_id)
+                if _EXPECT in values:
+                    worker = values.pop(_EXPECT)
+                    query = query.where(Job.status == "started", Job.worker == worker)
+                applied = session.execute(query.values(**values))
+                if rows and applied.rowcount:  # type: ignore[attr-defined]
+                    session.add_all(rows)
+
+    def _committed(self, job_ids: set[str]) -> None:
+        if job_ids and self._on_commit is not None:
+            try:
+                self._on_commit(job_ids)
+            except Exception as exc:  # waiters also poll: never write twice
+                log.warning("job writer: could not announce %d job(s): %s", len(job_ids), exc)
+
+    def _one_by_one(self, merged: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        """Apply each job's update alone, so one unstorable result does not hold up the
+        others. A result refused for good (or for lack of disk) is replaced by a short
+        failure naming the reason; what still cannot be written is returned, to retry."""
+        pending: dict[str, dict[str, Any]] = {}
+        done: set[str] = set()
+        for job_id, values in merged.items():
+            try:
+                self._commit({job_id: values})
+                done.add(job_id)
+                continue
+            except Exception as exc:  # decided just below
+                problem = exc
+                log.debug("job writer: job %s alone: %s", job_id, db_errors.describe(exc))
+            if db_errors.transient(problem) and not db_errors.disk_full(problem):
+                pending[job_id] = values  # the database itself is away: all of it later
+                continue
+            failure = _storage_failure(values, problem)
+            if failure is None:
+                log.error("job writer: update of job %s refused: %s", job_id, problem)
+                continue
+            try:
+                self._commit({job_id: failure})
+                done.add(job_id)
+            except Exception as exc:  # not even that fits: keep it for later
+                log.debug("job writer: job %s failure: %s", job_id, db_errors.describe(exc))
+                pending[job_id] = values
+        self._committed(done)
+        return pending
+
+
+def _storage_failure(values: dict[str, Any], problem: Exception) -> dict[str, Any] | None:
+    """The short update that ends a job whose result could not be stored; None for an
+    update that ends nothing."""
+    if values.get("status") not in ("finished", "failed"):
+        return None
+    reason = db_errors.describe(problem) if db_errors.transient(problem) else "database error"
+    error = {
+        "type": "storage_error",
+        "message": f"the job ran but its result could not be stored: {reason}",
+    }
+    failure = {key: values[key] for key in (_EXPECT, "ended_at", "expires_at") if key in values}
+    failure.update(status="failed", error=error, result={"type": 2, "retval": None, "error": error})
+    return failure

@@ -85,7 +85,7 @@ class TaskFirer:
                 fire, skip = [late[-1]], late[:-1]
             else:
                 skip = late
-            name, automation = task.name, task.automation
+            name, automation, owner = task.name, task.automation, task.created_by
             request = run_request(task)
         for moment in skip:
             if self._claim(task_id, moment, "skipped"):
@@ -95,7 +95,7 @@ class TaskFirer:
             if firing_id is None:
                 report.lost_races += 1
                 continue
-            self._launch(firing_id, name, automation, request, moment, report)
+            self._launch(firing_id, name, automation, request, moment, report, owner)
         with self.sessions() as session, session.begin():
             following = timing.next_after(now)
             session.execute(
@@ -127,10 +127,14 @@ class TaskFirer:
         request: RunRequest,
         due: datetime,
         report: TickReport,
+        owner: str | None = None,
     ) -> None:
+        """``owner``: the task's creator, whose pool restriction applies to its runs."""
         values: dict[str, object]
         try:
-            run = self.runs.launch(automation, request, f"task:{task}", trigger="schedule")
+            run = self.runs.launch(
+                automation, request, f"task:{task}", trigger="schedule", acting_user=owner
+            )
             values = {"run_id": run.id}
             report.fired += 1
         except NetWeaveError as exc:
@@ -140,15 +144,18 @@ class TaskFirer:
         with self.sessions() as session, session.begin():
             session.execute(update(TaskFiring).where(TaskFiring.id == firing_id).values(**values))
 
-    def run_now(self, task_id: int) -> str:
-        """Fire a task at once, outside its schedule (recorded as a manual firing)."""
+    def run_now(self, task_id: int, acting_user: str | None = None) -> str:
+        """Fire a task at once, outside its schedule (recorded as a manual firing);
+        ``acting_user``'s pool restriction applies."""
         with self.sessions() as session:
             task = session.get(Task, task_id)
             if task is None:
                 raise NotFound(f"no task {task_id}", field="id")
             request = run_request(task)
             name, automation = task.name, task.automation
-        run = self.runs.launch(automation, request, f"task:{name}", trigger="schedule")
+        run = self.runs.launch(
+            automation, request, f"task:{name}", trigger="schedule", acting_user=acting_user
+        )
         with self.sessions() as session, session.begin():
             session.add(
                 TaskFiring(

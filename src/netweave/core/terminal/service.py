@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from netweave.core.access.scopes import ensure_allowed
 from netweave.core.access.tokens import Principal
 from netweave.core.terminal import records
 from netweave.core.terminal.protocol import (
@@ -86,6 +87,7 @@ class TerminalService:
     def _open(self, caller: Principal, device_id: int, client: str) -> _Opened:
         with self.sessions() as session, session.begin():
             device = terminal_device(session, device_id)
+            ensure_allowed(session, caller.username, device_ids=[device.id], field="device_id")
             login = device_login(session, self.box, device)
             record_id = records.open_record(session, caller, device, client)
             return _Opened(record_id, device.name, login)

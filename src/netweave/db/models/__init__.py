@@ -1,6 +1,13 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
-from netweave.db.models.access import ApiKey, LoginSession, Role, User
+from netweave.db.models.access import (
+    ApiKey,
+    AuthFailure,
+    LoginSession,
+    LoginThrottle,
+    Role,
+    User,
+)
 from netweave.db.models.automation import (
     Automation,
     ConfigVersion,
@@ -24,6 +31,7 @@ from netweave.db.models.terminal import TerminalSession
 
 __all__ = [
     "ApiKey",
+    "AuthFailure",
     "Automation",
     "ChangeRecord",
     "ConfigVersion",
@@ -35,6 +43,7 @@ __all__ = [
     "Lease",
     "Link",
     "LoginSession",
+    "LoginThrottle",
     "Pool",
     "PoolMember",
     "Result",

@@ -1,11 +1,11 @@
-"""Users, API keys and UI login sessions."""
+"""Users, API keys, UI login sessions, login throttling and the audit of auth failures."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, Float, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from netweave.db.base import Base, utcnow
@@ -31,6 +31,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    # operators restricted to these pools (ids) when acting on devices; empty/None: all
+    pool_ids: Mapped[list[int] | None] = mapped_column(JSON, default=None)
 
     api_keys: Mapped[list[ApiKey]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -68,3 +70,35 @@ class LoginSession(Base):
     expires_at: Mapped[datetime]
 
     user: Mapped[User] = relationship()
+
+
+class AuthFailure(Base):
+    """A refused authentication or authorization: who (when known), from where, what,
+    why. Repeats within a short window are coalesced into one row (``count``), and the
+    table is capped, so a flood cannot fill the database. Never holds a presented secret."""
+
+    __tablename__ = "auth_failures"
+    __table_args__ = (Index("ix_auth_failures_kind_last_at", "kind", "last_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    count: Mapped[int] = mapped_column(default=1)
+    kind: Mapped[str] = mapped_column(String(16))  # login|api_key|session|csrf|forbidden
+    username: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    client_ip: Mapped[str] = mapped_column(String(64), default="")
+    method: Mapped[str] = mapped_column(String(16), default="")
+    path: Mapped[str] = mapped_column(String(255), default="")
+    reason: Mapped[str] = mapped_column(String(255), default="")
+
+
+class LoginThrottle(Base):
+    """Login attempts per username and per client address in the current window, shared by
+    every server process through the database. ``key`` is a SHA-256 (a username typed by
+    mistake may be a password)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[float] = mapped_column(Float, index=True)  # Unix time
+    attempts: Mapped[int] = mapped_column(default=0)

@@ -11,7 +11,12 @@ from netweave.db.base import Base, Timestamped
 
 
 class Credential(Timestamped, Base):
-    """Secrets are Fernet tokens; they are never read back by any API response."""
+    """Secrets are Fernet tokens; they are never read back by any API response.
+
+    ``source`` is ``stored`` (the sealed columns hold the secrets) or ``vault`` (the
+    ``vault_*`` columns reference a KV v2 secret in Vault/OpenBao, read by the worker only;
+    ``vault_fields`` maps ``username``/``password``/``ssh_key``/``enable_secret`` to keys of
+    that secret, and a non-empty ``username`` on the row is used as is)."""
 
     __tablename__ = "credentials"
 
@@ -22,6 +27,11 @@ class Credential(Timestamped, Base):
     password_enc: Mapped[str | None] = mapped_column(Text, default=None)
     ssh_key_enc: Mapped[str | None] = mapped_column(Text, default=None)
     enable_secret_enc: Mapped[str | None] = mapped_column(Text, default=None)
+    source: Mapped[str] = mapped_column(String(16), default="stored", server_default="stored")
+    vault_mount: Mapped[str | None] = mapped_column(String(255), default=None)
+    vault_path: Mapped[str | None] = mapped_column(String(1024), default=None)
+    vault_version: Mapped[int | None] = mapped_column(default=None)
+    vault_fields: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
 
 
 class Device(Timestamped, Base):

@@ -13,6 +13,8 @@ from typing import Any
 import yaml
 from pydantic import Field, model_validator
 
+from netweave.foundation import yamldoc
+from netweave.foundation.errors import InvalidInput
 from netweave.services.base import Service, ServiceContext, ServiceInputs, ServiceOutcome
 
 HOST_OUTCOMES = ("runner_on_ok", "runner_on_failed", "runner_on_unreachable", "runner_on_skipped")
@@ -44,9 +46,9 @@ class PlaybookInputs(ServiceInputs):
             raise ValueError("give either playbook (a path) or content (the YAML)")
         if self.content:
             try:
-                plays = yaml.safe_load(self.content)
-            except yaml.YAMLError as exc:
-                raise ValueError(f"content is not valid YAML: {exc}".splitlines()[0]) from exc
+                plays = yamldoc.load(self.content, field="content")
+            except InvalidInput as exc:
+                raise ValueError(f"content: {exc.message}") from None
             if not isinstance(plays, list):
                 raise ValueError("content must be a list of plays")
         return self

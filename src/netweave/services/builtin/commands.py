@@ -7,7 +7,13 @@ from typing import Any, Literal
 from pydantic import Field
 
 from netweave.drivers.base import CommandOutput
-from netweave.services.base import Service, ServiceContext, ServiceInputs, ServiceOutcome
+from netweave.services.base import (
+    Service,
+    ServiceContext,
+    ServiceInputs,
+    ServiceOutcome,
+    Template,
+)
 
 NapalmGetter = Literal[
     "get_facts",
@@ -26,7 +32,7 @@ NapalmGetter = Literal[
 
 
 class CommandsInputs(ServiceInputs):
-    commands: list[str] = Field(
+    commands: list[Template] = Field(
         min_length=1,
         max_length=200,
         description="Show commands; Jinja2 variables allowed ({{ device.name }}, {{ vars.x }})",

@@ -7,7 +7,13 @@ from typing import Literal
 
 from pydantic import Field
 
-from netweave.services.base import Service, ServiceContext, ServiceInputs, ServiceOutcome
+from netweave.services.base import (
+    Service,
+    ServiceContext,
+    ServiceInputs,
+    ServiceOutcome,
+    Template,
+)
 from netweave.services.builtin.confdiff import clean_config, remediation, unified
 
 NAPALM_PLATFORMS = {"cisco_ios", "cisco_xe", "arista_eos", "juniper_junos", "cisco_nxos"}
@@ -19,7 +25,7 @@ def lines_of(text: str) -> list[str]:
 
 
 class NetmikoConfigInputs(ServiceInputs):
-    config: str = Field(
+    config: Template = Field(
         min_length=1,
         description="Configuration lines, a Jinja2 template ({{ device.name }}, {{ vars.x }})",
         json_schema_extra={"format": "textarea"},
@@ -58,7 +64,7 @@ class NetmikoConfig(Service[NetmikoConfigInputs]):
 
 
 class NapalmConfigInputs(ServiceInputs):
-    config: str = Field(
+    config: Template = Field(
         default="",
         description="Candidate configuration, a Jinja2 template",
         json_schema_extra={"format": "textarea"},

@@ -7,7 +7,7 @@ import json
 from typing import Any, Literal
 
 import httpx
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from netweave.services.base import Service, ServiceContext, ServiceInputs, ServiceOutcome
 
@@ -16,7 +16,11 @@ class RestInputs(ServiceInputs):
     method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] = "GET"
     url: str = Field(min_length=1, description="URL; Jinja2 variables allowed")
     params: dict[str, str] = Field(default_factory=dict, description="Query parameters")
-    headers: dict[str, str] = Field(default_factory=dict, description="Headers (templated)")
+    headers: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="Headers (templated); their values often carry tokens, so they are "
+        "stored encrypted and never shown",
+    )
     payload: dict[str, Any] | list[Any] | None = Field(
         default=None, description="JSON body; string values are Jinja2 templates"
     )
@@ -46,7 +50,9 @@ class RestCall(Service[RestInputs]):
     per_device = False
 
     def run(self, ctx: ServiceContext, inputs: RestInputs) -> ServiceOutcome:
-        headers = {key: ctx.render(value) for key, value in inputs.headers.items()}
+        headers = {
+            key: ctx.render(value.get_secret_value()) for key, value in inputs.headers.items()
+        }
         auth: httpx.Auth | None = None
         if inputs.auth != "none":
             if not inputs.credential:

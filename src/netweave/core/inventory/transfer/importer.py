@@ -170,7 +170,7 @@ def _validate(
     kind = row.kind
     secrets_given = [s for s in SECRET_FIELDS if row.data.get(s) not in (None, "")]
     data = dict(merged)
-    if kind == "credentials" and existing is not None:
+    if kind == "credentials" and existing is not None and data.get("source") != "vault":
         if not any(s in secrets_given for s in ("password", "ssh_key")):
             data["password"] = _KEEP  # validates; the stored secrets are kept
     try:

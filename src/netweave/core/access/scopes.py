@@ -1,0 +1,98 @@
+"""Per-pool access: an admin may restrict a user to a set of pools; such a user may then run
+jobs, services and terminals only on devices in those pools (static members or the pools'
+live filters, evaluated at the time of the action). An empty set means unrestricted; admins
+are never restricted. A restricted set whose pools were all deleted allows nothing (it
+fails closed rather than falling back to "unrestricted").
+
+:func:`ensure_allowed` is the one check; job submission, runs and terminals call it."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import ColumnElement, false, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from netweave.core.access.schemas import UserPoolsRead
+from netweave.core.access.users import get_user
+from netweave.core.inventory.pools import membership_clause, pool_by_name
+from netweave.db.models import Device, Pool, Role, User
+from netweave.foundation.errors import PermissionDenied
+
+SHOWN = 10
+
+
+def read(session: Session, user: User) -> UserPoolsRead:
+    ids = list(user.pool_ids or [])
+    names = list(session.scalars(select(Pool.name).where(Pool.id.in_(ids)).order_by(Pool.name)))
+    return UserPoolsRead(
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        pools=names,
+        restricted=bool(ids) and user.role != Role.admin,
+        missing_pools=len(ids) - len(names),
+    )
+
+
+def set_pools(session: Session, user_id: int, names: list[str]) -> User:
+    user = get_user(session, user_id)
+    ids = [
+        pool_by_name(session, name, field=f"pools[{position}]").id
+        for position, name in enumerate(dict.fromkeys(names))
+    ]
+    user.pool_ids = sorted(ids) or None
+    session.flush()
+    return user
+
+
+def _restriction(session: Session, username: str) -> list[Pool] | None:
+    """The pools ``username`` is restricted to; None when unrestricted."""
+    row = session.execute(select(User.role, User.pool_ids).where(User.username == username)).first()
+    if row is None or row.role == Role.admin or not row.pool_ids:
+        return None
+    return list(session.scalars(select(Pool).where(Pool.id.in_(row.pool_ids)).order_by(Pool.name)))
+
+
+def ensure_allowed(
+    session: Session,
+    username: str | None,
+    *,
+    device_ids: Collection[int] = (),
+    addresses: Collection[tuple[str, int]] = (),
+    field: str = "targets",
+) -> None:
+    """Refuse (403, naming the devices) when ``username`` is restricted to pools and any of
+    the inventory devices, or any ``(host, port)`` not matching a device of those pools, is
+    outside them. ``username`` None is the system (scheduler, event rules, CLI)."""
+    if username is None or not (device_ids or addresses):
+        return
+    pools = _restriction(session, username)
+    if pools is None:
+        return
+    inside: ColumnElement[bool] = or_(*(membership_clause(p) for p in pools)) if pools else false()
+    outside: list[str] = []
+    if device_ids:
+        wanted = set(device_ids)
+        allowed = set(session.scalars(select(Device.id).where(Device.id.in_(wanted), inside)))
+        if wanted - allowed:
+            refused = select(Device.name).where(Device.id.in_(wanted - allowed))
+            outside += sorted(session.scalars(refused))
+    if addresses:
+        pairs = set(addresses)
+        matched = session.execute(
+            select(Device.host, Device.port).where(
+                tuple_(Device.host, Device.port).in_(pairs), inside
+            )
+        )
+        allowed_pairs = {(host, port) for host, port in matched}
+        outside += sorted(f"{host}:{port}" for host, port in pairs - allowed_pairs)
+    if outside:
+        shown = ", ".join(outside[:SHOWN]) + (
+            f" and {len(outside) - SHOWN} more" if len(outside) > SHOWN else ""
+        )
+        where = ", ".join(p.name for p in pools) or "(pools since deleted)"
+        raise PermissionDenied(
+            f"{username} may act only on devices in pool(s) {where}; not on {shown}",
+            field=field,
+        )

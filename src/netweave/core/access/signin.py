@@ -1,0 +1,38 @@
+"""A UI login: rate limited per username and client address, then the password check."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from netweave.core.access import throttle, tokens
+from netweave.core.access.failures import TooManyAttempts
+from netweave.core.access.schemas import UserRead
+from netweave.core.access.users import find_user
+
+
+def sign_in(
+    sessions: sessionmaker[Session],
+    limits: throttle.Limits,
+    username: str,
+    password: str,
+    client_ip: str,
+    ttl: timedelta,
+) -> tuple[UserRead, str]:
+    """The user and the session token (for the cookie). The attempt is counted in its own
+    transaction first, so a refused password still counts; success resets the counters."""
+    with sessions() as session, session.begin():
+        wait = throttle.attempt(session, limits, username, client_ip)
+    if wait is not None:
+        with sessions() as session:
+            known = find_user(session, username)
+        raise TooManyAttempts(
+            f"too many failed logins for this user or address: try again in {wait} s",
+            retry_after=wait,
+            username=known.username if known is not None else None,
+        )
+    with sessions() as session, session.begin():
+        user, token = tokens.login(session, username, password, ttl)
+        throttle.reset(session, username, client_ip)
+        return UserRead.model_validate(user), token
