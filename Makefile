@@ -44,9 +44,12 @@ layers: install
 
 check: lint typecheck layers
 
-## Lint, type-check, layering contract, then the whole suite (SQLite and PostgreSQL).
+## Lint, type-check, layering contract, then the whole suite (SQLite and PostgreSQL) in two
+## processes: most tests wait on devices, sockets and subprocesses, so two share 2 cores well
+## (a test file stays in one process: module fixtures such as the browser are shared).
+PYTEST_WORKERS ?= 2
 test: check services browser
-	$(BIN)/pytest -q $(PYTEST_ARGS)
+	$(BIN)/pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## Debian's Chromium for the UI tests (Playwright drives it; no browser download).
 browser:
