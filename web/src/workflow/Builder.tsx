@@ -271,28 +271,34 @@ export function Builder({ id }: { id: number | null }) {
     setStep(null);
   };
 
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
-      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
+  // The key handler is replaced on every render (it reads this render's selection) and
+  // called through a ref by one listener: a key pressed right after a click acts on what the
+  // click selected, even before effects have run (a listener re-subscribed in an effect
+  // would still hold the previous render's selection).
+  const onKeyRef = useRef<(event: KeyboardEvent) => void>();
+  onKeyRef.current = (event: KeyboardEvent) => {
+    if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "s") {
+      event.preventDefault();
+      if (editable && mode !== "run") save();
+      return;
+    }
+    if (typing(event.target)) return;
+    if (event.key === "Delete" || event.key === "Backspace") {
+      if (selection) {
         event.preventDefault();
-        if (editable && mode !== "run") save();
-        return;
+        deleteSelection();
       }
-      if (typing(event.target)) return;
-      if (event.key === "Delete" || event.key === "Backspace") {
-        if (selection) {
-          event.preventDefault();
-          deleteSelection();
-        }
-      } else if (event.key === "Escape") {
-        setSelection(null);
-        setDetails(false);
-        if (mode === "run") setStep(null);
-      }
-    };
+    } else if (event.key === "Escape") {
+      setSelection(null);
+      setDetails(false);
+      if (mode === "run") setStep(null);
+    }
+  };
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => onKeyRef.current?.(event);
     window.addEventListener("keydown", onKey);
     return () => window.removeEventListener("keydown", onKey);
-  });
+  }, []);
 
   useEffect(() => {
     if (!dirty || !editable) return;
