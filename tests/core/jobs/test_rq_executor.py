@@ -164,7 +164,14 @@ def test_kill_a_node_and_restart_redis_during_a_200_device_bulk(
 ) -> None:
     url, restart_redis = private_redis
     rq = settings.model_copy(
-        update={"executor": "rq", "redis_url": url, "queue_name": "bulk", "node_heartbeat_ttl": 5}
+        update={
+            "executor": "rq",
+            "redis_url": url,
+            "queue_name": "bulk",
+            # the default: with the suite running in two processes on 2 cores, a survivor's
+            # heartbeat can lag several seconds while Redis restarts under a 200-device bulk
+            "node_heartbeat_ttl": 10,
+        }
     )
     producer = Runtime.open(rq, migrate=False, bootstrap=False)
     with LabThread(build_specs(200, platforms=("cisco_ios",), prefix="kill", delay=0.05)) as lab:
