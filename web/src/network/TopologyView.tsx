@@ -207,7 +207,15 @@ export default function TopologyView() {
 
   useEffect(() => {
     setError(null);
-    loadTopology(selection).then(setTopology, (exc) => setError(exc instanceof ApiError ? exc.message : String(exc)));
+    // only the latest selection's answer is drawn: an earlier, slower answer is dropped
+    let current = true;
+    loadTopology(selection).then(
+      (answer) => current && setTopology(answer),
+      (exc) => current && setError(exc instanceof ApiError ? exc.message : String(exc)),
+    );
+    return () => {
+      current = false;
+    };
   }, [selection.site, selection.pool]);
 
   const byId = useMemo(() => new Map((topology?.nodes ?? []).map((n) => [n.id, n])), [topology]);
