@@ -71,6 +71,7 @@ class Trigger(Timestamped, Base):
     enabled: Mapped[bool] = mapped_column(default=True)
     fired: Mapped[int] = mapped_column(default=0)
     last_fired_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_by: Mapped[str] = mapped_column(String(128), default="")  # whose fence applies
 
 
 class SyslogEntry(Base):
@@ -105,6 +106,7 @@ class EventRule(Timestamped, Base):
     rate_limit: Mapped[int] = mapped_column(default=10)  # firings per minute
     fired: Mapped[int] = mapped_column(default=0)
     last_fired_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_by: Mapped[str] = mapped_column(String(128), default="")  # whose fence applies
 
 
 class RuleFiring(Base):

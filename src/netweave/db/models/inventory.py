@@ -32,6 +32,9 @@ class Credential(Timestamped, Base):
     vault_path: Mapped[str | None] = mapped_column(String(1024), default=None)
     vault_version: Mapped[int | None] = mapped_column(default=None)
     vault_fields: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
+    # where the credential may be offered: {"networks": [CIDR], "hosts": [glob],
+    # "pools": [pool id]}; None or empty lists: nowhere (set by an admin)
+    scope: Mapped[dict[str, list[Any]] | None] = mapped_column(JSON, default=None)
 
 
 class Device(Timestamped, Base):
