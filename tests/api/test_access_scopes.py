@@ -34,6 +34,7 @@ def _inventory(admin: TestClient, inside: LabDevice, outside: LabDevice) -> None
                 "username": "netweave",
                 "password": "netweave",
                 "enable_secret": "netweave",
+                "scope": {"networks": ["127.0.0.0/8"]},
             },
         ).status_code
         == 201

@@ -117,40 +117,45 @@ def _browser(runtime: Runtime, address: str) -> TestClient:
 def test_login_rate_limit_per_username_and_address(runtime: Runtime) -> None:
     _alice(runtime)
     with _browser(runtime, "10.0.0.1") as one, _browser(runtime, "10.0.0.2") as two:
-        # per username (from two addresses): five failures, then 429 even for the password
+        # per (username, address): five failures, then 429 even for the password
         for attempt in range(5):
-            client = one if attempt % 2 else two
-            assert _login(client, "alice", f"wrong-{attempt}") == 401
+            assert _login(one, "alice", f"wrong-{attempt}") == 401
         refused = one.post("/api/v1/auth/login", json={"username": "alice", "password": PASSWORD})
         assert refused.status_code == 429
         assert 1 <= int(refused.headers["Retry-After"]) <= 60
         assert "try again" in refused.json()["detail"]
-        assert _login(two, "admin", TEST_ADMIN_PASSWORD) == 200  # other users are unaffected
+        assert _login(one, "admin", TEST_ADMIN_PASSWORD) == 200  # other users are unaffected
+        # the guesser does not lock alice out from her own address
+        assert _login(two, "alice", PASSWORD) == 200
 
+    runtime.settings.login_max_failures_per_address = 5
     with _browser(runtime, "10.0.0.3") as three, _browser(runtime, "10.0.0.4") as four:
-        # per address: five failures for different names, then the address waits
+        # per address: failures for different names (spraying), then the address waits
         for attempt in range(5):
             assert _login(three, f"nobody-{attempt}", "wrong-password") == 401
         assert _login(three, "admin", TEST_ADMIN_PASSWORD) == 429
         assert _login(four, "admin", TEST_ADMIN_PASSWORD) == 200
 
+    runtime.settings.login_max_failures_per_address = 100
+    with _browser(runtime, "10.0.0.5") as five:
         # a success resets: four failures, a success, four more failures are all 401
         for _ in range(4):
-            assert _login(four, "admin", "wrong-password") == 401
-        assert _login(four, "admin", TEST_ADMIN_PASSWORD) == 200
-        assert [_login(four, "admin", "wrong-password") for _ in range(5)] == [401] * 5
-        assert _login(four, "admin", "wrong-password") == 429
+            assert _login(five, "admin", "wrong-password") == 401
+        assert _login(five, "admin", TEST_ADMIN_PASSWORD) == 200
+        assert [_login(five, "admin", "wrong-password") for _ in range(5)] == [401] * 5
+        assert _login(five, "admin", "wrong-password") == 429
 
 
 def test_login_rate_limit_holds_across_threads_and_processes(
     runtime: Runtime, settings: Settings
 ) -> None:
     """Two runtimes on one database stand for two server processes (nothing is shared
-    in memory); ten concurrent attempts: exactly five are checked, five refused."""
+    in memory); ten concurrent attempts from one address: exactly five are checked, five
+    refused."""
     _alice(runtime)
     second = Runtime.open(settings, migrate=False, bootstrap=False)
     try:
-        clients = [_browser(runtime, "10.0.1.1"), _browser(second, "10.0.1.2")]
+        clients = [_browser(runtime, "10.0.1.1"), _browser(second, "10.0.1.1")]
         with ThreadPoolExecutor(10) as pool:
             codes = list(
                 pool.map(lambda n: _login(clients[n % 2], "alice", f"guess-{n}"), range(10))

@@ -93,7 +93,13 @@ def _seed(runtime: Runtime, client: TestClient) -> dict[str, Any]:
     port = _closed_port()
     cred = _created(
         client.post(
-            "/api/v1/credentials", json={"name": "lab", "username": "admin", "password": "pw"}
+            "/api/v1/credentials",
+            json={
+                "name": "lab",
+                "username": "admin",
+                "password": "pw",
+                "scope": {"networks": ["127.0.0.0/8"]},
+            },
         )
     )
     client.post("/api/v1/credentials", json={"name": "spare", "username": "u", "password": "p"})

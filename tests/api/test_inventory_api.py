@@ -13,7 +13,7 @@ def _device(client: TestClient, **fields: object) -> dict:  # type: ignore[type-
 
 
 def test_credential_secrets_never_returned_and_encrypted_at_rest(
-    operator: TestClient, runtime: Runtime
+    admin: TestClient, operator: TestClient, runtime: Runtime
 ) -> None:
     body = {
         "name": "core",
@@ -21,7 +21,7 @@ def test_credential_secrets_never_returned_and_encrypted_at_rest(
         "password": "P@ssw0rd-unique-1",
         "enable_secret": "En@ble-unique-2",
     }
-    created = operator.post("/api/v1/credentials", json=body)
+    created = admin.post("/api/v1/credentials", json=body)  # admin-only
     assert created.status_code == 201
     for response in (
         created,
@@ -36,12 +36,13 @@ def test_credential_secrets_never_returned_and_encrypted_at_rest(
         row = connection.execute(text("SELECT * FROM credentials")).mappings().one()
     assert "P@ssw0rd-unique-1" not in str(dict(row))
     assert runtime.box.decrypt(row["password_enc"]) == "P@ssw0rd-unique-1"
-    missing = operator.post("/api/v1/credentials", json={"name": "x", "username": "u"})
+    missing = admin.post("/api/v1/credentials", json={"name": "x", "username": "u"})
     assert missing.status_code == 422 and "password or ssh_key" in missing.json()["detail"]
 
 
-def test_device_crud_and_field_errors(operator: TestClient) -> None:
-    operator.post("/api/v1/credentials", json={"name": "lab", "username": "u", "password": "p"})
+def test_device_crud_and_field_errors(admin: TestClient, operator: TestClient) -> None:
+    lab = {"name": "lab", "username": "u", "password": "p", "scope": {"networks": ["10.0.0.1"]}}
+    assert admin.post("/api/v1/credentials", json=lab).status_code == 201
     device = _device(
         operator,
         port=2222,
@@ -74,7 +75,7 @@ def test_device_crud_and_field_errors(operator: TestClient) -> None:
     )
     assert patched.json()["site"] == "PAR1" and patched.json()["tags"] == ["edge"]
     assert operator.get("/api/v1/devices/999999").status_code == 404
-    in_use = operator.delete("/api/v1/credentials/1")
+    in_use = admin.delete("/api/v1/credentials/1")
     assert in_use.status_code == 409 and "used by 1 device" in in_use.json()["detail"]
     assert operator.delete(f"/api/v1/devices/{device['id']}").status_code == 204
     assert operator.get(f"/api/v1/devices/{device['id']}").status_code == 404

@@ -6,7 +6,7 @@ import httpx
 from netpulse_sdk import NetPulseClient
 
 from netweave.core.inventory import credentials, devices
-from netweave.core.inventory.schemas import CredentialCreate, DeviceCreate
+from netweave.core.inventory.schemas import CredentialCreate, CredentialScope, DeviceCreate
 from netweave.lab import LabThread
 from tests.fixtures.api import LiveApi
 from tests.fixtures.lab import first
@@ -99,7 +99,11 @@ def test_inventory_names_need_no_password_on_the_wire(live_api: LiveApi, lab: La
             session,
             runtime.box,
             CredentialCreate(
-                name="lab", username="netweave", password="netweave", enable_secret="netweave"
+                name="lab",
+                username="netweave",
+                password="netweave",
+                enable_secret="netweave",
+                scope=CredentialScope(networks=["127.0.0.0/8"]),
             ),  # type: ignore[arg-type]
         )
         devices.create_device(

@@ -64,10 +64,10 @@ MINIMUM: dict[tuple[str, str], Role | str] = {
     ("GET", "/api/v1/changelog"): V,
     # inventory
     ("GET", "/api/v1/credentials"): V,
-    ("POST", "/api/v1/credentials"): OP,
+    ("POST", "/api/v1/credentials"): A,
     ("GET", "/api/v1/credentials/{credential_id}"): V,
-    ("PATCH", "/api/v1/credentials/{credential_id}"): OP,
-    ("DELETE", "/api/v1/credentials/{credential_id}"): OP,
+    ("PATCH", "/api/v1/credentials/{credential_id}"): A,
+    ("DELETE", "/api/v1/credentials/{credential_id}"): A,
     ("GET", "/api/v1/devices"): V,
     ("POST", "/api/v1/devices"): OP,
     ("GET", "/api/v1/devices/{device_id}"): V,

@@ -54,6 +54,7 @@ def seed(live: LiveApi, devices: list[tuple[str, str, int]], password: str = LAB
                 "username": "netweave",
                 "password": password,
                 "enable_secret": password,
+                "scope": {"networks": ["127.0.0.0/8"]},
             },
         ).raise_for_status()
         for name, host, port in devices:

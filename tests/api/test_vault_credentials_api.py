@@ -14,6 +14,7 @@ from netweave.core.runtime import Runtime
 from netweave.foundation.settings import Settings
 from tests.fixtures.vault import SecretLab, VaultServer, with_vault
 
+LAB_SCOPE = {"networks": ["127.0.0.0/8"]}  # credential scopes: the lab lives on 127.x
 DEFAULT_FIELDS = {
     "username": "username",
     "password": "password",
@@ -35,10 +36,10 @@ def _fields(response: object) -> set[str]:
 
 
 def test_vault_credential_shows_its_reference_and_validates_fields(
-    operator: TestClient, runtime: Runtime, vault_server: VaultServer
+    admin: TestClient, runtime: Runtime, vault_server: VaultServer
 ) -> None:
     path = f"netweave/api-{secrets.token_hex(4)}"
-    created = operator.post(
+    created = admin.post(
         "/api/v1/credentials",
         json={
             "name": "core",
@@ -58,7 +59,7 @@ def test_vault_credential_shows_its_reference_and_validates_fields(
     assert vault_server.reads_of(f"secret/data/{path}") == 0  # saving never asks vault
 
     def rejected(body: dict[str, object], field: str) -> None:
-        response = operator.post("/api/v1/credentials", json={"name": "bad", **body})
+        response = admin.post("/api/v1/credentials", json={"name": "bad", **body})
         assert response.status_code == 422, response.text
         assert field in _fields(response), response.json()
         assert field in response.json()["detail"]
@@ -75,11 +76,11 @@ def test_vault_credential_shows_its_reference_and_validates_fields(
     rejected({"username": "u", "password": "p", "vault_path": "n/x"}, "vault_path")
     rejected({"password": "p"}, "username")
 
-    stored = operator.post(
+    stored = admin.post(
         "/api/v1/credentials", json={"name": "old", "username": "u", "password": "Sealed-1234"}
     ).json()
     assert stored["source"] == "stored" and stored["vault_fields"] is None
-    switched = operator.patch(
+    switched = admin.patch(
         f"/api/v1/credentials/{stored['id']}", json={"source": "vault", "vault_path": path}
     )
     assert switched.status_code == 200, switched.text
@@ -89,25 +90,25 @@ def test_vault_credential_shows_its_reference_and_validates_fields(
             text("SELECT password_enc, vault_mount FROM credentials WHERE name = 'old'")
         ).one()
     assert row.password_enc is None and row.vault_mount == "secret"  # the sealed one is gone
-    back = operator.patch(f"/api/v1/credentials/{stored['id']}", json={"source": "stored"})
+    back = admin.patch(f"/api/v1/credentials/{stored['id']}", json={"source": "stored"})
     assert back.status_code == 422 and back.json()["field"] == "password"
-    refused = operator.patch(f"/api/v1/credentials/{created.json()['id']}", json={"password": "x"})
+    refused = admin.patch(f"/api/v1/credentials/{created.json()['id']}", json={"password": "x"})
     assert refused.status_code == 422 and refused.json()["field"] == "password"
-    latest = operator.patch(
+    latest = admin.patch(
         f"/api/v1/credentials/{created.json()['id']}", json={"vault_version": None}
     )
     assert latest.status_code == 200 and latest.json()["vault_version"] is None
     assert latest.json()["vault_path"] == path  # left out: kept
 
-    fixed = operator.post(
+    fixed = admin.post(
         "/api/v1/credentials",
         json={"name": "fixed", "username": "netops", "source": "vault", "vault_path": path},
     ).json()
     assert fixed["vault_fields"] == {k: v for k, v in DEFAULT_FIELDS.items() if k != "username"}
     editable = ("description", "username", "source", "vault_mount", "vault_path", "vault_version")
     form = {key: fixed[key] for key in (*editable, "vault_fields")}  # what an edit form sends
-    assert operator.patch(f"/api/v1/credentials/{fixed['id']}", json=form).status_code == 200
-    both = operator.patch(
+    assert admin.patch(f"/api/v1/credentials/{fixed['id']}", json=form).status_code == 200
+    both = admin.patch(
         f"/api/v1/credentials/{fixed['id']}", json={"vault_fields": {"username": "user"}}
     )
     assert both.status_code == 422 and both.json()["field"] == "vault_fields.username"
@@ -121,7 +122,8 @@ def test_devices_requests_services_and_test_log_in_with_openbao_secrets(
     device = secret_lab.lab.devices[0]
     assert (
         admin.post(
-            "/api/v1/credentials", json={"name": "bao", "source": "vault", "vault_path": path}
+            "/api/v1/credentials",
+            json={"name": "bao", "source": "vault", "vault_path": path, "scope": LAB_SCOPE},
         ).status_code
         == 201
     )
@@ -166,7 +168,12 @@ def test_devices_requests_services_and_test_log_in_with_openbao_secrets(
     assert (
         admin.post(
             "/api/v1/credentials",
-            json={"name": "gone", "source": "vault", "vault_path": "netweave/gone-for-good"},
+            json={
+                "name": "gone",
+                "source": "vault",
+                "vault_path": "netweave/gone-for-good",
+                "scope": LAB_SCOPE,
+            },
         ).status_code
         == 201
     )
@@ -191,7 +198,7 @@ def test_devices_requests_services_and_test_log_in_with_openbao_secrets(
     assert all(secret_lab.password not in answer.text for answer in answers)
 
 
-def test_vault_credentials_round_trip_through_import_and_export(operator: TestClient) -> None:
+def test_vault_credentials_round_trip_through_import_and_export(admin: TestClient) -> None:
     yaml_file = (
         b"credentials:\n"
         b"  - name: bao\n"
@@ -199,20 +206,17 @@ def test_vault_credentials_round_trip_through_import_and_export(operator: TestCl
         b"    vault_path: netweave/core\n"
         b"    vault_version: 3\n"
         b"    vault_fields: {password: pw}\n"
+        b'    scope: {networks: [10.0.0.0/8], hosts: ["*.core.example.net"]}\n'
         b"  - name: broken\n"
         b"    source: vault\n"
     )
-    bad = operator.post(
-        "/api/v1/inventory/import", files={"file": ("i.yaml", yaml_file, "text/yaml")}
-    )
+    bad = admin.post("/api/v1/inventory/import", files={"file": ("i.yaml", yaml_file, "text/yaml")})
     assert bad.status_code == 422
     assert {(e["row"], e["field"]) for e in bad.json()["errors"]} == {(2, "vault_path")}
     good = yaml_file.split(b"  - name: broken")[0]
-    imported = operator.post(
-        "/api/v1/inventory/import", files={"file": ("i.yaml", good, "text/yaml")}
-    )
+    imported = admin.post("/api/v1/inventory/import", files={"file": ("i.yaml", good, "text/yaml")})
     assert imported.status_code == 200 and imported.json()["created"]["credentials"] == 1
-    read = operator.get("/api/v1/credentials").json()[0]
+    read = admin.get("/api/v1/credentials").json()[0]
     assert (read["source"], read["vault_mount"], read["vault_path"], read["vault_version"]) == (
         "vault",
         "secret",
@@ -220,11 +224,11 @@ def test_vault_credentials_round_trip_through_import_and_export(operator: TestCl
         3,
     )
     for kind in ("yaml", "csv"):
-        export = operator.get(
+        export = admin.get(
             "/api/v1/inventory/export", params={"format": kind, "kind": "credentials"}
         )
         assert export.status_code == 200 and "netweave/core" in export.text
-        again = operator.post(
+        again = admin.post(
             "/api/v1/inventory/import",
             params={"kind": "credentials"} if kind == "csv" else {},
             files={"file": (f"e.{kind}", export.content, "application/octet-stream")},

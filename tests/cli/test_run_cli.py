@@ -5,7 +5,13 @@ from typer.testing import CliRunner
 
 from netweave.cli.main import app
 from netweave.core.inventory import credentials, devices, pools
-from netweave.core.inventory.schemas import CredentialCreate, DeviceCreate, DeviceFilter, PoolCreate
+from netweave.core.inventory.schemas import (
+    CredentialCreate,
+    CredentialScope,
+    DeviceCreate,
+    DeviceFilter,
+    PoolCreate,
+)
 from netweave.core.runtime import Runtime
 from netweave.lab import LabThread
 
@@ -20,7 +26,11 @@ def test_run_on_a_pool_shows_results_and_sets_exit_code(
             session,
             runtime.box,
             CredentialCreate(
-                name="lab", username="netweave", password="netweave", enable_secret="netweave"
+                name="lab",
+                username="netweave",
+                password="netweave",
+                enable_secret="netweave",
+                scope=CredentialScope(networks=["127.0.0.0/8"]),
             ),  # type: ignore[arg-type]
         )
         for device in lab.devices:

@@ -188,7 +188,15 @@ def test_redis_restarted_empty_while_jobs_queue(
 def _inventory(client: TestClient, lab: LabThread) -> None:
     """The lab's devices in the inventory (pool ``all``) and a ``Clock`` service."""
     for path, body in [
-        ("/api/v1/credentials", {"name": "lab", "username": "netweave", "password": "netweave"}),
+        (
+            "/api/v1/credentials",
+            {
+                "name": "lab",
+                "username": "netweave",
+                "password": "netweave",
+                "scope": {"networks": ["127.0.0.0/8"]},
+            },
+        ),
         *[
             (
                 "/api/v1/devices",

@@ -66,8 +66,14 @@ def _inventory(client: TestClient, lab: LabThread) -> list[str]:
             "username": "netweave",
             "password": DEVICE_PASSWORD,
             "enable_secret": ENABLE_SECRET,
+            "scope": {"networks": ["127.0.0.0/8"]},
         },
-        {"name": "rest", "username": "svc", "password": REST_CREDENTIAL},
+        {
+            "name": "rest",
+            "username": "svc",
+            "password": REST_CREDENTIAL,
+            "scope": {"networks": ["127.0.0.0/8"]},
+        },
     ):
         created = client.post("/api/v1/credentials", json=body)
         assert created.status_code == 201, created.text

@@ -24,6 +24,7 @@ def seed_ios(client: httpx.Client, lab: LabThread) -> list[dict[str, object]]:
             "username": "netweave",
             "password": "netweave",
             "enable_secret": "netweave",
+            "scope": {"networks": ["127.0.0.0/8"]},
         },
     ).raise_for_status()
     created = []

@@ -23,7 +23,13 @@ def test_device_forms_filters_edit_delete_and_viewer_controls(
     headers = {"X-API-KEY": live_api.key}
     with httpx.Client(base_url=live_api.url, headers=headers) as client:
         client.post(
-            "/api/v1/credentials", json={"name": "lab", "username": "u", "password": "p"}
+            "/api/v1/credentials",
+            json={
+                "name": "lab",
+                "username": "u",
+                "password": "p",
+                "scope": {"networks": ["10.0.0.0/8", "127.0.0.0/8"]},
+            },
         ).raise_for_status()
         client.post(
             "/api/v1/devices",

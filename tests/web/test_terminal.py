@@ -25,7 +25,12 @@ def test_terminal_show_version_and_audit(
     ) as client:
         client.post(
             "/api/v1/credentials",
-            json={"name": "lab", "username": "netweave", "password": "netweave"},
+            json={
+                "name": "lab",
+                "username": "netweave",
+                "password": "netweave",
+                "scope": {"networks": ["127.0.0.0/8"]},
+            },
         ).raise_for_status()
         answer = client.post(
             "/api/v1/devices",
@@ -102,7 +107,12 @@ def test_terminal_show_version_and_audit(
     ) as client:
         client.post(
             "/api/v1/credentials",
-            json={"name": "stale", "username": "netweave", "password": "an-old-password"},
+            json={
+                "name": "stale",
+                "username": "netweave",
+                "password": "an-old-password",
+                "scope": {"networks": ["127.0.0.0/8"]},
+            },
         ).raise_for_status()
         stale = client.post(
             "/api/v1/devices",

@@ -133,6 +133,7 @@ def test_run_results_viewer(live_api: LiveApi, page: Page, lab: LabThread, tmp_p
                 "username": "netweave",
                 "password": "netweave",
                 "enable_secret": "netweave",
+                "scope": {"networks": ["127.0.0.0/8"]},
             },
         )
         for device in ios:

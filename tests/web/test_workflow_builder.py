@@ -37,6 +37,7 @@ def seed(live_api: LiveApi, lab: LabThread) -> list[str]:
                 "username": "netweave",
                 "password": "netweave",
                 "enable_secret": "netweave",
+                "scope": {"networks": ["127.0.0.0/8"]},
             },
         ).raise_for_status()
         for device in lab.devices:

@@ -7,6 +7,8 @@ from fastapi import FastAPI
 import netweave
 from netweave.api.api_docs import install_api_docs
 from netweave.api.errors import install_error_handlers
+from netweave.api.headers import SecurityHeaders
+from netweave.api.limits import BodyLimit
 from netweave.api.responses import AUTHENTICATED, LOOKUP_CONFLICT, errors
 from netweave.api.routes import (
     api_keys,
@@ -46,6 +48,12 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    app.add_middleware(
+        BodyLimit,
+        max_bytes=runtime.settings.max_body_bytes,
+        max_import_bytes=runtime.settings.max_import_bytes,
+    )
+    app.add_middleware(SecurityHeaders, tile_url=runtime.settings.map_tile_url)
     install_api_docs(app)
     app.include_router(health.router)
     # the error codes of every route are documented (see api.responses): authentication

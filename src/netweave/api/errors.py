@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from starlette.concurrency import run_in_threadpool
 
+from netweave.api.clientaddr import client_address
 from netweave.core.access import failures
 from netweave.db import errors as db_errors
 from netweave.foundation.errors import AuthenticationFailed, ImportRejected, NetWeaveError
@@ -28,7 +29,7 @@ async def _audit(request: Request, exc: NetWeaveError) -> None:
     failure = failures.classify(
         exc,
         username=getattr(request.state, AUTH_USER, None),
-        client_ip=request.client.host if request.client else "",
+        client_ip=client_address(request),
         method=request.method,
         path=request.url.path,  # never the query string (it may carry a token)
     )

@@ -147,7 +147,7 @@ def import_(
         runtime.catalog.sync()
         with runtime.transaction() as session:
             rows = definitions.import_yaml(
-                session, runtime.catalog, path.read_text(), "cli", replace=replace
+                session, runtime.catalog, path.read_text(), "cli", replace=replace, admin=True
             )
             written = [f"{row.kind} {row.name}" for row in rows]
     except NetWeaveError as exc:

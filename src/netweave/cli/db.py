@@ -8,6 +8,7 @@ from netweave.cli.console import console, err_console
 from netweave.db.engine import make_engine
 from netweave.db.migrate import current_revision, head_revision, upgrade
 from netweave.foundation.errors import NetWeaveError
+from netweave.foundation.private import private_dir
 from netweave.foundation.settings import Settings
 
 app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
@@ -20,7 +21,7 @@ def _engine_url() -> str:
         err_console.print(f"[red]error:[/] {exc.to_detail()}")
         raise typer.Exit(2) from exc
     if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
     return settings.effective_database_url
 
 

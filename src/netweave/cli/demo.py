@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import subprocess
 import sys
 import time
@@ -17,6 +18,7 @@ from netweave.core.access.schemas import ApiKeyCreate
 from netweave.core.inventory import credentials, devices, links, pools
 from netweave.core.inventory.schemas import (
     CredentialCreate,
+    CredentialScope,
     DeviceCreate,
     DeviceFilter,
     DeviceUpdate,
@@ -95,8 +97,18 @@ def _ensure_credential(session: Session, runtime: Runtime, spec: LabDeviceSpec) 
                 username=spec.username,
                 password=spec.password,
                 enable_secret=spec.enable_secret,
+                scope=_lab_scope(spec.host),
             ),
         )
+
+
+def _lab_scope(host: str) -> CredentialScope:
+    """Credential scopes: the lab's login is offered only to the lab's addresses."""
+    try:
+        network = str(ipaddress.ip_network(host))
+    except ValueError:
+        return CredentialScope(networks=["127.0.0.0/8"], hosts=[host])
+    return CredentialScope(networks=sorted({"127.0.0.0/8", network}))
 
 
 def _device_data(spec: LabDeviceSpec) -> DeviceCreate:

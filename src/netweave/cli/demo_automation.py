@@ -71,7 +71,7 @@ def seed_automations(runtime: Runtime) -> int:
     runtime.catalog.ensure_synced()
     with runtime.transaction() as session:
         rows = definitions.import_yaml(
-            session, runtime.catalog, DEMO_AUTOMATIONS, "demo", replace=True
+            session, runtime.catalog, DEMO_AUTOMATIONS, "demo", replace=True, admin=True
         )
         count = len(rows)
         if session.scalar(select(Task.id).where(Task.name == "Nightly backup")) is None:

@@ -14,6 +14,8 @@ from netweave.cli.console import announce_bootstrap, console, open_runtime
 from netweave.cli.demo import issue_demo_key, seed_inventory, start_lab
 from netweave.cli.demo_automation import seed_automations
 from netweave.foundation.logging import configure_logging
+from netweave.foundation.private import private_dir
+from netweave.foundation.settings import Mode, Settings
 from netweave.scheduler import SchedulerLoop
 from netweave.syslog import SyslogServer
 from netweave.web import mount_ui
@@ -32,6 +34,14 @@ def raise_open_files_limit() -> int:
         except (OSError, ValueError):  # e.g. capped by the kernel's nr_open
             return soft
     return hard
+
+
+def syslog_bind_host(settings: Settings) -> str:
+    """The demo receives syslog on loopback only, unless NETWEAVE_SYSLOG_HOST says
+    otherwise; production listens where the setting says (default 0.0.0.0)."""
+    if settings.mode is Mode.demo and "syslog_host" not in settings.model_fields_set:
+        return "127.0.0.1"
+    return settings.syslog_host
 
 
 def serve(
@@ -61,7 +71,7 @@ def serve(
         f"API:  http://{bind_host}:{bind_port}/api/v1  (docs: http://{bind_host}:{bind_port}/docs)"
     ]
     if demo:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.data_dir)
         with console.status(f"starting a lab of {lab_devices} simulated devices..."):
             lab = start_lab(settings.data_dir, lab_devices, lab_port, lab_delay)
             seeded = seed_inventory(runtime, lab.specs)
@@ -87,14 +97,12 @@ def serve(
     syslog = None
     if settings.embedded_syslog:
         try:
+            syslog_host = syslog_bind_host(settings)
             syslog = SyslogServer(
-                runtime.events,
-                settings.syslog_host,
-                settings.syslog_port,
-                capacity=settings.syslog_queue,
+                runtime.events, syslog_host, settings.syslog_port, capacity=settings.syslog_queue
             ).start()
             runtime.syslog_stats = syslog.stats
-            lines.append(f"Syslog: udp+tcp {settings.syslog_host}:{syslog.udp_port}")
+            lines.append(f"Syslog: udp+tcp {syslog_host}:{syslog.udp_port}")
         except OSError as exc:  # the port is taken: the API still serves
             lines.append(f"Syslog: [yellow]not listening ({exc})[/]")
     lines.append(f"Jobs: {jobs.executor.name} executor")

@@ -24,7 +24,9 @@ from netweave.core.schedules.firing import TaskFirer
 from netweave.db.engine import make_engine, make_session_factory
 from netweave.db.migrate import current_revision, head_revision, upgrade
 from netweave.executor import Executor, LocalExecutor, RqExecutor, RqWorkerPool, strategies
+from netweave.foundation import guarded
 from netweave.foundation.errors import ConfigurationError
+from netweave.foundation.private import private_dir
 from netweave.foundation.secrets import SecretBox
 from netweave.foundation.settings import Settings
 from netweave.foundation.vault import VaultClient, VaultConfig
@@ -59,10 +61,13 @@ class Runtime:
             vault=VaultClient(vault) if vault is not None else None,  # contacted lazily
         )
         settings.check_admin_password()
+        guarded.configure(  # user templates and parsers: time and memory limits
+            settings.template_timeout, settings.template_memory_mb, settings.template_workers
+        )
         if settings.executor == "rq":
             strategies.get(settings.placement, field="placement")  # a typo fails at start
-        if settings.database_url is None:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        if settings.database_url is None or settings.data_dir.exists():
+            private_dir(settings.data_dir)  # 0700, tightened if looser
         engine = make_engine(settings.effective_database_url)
         factory = make_session_factory(engine)
         audit.install(factory)  # the changelog follows every flush
@@ -116,6 +121,7 @@ class Runtime:
                 self.settings.effective_services_dir,
                 runs_services=self.settings.executor == "local",
                 box=self.box,
+                playbooks_dir=self.settings.effective_playbooks_dir,
             )
         return self._catalog
 
@@ -149,7 +155,10 @@ class Runtime:
         """Syslog storage and event rules (fed by a syslog server in this process)."""
         if self._events is None:
             self._events = EventService(
-                self.sessions, self.runs, self.settings.syslog_retention_days
+                self.sessions,
+                self.runs,
+                self.settings.syslog_retention_days,
+                max_messages=self.settings.syslog_max_messages,
             )
         return self._events
 
@@ -204,7 +213,11 @@ class Runtime:
         )
         self._jobs = JobService(self.sessions, self.box, executor, self._pool())
         self._catalog = ServiceCatalog(
-            self.sessions, settings.effective_services_dir, runs_services=True, box=self.box
+            self.sessions,
+            settings.effective_services_dir,
+            runs_services=True,
+            box=self.box,
+            playbooks_dir=settings.effective_playbooks_dir,
         )
         self._wire_services(self._jobs)
         pool = self._jobs.pool

@@ -3,15 +3,18 @@ ntc-templates by platform + command) and TTP."""
 
 from __future__ import annotations
 
+import functools
 import io
+from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
 
 import textfsm
-from jinja2 import StrictUndefined, TemplateSyntaxError
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from netweave.foundation import guarded, ttp_safety
 from netweave.foundation.errors import InvalidInput
 
 MAX_REPEAT = 1_000_000  # items or characters one "*" may make ("x" * n, [0] * n)
@@ -58,24 +61,121 @@ def check_syntax(template: str) -> None:
         raise ValueError(f"template syntax error at line {exc.lineno}: {exc.message}") from None
 
 
-def render(template: str, context: dict[str, Any], field: str = "template") -> str:
-    """Render in the sandbox. Any error (syntax, an undefined variable, a refused attribute,
-    an exception raised by the template's own operations) is an ``InvalidInput`` naming
-    the field and the template line."""
+def _materialized(parsed: nodes.Template, context: dict[str, Any]) -> dict[str, Any]:
+    """``context`` as plain data for the guard process: a lazy mapping (an automation's
+    ``results``) becomes a dict of the keys the template names literally
+    (``results.step``, ``results["step"]``)."""
+    lazy = {k for k, v in context.items() if isinstance(v, Mapping) and not isinstance(v, dict)}
+    if not lazy:
+        return context
+    keys: dict[str, set[str]] = {name: set() for name in lazy}
+    for node in parsed.find_all((nodes.Getattr, nodes.Getitem)):
+        if isinstance(node, nodes.Getattr):
+            target, key = node.node, node.attr
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
+            target, key = node.node, node.arg.value
+        else:
+            continue
+        if isinstance(target, nodes.Name) and target.name in keys and isinstance(key, str):
+            keys[target.name].add(key)
+    for call in parsed.find_all(nodes.Call):  # results.get("step")
+        method = call.node
+        if isinstance(method, nodes.Getattr) and isinstance(method.node, nodes.Name):
+            if method.node.name in keys and method.attr == "get" and call.args:
+                first = call.args[0]
+                if isinstance(first, nodes.Const) and isinstance(first.value, str):
+                    keys[method.node.name].add(first.value)
+    plain = dict(context)
+    for name in lazy:
+        mapping = context[name]
+        plain[name] = {key: mapping[key] for key in keys[name] if key in mapping}
+    return plain
+
+
+@functools.lru_cache(maxsize=64)
+def _compiled(template: str) -> Template:
+    return _ENV.from_string(template)
+
+
+def _render_guarded(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    """In a guard process: ``("ok", text)`` or ``(kind, message)`` of the error."""
+    compiled = _compiled(template)
     try:
-        compiled = _ENV.from_string(template)
-    except TemplateSyntaxError as exc:
-        raise InvalidInput(
-            f"template syntax error at line {exc.lineno}: {exc.message}", field=field
-        ) from None
-    try:
-        return compiled.render(**context)
+        return "ok", compiled.render(**context)
+    except MemoryError:
+        raise
     except Exception as exc:  # user code: whatever it raises is the template's fault
         line = _line(exc.__traceback__)
         where = f" at line {line}" if line else ""
         kind = "not allowed" if isinstance(exc, SecurityError) else "template error"
         message = str(exc) or type(exc).__name__
-        raise InvalidInput(f"{kind}{where}: {message}", field=field) from exc
+        return "error", f"{kind}{where}: {message}"
+
+
+def _limited(exc: guarded.LimitExceeded, what: str, field: str) -> InvalidInput:
+    return InvalidInput(f"{what} {exc}", field=field)
+
+
+def render(template: str, context: dict[str, Any], field: str = "template") -> str:
+    """Render in the sandbox, in a guard process under the time and memory limits. Any
+    error (syntax, an undefined variable, a refused attribute, an exception raised by the
+    template's own operations, a limit) is an ``InvalidInput`` naming the field and the
+    template line."""
+    try:
+        parsed = _ENV.parse(template)
+    except TemplateSyntaxError as exc:
+        raise InvalidInput(
+            f"template syntax error at line {exc.lineno}: {exc.message}", field=field
+        ) from None
+    try:
+        status, text = guarded.run(_render_guarded, template, _materialized(parsed, context))
+    except guarded.LimitExceeded as exc:
+        raise _limited(exc, "the template", field) from None
+    except Exception as exc:  # e.g. a context value that cannot be sent to the guard
+        raise InvalidInput(f"template error: {exc}", field=field) from exc
+    if status != "ok":
+        raise InvalidInput(text, field=field)
+    return text
+
+
+def check_ttp(template: str, field: str = "parsing.template") -> None:
+    """Refuse a TTP template that uses a feature running code or touching files."""
+    try:
+        ttp_safety.check_template(template)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field=field) from None
+
+
+def _textfsm_guarded(template: str, output: str) -> tuple[str, Any]:
+    """In a guard process: ``("ok", rows)`` or ``(field-suffix, message)``."""
+    try:
+        fsm = textfsm.TextFSM(io.StringIO(template))
+    except textfsm.TextFSMTemplateError as exc:
+        return "template", f"textfsm template: {exc}"
+    try:
+        rows = fsm.ParseText(output)
+    except textfsm.TextFSMError as exc:
+        return "error", f"textfsm: {exc}"
+    header = [h.lower() for h in fsm.header]
+    return "ok", [dict(zip(header, row, strict=False)) for row in rows]
+
+
+def _ntc_guarded(platform: str, command: str, output: str) -> tuple[str, Any]:
+    from ntc_templates.parse import parse_output
+
+    try:
+        return "ok", parse_output(platform=platform, command=command, data=output)
+    except Exception as exc:
+        return "error", f"ntc-templates: {exc}".splitlines()[0]
+
+
+def _ttp_guarded(output: str, template: str) -> tuple[str, Any]:
+    try:
+        return "ok", ttp_safety.parse(output, template, "flat_list")
+    except MemoryError:
+        raise
+    except BaseException as exc:  # TTP raises SystemExit on a template it cannot read
+        return "error", f"ttp: {exc}"
 
 
 def parse(
@@ -87,38 +187,29 @@ def parse(
     command: str | None = None,
 ) -> Any:
     """``textfsm``: inline template; ``ntc_templates``: by platform + command (or inline);
-    ``ttp``: inline template. Raises InvalidInput naming the problem."""
+    ``ttp``: inline template (no code, no files). Parsing runs in a guard process under the
+    time and memory limits. Raises InvalidInput naming the problem."""
+    field = "parsing.template"
     if name == "ttp":
         if not template:
-            raise InvalidInput("ttp needs a template", field="parsing.template")
-        from ttp import ttp
-
-        try:
-            parser = ttp(data=output, template=template)
-            parser.parse()
-            return parser.result(structure="flat_list")
-        except Exception as exc:
-            raise InvalidInput(f"ttp: {exc}", field="parsing.template") from exc
-    if template:
-        try:
-            fsm = textfsm.TextFSM(io.StringIO(template))
-        except textfsm.TextFSMTemplateError as exc:
-            raise InvalidInput(f"textfsm template: {exc}", field="parsing.template") from exc
-        try:
-            rows = fsm.ParseText(output)
-        except textfsm.TextFSMError as exc:
-            raise InvalidInput(f"textfsm: {exc}", field="parsing.template") from exc
-        header = [h.lower() for h in fsm.header]
-        return [dict(zip(header, row, strict=False)) for row in rows]
-    if name == "textfsm":
-        raise InvalidInput("textfsm needs a template", field="parsing.template")
-    if not platform or not command:
+            raise InvalidInput("ttp needs a template", field=field)
+        check_ttp(template, field)
+        call: tuple[Any, ...] = (_ttp_guarded, output, template)
+    elif template:
+        call = (_textfsm_guarded, template, output)
+    elif name == "textfsm":
+        raise InvalidInput("textfsm needs a template", field=field)
+    elif not platform or not command:
         raise InvalidInput(
             "ntc_templates needs the platform and the command", field="parsing.platform"
         )
-    from ntc_templates.parse import parse_output
-
+    else:
+        field = "parsing"
+        call = (_ntc_guarded, platform, command, output)
     try:
-        return parse_output(platform=platform, command=command, data=output)
-    except Exception as exc:
-        raise InvalidInput(f"ntc-templates: {exc}".splitlines()[0], field="parsing") from exc
+        status, value = guarded.run(*call)
+    except guarded.LimitExceeded as exc:
+        raise _limited(exc, "parsing", field) from None
+    if status != "ok":
+        raise InvalidInput(value, field=field)
+    return value

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import os
+import re
+import secrets
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
@@ -11,6 +17,23 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from netweave.foundation.plugins import PluginRegistry
 
 QueueStrategy = Literal["pinned", "fifo"]
+SessionKey = tuple[str, int, str, str]  # host, port, driver, identity fingerprint
+
+# Keys the session identity by an HMAC, never a plain hash of a password: a per-process random
+# key makes the fingerprint useless outside this process (logs, dumps, stats).
+_FINGERPRINT_KEY = secrets.token_bytes(32)
+_KEY_FILE_FIELDS = ("key_file", "key_filename", "ssh_key_file", "ssh_config_file", "pkey_file")
+# Commands that change the terminal (paging, width, monitor): no cheap way back, so the
+# session is not reused. Netmiko's own settings at login are the exceptions.
+_TERMINAL = re.compile(r"^\s*(ter(m(i(n(al?)?)?)?)?\s|screen-length\b|set\s+cli\s)", re.I)
+_OWN_TERMINAL = {"terminal length 0", "terminal width 511"}
+
+
+def changes_terminal(command: str) -> bool:
+    """Whether ``command`` changes the terminal's settings for the rest of the session."""
+    if _TERMINAL.match(command) is None:
+        return False
+    return " ".join(command.lower().split()) not in _OWN_TERMINAL
 
 
 class DriverError(Exception):
@@ -45,9 +68,31 @@ class BaseConnectionArgs(BaseModel):
     device_type: str | None = Field(default=None, description="Netmiko device_type / platform")
     timeout: float = Field(default=20, gt=0, le=600)
 
-    def session_key(self, driver: str) -> tuple[str, int, str, str]:
-        """Devices are identified by host + port (+ user), never by address alone."""
-        return (self.host, self.port, self.username or "", driver)
+    def session_key(self, driver: str) -> SessionKey:
+        """Devices are identified by host + port, never by address alone; a session by its
+        device, driver and whole identity: user, secrets and every connection option (a
+        wrong password or a missing enable secret never runs on someone else's session)."""
+        return (self.host, self.port, driver, self.fingerprint())
+
+    def fingerprint(self) -> str:
+        """HMAC (per-process random key) of everything but host and port, secrets included."""
+        identity: dict[str, Any] = {}
+        for name, value in self.model_dump(exclude={"host", "port"}).items():
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            identity[name] = value
+            if name in _KEY_FILE_FIELDS and isinstance(value, str):
+                identity[f"{name}:stat"] = _file_stamp(value)  # a rotated key is a new identity
+        text = json.dumps(identity, sort_keys=True, default=repr, separators=(",", ":"))
+        return hmac.new(_FINGERPRINT_KEY, text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _file_stamp(path: str) -> list[int]:
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError):
+        return []
+    return [status.st_mtime_ns, status.st_size, status.st_ino]
 
 
 @dataclass
@@ -95,6 +140,12 @@ class DriverSession(ABC):
 
     def keepalive(self) -> bool:
         return self.is_alive()
+
+    def settle(self) -> bool:
+        """After each job on a kept session: bring it back to its base state (mode, prompt,
+        terminal) so the next job does not depend on this one. False: the session cannot be
+        trusted any more and is discarded. Must be cheap when nothing changed."""
+        return True
 
     @abstractmethod
     def close(self) -> None: ...

@@ -28,6 +28,7 @@ from netweave.drivers.base import (
     DriverError,
     DriverSession,
     QueueStrategy,
+    changes_terminal,
 )
 
 DEFAULT_ERROR_PATTERN = (
@@ -93,19 +94,38 @@ class _WatchedChannel(SSHChannel):
 
 
 class NetmikoSession(DriverSession):
-    def __init__(self, connection: BaseConnection, args: NetmikoConnectionArgs) -> None:
+    """Base state: the prompt found at login (user or privileged EXEC), privileged EXEC once
+    a job entered enable mode with this session's secret; never configuration mode. Every
+    command's trailing prompt is kept (free): only a job that ends elsewhere costs a check."""
+
+    def __init__(
+        self, connection: BaseConnection, args: NetmikoConnectionArgs, home: str = ""
+    ) -> None:
         self.connection = connection
         self.args = args
         self.broken = False  # a failed read leaves the channel out of step: no polite exit
         self.info = {"prompt": connection.base_prompt, "device_type": args.device_type}
+        self.home = home  # the base state's prompt, e.g. "R1>" or "R1#"
+        self.last_prompt = home
+        self.privileged = False  # enable mode entered with this session's own secret
+        self.tainted = False  # terminal settings changed: no cheap way back
 
     def _prompt_pattern(self) -> str:
-        base = re.escape(self.connection.base_prompt)
-        return rf"(?m)^{base}[^\n]*[>#$%]\s*$"
+        return prompt_pattern(self.connection)
 
     def _ensure_enable(self, options: dict[str, Any]) -> None:
-        if options.get("enable_mode") and not self.connection.check_enable_mode():
-            self.connection.enable()
+        if not options.get("enable_mode") or (self.privileged and self.last_prompt == self.home):
+            return  # settled sessions are back in privileged EXEC: no round trip
+        if not self.connection.check_enable_mode():
+            try:
+                self.connection.enable()
+            except ValueError as exc:  # Netmiko's "failed to enter enable mode"
+                raise DriverError("authentication", "enable secret rejected") from exc
+        self._now_privileged()
+
+    def _now_privileged(self) -> None:
+        self.privileged = True
+        self.home = self.last_prompt = read_prompt(self.connection)
 
     def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
         error_pattern = options.get("error_pattern") or DEFAULT_ERROR_PATTERN
@@ -117,13 +137,18 @@ class NetmikoSession(DriverSession):
             for command in commands:
                 doing = f"waiting for the output of {command!r}"
                 started = time.perf_counter()
-                stdout = self.connection.send_command(
-                    command,
-                    expect_string=options.get("expect_string") or self._prompt_pattern(),
-                    read_timeout=read_timeout,
-                    strip_prompt=True,
-                    strip_command=True,
+                self.tainted = self.tainted or changes_terminal(command)
+                raw = str(
+                    self.connection.send_command(
+                        command,
+                        expect_string=options.get("expect_string") or self._prompt_pattern(),
+                        read_timeout=read_timeout,
+                        strip_prompt=False,
+                        strip_command=True,
+                    )
                 )
+                self.last_prompt = raw.rsplit(self.connection.RESPONSE_RETURN, 1)[-1].strip()
+                stdout = self.connection.strip_prompt(raw)
                 failed = re.search(error_pattern, str(stdout), re.M) is not None
                 outputs.append(
                     CommandOutput(
@@ -168,6 +193,7 @@ class NetmikoSession(DriverSession):
             outcome.output += conn.exit_config_mode()
             conn.set_base_prompt()  # the config may have renamed the device
             self.info["prompt"] = conn.base_prompt
+            self._now_privileged()  # configuring needed enable: the base state now has it
             if options.get("save") and outcome.ok:
                 outcome.output += conn.save_config()
                 outcome.saved = True
@@ -178,6 +204,34 @@ class NetmikoSession(DriverSession):
             ) from exc
         outcome.duration_seconds = time.perf_counter() - started
         return outcome
+
+    def settle(self) -> bool:
+        """Back to the base state after a job: free when the last prompt is the base one;
+        otherwise leave configuration mode, re-enter (or leave) enable mode, and check."""
+        if self.broken or self.tainted:
+            return False
+        if self.last_prompt == self.home:
+            return True
+        try:
+            return self._restore()
+        except Exception:  # out of step: discarded, without Netmiko's polite exit
+            self.broken = True
+            raise
+
+    def _restore(self) -> bool:
+        conn = self.connection
+        prompt = read_prompt(conn)
+        if prompt != self.home and conn.check_config_mode():
+            conn.exit_config_mode()
+            prompt = read_prompt(conn)
+        if prompt != self.home and self.privileged and not conn.check_enable_mode():
+            conn.enable()  # e.g. after "disable": the session's own secret, as before
+            prompt = read_prompt(conn)
+        elif prompt != self.home and not self.privileged and conn.check_enable_mode():
+            conn.exit_enable_mode()
+            prompt = read_prompt(conn)
+        self.last_prompt = prompt
+        return prompt == self.home
 
     def is_alive(self) -> bool:
         """Transport state only: no probe byte (a lone write before the next command costs a
@@ -238,7 +292,27 @@ class NetmikoDriver(Driver):
         connection.read_timeout_override = None  # commands use their own read_timeout
         connection.channel = _WatchedChannel(connection.remote_conn, connection.encoding)
         set_nodelay(getattr(connection.remote_conn, "transport", None))
-        return NetmikoSession(connection, parsed)
+        try:
+            home = read_prompt(connection)  # the base state settle() returns to
+        except Exception as exc:
+            connection.disconnect()
+            raise _library_error(exc, parsed.timeout, "reading the prompt") from exc
+        return NetmikoSession(connection, parsed, home)
+
+
+def prompt_pattern(connection: BaseConnection, flags: bool = True) -> str:
+    base = re.escape(connection.base_prompt)
+    return ("(?m)" if flags else "") + rf"^{base}[^\n]*[>#$%]\s*$"
+
+
+def read_prompt(connection: BaseConnection, timeout: float = 10) -> str:
+    """The current prompt, in one round trip (Netmiko's ``find_prompt`` sleeps ~0.5 s)."""
+    connection.write_channel(connection.RETURN)
+    output = connection.read_until_pattern(
+        prompt_pattern(connection, flags=False), re_flags=re.M, read_timeout=timeout
+    )
+    lines = [line.strip() for line in str(output).replace("\r", "").split("\n")]
+    return next((line for line in reversed(lines) if line), "")
 
 
 def set_nodelay(transport: Any) -> None:

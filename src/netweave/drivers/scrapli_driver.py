@@ -23,6 +23,7 @@ from netweave.drivers.base import (
     DriverError,
     DriverSession,
     QueueStrategy,
+    changes_terminal,
 )
 
 # Netmiko device_type (our platform names) → scrapli definition.
@@ -59,26 +60,41 @@ class ScrapliDriverArgs(BaseDriverArgs):
 
 
 class ScrapliSession(DriverSession):
-    def __init__(self, cli: Cli, definition: str) -> None:
+    """Base state: the prompt of the definition's default mode, read once at login. Every
+    input's trailing prompt is kept (free); scrapli does not notice a mode changed by an
+    input (``disable``, ``configure terminal``), so a job ending elsewhere discards it."""
+
+    def __init__(self, cli: Cli, definition: str, home: str = "") -> None:
         self.cli = cli
         self.definition = definition
         self.open = True
         self.info = {"definition": definition}
+        self.home = home
+        self.last_prompt = home
+        self.tainted = False  # terminal settings changed: no cheap way back
+
+    def _send(self, command: str) -> tuple[str, bool]:
+        """The output without its trailing prompt (kept in ``last_prompt``), and failed."""
+        result = self.cli.send_input(command, retain_trailing_prompt=True)
+        body, _, prompt = result.result.rpartition("\n")
+        self.last_prompt = prompt.strip()
+        return body.rstrip(), result.failed
 
     def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
         outputs = []
         for command in commands:
             started = time.perf_counter()
+            self.tainted = self.tainted or changes_terminal(command)
             try:
-                result = self.cli.send_input(command)
+                stdout, failed = self._send(command)
             except ScrapliException as exc:
                 self.open = False
                 raise _error(exc, f"sending {command!r}") from exc
             outputs.append(
                 CommandOutput(
                     command=command,
-                    stdout=result.result,
-                    exit_status=1 if result.failed else 0,
+                    stdout=stdout,
+                    exit_status=1 if failed else 0,
                     duration_seconds=time.perf_counter() - started,
                 )
             )
@@ -108,6 +124,7 @@ class ScrapliSession(DriverSession):
                 ).result
             back = "exec" if self.definition == "juniper_junos" else "privileged_exec"
             self.cli.enter_mode(back)
+            self._rehome(self.cli.get_prompt().result.strip())  # a renamed device
             save = SAVE_COMMANDS.get(self.definition)
             if outcome.ok and options.get("save") and save:
                 outcome.output += self.cli.send_input(save).result
@@ -117,6 +134,16 @@ class ScrapliSession(DriverSession):
             raise _error(exc, "configuration") from exc
         outcome.duration_seconds = time.perf_counter() - started
         return outcome
+
+    def _rehome(self, prompt: str) -> None:
+        """After a push, the same kind of prompt (terminator, no mode) is the new base."""
+        same_kind = prompt[-1:] == self.home[-1:] and prompt.count("(") == self.home.count("(")
+        if same_kind:
+            self.home = prompt
+        self.last_prompt = prompt
+
+    def settle(self) -> bool:
+        return self.open and not self.tainted and self.last_prompt == self.home
 
     def is_alive(self) -> bool:
         return self.open
@@ -155,6 +182,7 @@ class ScrapliDriver(Driver):
         )
         try:
             cli.open()
+            home = cli.get_prompt().result.strip()  # the base state settle() checks against
         except ScrapliException as exc:
             raise _error(exc, "opening the session") from exc
-        return ScrapliSession(cli, definition)
+        return ScrapliSession(cli, definition, home)

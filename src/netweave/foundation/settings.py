@@ -6,21 +6,24 @@ The YAML file is ``$NETWEAVE_CONFIG`` or ``<data_dir>/netweave.yaml`` when it ex
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
 
 from netweave.foundation.errors import ConfigurationError
+from netweave.foundation.private import private_dir
 
 PLACEHOLDER_SECRETS = frozenset(
     {
@@ -126,7 +129,7 @@ class Settings(BaseSettings):
         default=5,
         ge=0,
         le=10_000,
-        description="Failed logins allowed per username and per client address within "
+        description="Failed logins allowed per (username, client address) within "
         "login_failure_window; the next attempt gets 429 (0: no limit)",
     )
     login_failure_window: float = Field(
@@ -175,6 +178,28 @@ class Settings(BaseSettings):
     services_dir: Path | None = Field(
         default=None, description="Custom Python services folder (default <data_dir>/services)"
     )
+    # -- trust model, part C (privileged service types) --
+    playbooks_dir: Path | None = Field(
+        default=None,
+        description="Folder of the playbooks ansible_playbook services may run, on the workers "
+        "(default <data_dir>/playbooks); a service's playbook is a path relative to it",
+    )
+    # -- trust model, part A (user templates and parsers under limits) --
+    template_timeout: float = Field(
+        default=5,
+        gt=0,
+        le=3600,
+        description="Seconds one template rendering or output parsing may take (then a 422)",
+    )
+    template_memory_mb: int = Field(
+        default=512,
+        ge=128,
+        le=1_048_576,
+        description="Address space (MB) of a process rendering or parsing user templates",
+    )
+    template_workers: int = Field(
+        default=2, ge=1, le=64, description="Processes rendering and parsing user templates"
+    )
     terminal_idle_timeout: float = Field(
         default=900, gt=0, description="Close a web terminal after this many s without input"
     )
@@ -217,6 +242,43 @@ class Settings(BaseSettings):
     vault_tls_verify: bool = Field(default=True, description="Verify the vault TLS certificate")
     vault_ca_cert: Path | None = Field(default=None, description="CA bundle for vault TLS")
     vault_timeout: float = Field(default=10, gt=0, le=300, description="Per vault request, s")
+    # limits and hardening (issue 13)
+    max_body_bytes: int = Field(
+        default=2 * 2**20, ge=1024, description="Largest request body; larger ones get 413"
+    )
+    max_import_bytes: int = Field(
+        default=50 * 2**20, ge=1024, description="Largest body of the inventory/automation imports"
+    )
+    login_max_failures_per_address: int = Field(
+        default=100,
+        ge=0,
+        le=1_000_000,
+        description="Failed logins allowed from one client address (any usernames) within "
+        "login_failure_window, against password spraying (0: no limit)",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed "
+        "(comma-separated); from anyone else the header is ignored",
+    )
+    cookie_secure: bool = Field(
+        default=False, description="Mark the login and CSRF cookies Secure (HTTPS only)"
+    )
+    syslog_max_messages: int = Field(
+        default=1_000_000, ge=1000, description="Syslog messages stored; the oldest go first"
+    )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        for item in value or ():
+            try:
+                ipaddress.ip_network(str(item).strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"trusted_proxies: {item!r} is not an address or CIDR") from exc
+        return [str(item).strip() for item in value or ()]
 
     @field_validator("database_url")
     @classmethod
@@ -287,6 +349,10 @@ class Settings(BaseSettings):
         return self.services_dir or self.data_dir / "services"
 
     @property
+    def effective_playbooks_dir(self) -> Path:
+        return self.playbooks_dir or self.data_dir / "playbooks"
+
+    @property
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
@@ -314,7 +380,7 @@ class Settings(BaseSettings):
         path = self.data_dir / SECRET_KEY_FILE
         if path.exists():
             return path.read_text().strip()
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.data_dir)
         key = secrets.token_urlsafe(32)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:

@@ -127,8 +127,10 @@ class ServiceContext(ABC):
     def log(self, message: str) -> None: ...
 
     @abstractmethod
-    def secret(self, credential: str) -> tuple[str, str]:
-        """(username, password) of a named credential, for services that log in elsewhere."""
+    def secret(self, credential: str, host: str, port: int | None = None) -> tuple[str, str]:
+        """(username, password) of a named credential, for services that log in elsewhere:
+        to ``host`` (and ``port``, None: any), which must be inside the credential's scope
+        (refused otherwise, before any secret is read)."""
 
 
 @dataclass
@@ -146,6 +148,12 @@ class Service(ABC, Generic[I]):
     Inputs: ClassVar[type[ServiceInputs]]
     per_device: ClassVar[bool] = True  # False: one run for all targets (REST, Ansible)
     driver: ClassVar[str | None] = None  # the driver whose sessions it uses, if any
+    privileged: ClassVar[bool] = False
+    """True for a type that can run code or reach arbitrary hosts from a NetWeave host
+    (Ansible, REST calls, custom Python): only admins create, change, delete or run it
+    with other inputs; operators run the services admins saved. Every type that is not
+    built in (entry points, the custom services folder) counts as privileged whatever it
+    says here."""
 
     @abstractmethod
     def run(self, ctx: ServiceContext, inputs: I) -> ServiceOutcome: ...

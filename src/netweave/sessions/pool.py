@@ -1,5 +1,10 @@
 """The session pool. One worker process holds many sessions (threads, not processes); a
-device runs one job at a time; a dead session is replaced transparently for reads only."""
+device runs one job at a time; a dead session is replaced transparently for reads only.
+
+A session is keyed by its whole identity (``BaseConnectionArgs.session_key``: host, port,
+driver and an HMAC of user, secrets and connection options): a request with another password
+or enable secret gets its own session and its own circuit breaker. After each job the session
+settles back to its base state (``DriverSession.settle``) or is discarded."""
 
 from __future__ import annotations
 
@@ -10,10 +15,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from netweave.drivers.base import BaseConnectionArgs, Driver, DriverError, DriverSession
+from netweave.drivers.base import (
+    BaseConnectionArgs,
+    Driver,
+    DriverError,
+    DriverSession,
+    SessionKey,
+)
 
 T = TypeVar("T")
-SessionKey = tuple[str, int, str, str]
+DeviceKey = tuple[str, int, str]  # host, port, driver: one job at a time per device
 log = logging.getLogger(__name__)
 
 
@@ -41,6 +52,7 @@ class _Breaker:
     failures: int = 0
     open_until: float = 0.0
     last_error: str = ""
+    last_failure: float = 0.0
 
 
 @dataclass
@@ -52,6 +64,7 @@ class PoolCounters:
     reaped_age: int = 0
     breaker_rejections: int = 0
     keepalive_failures: int = 0
+    unsettled: int = 0  # sessions discarded because they could not return to their base state
     extra: dict[str, int] = field(default_factory=dict)
 
 
@@ -59,7 +72,7 @@ class SessionPool:
     def __init__(self, settings: PoolSettings | None = None) -> None:
         self.settings = settings or PoolSettings()
         self._entries: dict[SessionKey, _Entry] = {}
-        self._locks: dict[SessionKey, threading.Lock] = {}
+        self._locks: dict[DeviceKey, threading.Lock] = {}
         self._breakers: dict[SessionKey, _Breaker] = {}
         self._guard = threading.Lock()
         self.counters = PoolCounters()
@@ -84,10 +97,12 @@ class SessionPool:
 
     # -- use --------------------------------------------------------------------------
     def _lock_for(self, key: SessionKey) -> threading.Lock:
+        """Per device (not per identity): bounded by the fleet, whatever the passwords tried."""
+        device = (key[0], key[1], key[2])
         with self._guard:
-            lock = self._locks.get(key)
+            lock = self._locks.get(device)
             if lock is None:
-                lock = self._locks[key] = threading.Lock()
+                lock = self._locks[device] = threading.Lock()
             return lock
 
     def _discard(self, key: SessionKey) -> None:
@@ -110,6 +125,7 @@ class SessionPool:
         breaker = self._breakers.setdefault(key, _Breaker())
         breaker.failures += 1
         breaker.last_error = error.message[:200]
+        breaker.last_failure = time.monotonic()
         if breaker.failures >= self.settings.breaker_threshold:
             exponent = breaker.failures - self.settings.breaker_threshold
             backoff = min(self.settings.breaker_base * 2**exponent, self.settings.breaker_max)
@@ -167,6 +183,9 @@ class SessionPool:
                 entry = self._connect(key, driver, args)
                 reused = False
                 result = action(entry.session)
+            if driver.persistent and not self._settled(entry.session):
+                self._discard(key)  # the next job gets a fresh session, never this state
+                self.counters.unsettled += 1
             entry.last_used = time.monotonic()
             entry.uses += 1
             if reused:
@@ -174,6 +193,14 @@ class SessionPool:
             if not driver.persistent:
                 entry.session.close()
             return result, reused
+
+    @staticmethod
+    def _settled(session: DriverSession) -> bool:
+        try:
+            return session.settle()
+        except Exception:  # a session that cannot tell its state is not kept
+            log.warning("session could not return to its base state", exc_info=True)
+            return False
 
     def drop(self, host: str, port: int) -> int:
         """Close every session to host:port (e.g. after a device reboot)."""
@@ -189,6 +216,11 @@ class SessionPool:
         now = time.monotonic()
         with self._guard:
             items = list(self._entries.items())
+            # failures of identities never retried (a mistyped password) are forgotten
+            stale = now - self.settings.breaker_max
+            for key, breaker in list(self._breakers.items()):
+                if breaker.last_failure < stale and breaker.open_until <= now:
+                    self._breakers.pop(key, None)
         for key, entry in items:
             lock = self._lock_for(key)
             if not lock.acquire(blocking=False):
@@ -235,4 +267,5 @@ class SessionPool:
             "reaped_age": counters.reaped_age,
             "breaker_rejections": counters.breaker_rejections,
             "keepalive_failures": counters.keepalive_failures,
+            "unsettled": counters.unsettled,
         }

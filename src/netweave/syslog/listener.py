@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import queue
 import socket
 import threading
@@ -53,6 +54,7 @@ class SyslogListener:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._closers: list[Callable[[], None]] = []
+        self._udp_inode: int | None = None
 
     # -- intake -----------------------------------------------------------------------
     def accept(self, data: bytes, source: str, transport: str, malformed: bool = False) -> None:
@@ -165,6 +167,7 @@ class SyslogListener:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, UDP_BUFFER)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((self.host, self.udp_port))
+            self._udp_inode = os.fstat(sock.fileno()).st_ino
             transport, _ = await loop.create_datagram_endpoint(lambda: _Udp(self.accept), sock=sock)
             self.udp_port = transport.get_extra_info("sockname")[1]
             self._closers.append(transport.close)
@@ -175,8 +178,31 @@ class SyslogListener:
             self.tcp_port = server.sockets[0].getsockname()[1]
             self._closers.append(server.close)
 
+    def kernel_dropped(self) -> int:
+        """Datagrams the kernel discarded because the UDP receive buffer was full (Linux:
+        the drops column of /proc/net/udp for this socket; 0 where unknown)."""
+        return udp_drops(self._udp_inode) if self._udp_inode is not None else 0
+
     def stop(self) -> None:
         if self._loop is not None and self._loop.is_running():
             self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+
+PROC_UDP = ("/proc/net/udp", "/proc/net/udp6")
+
+
+def udp_drops(inode: int) -> int:
+    """The kernel's drop counter of the UDP socket with this inode (0 when not found)."""
+    for table in PROC_UDP:
+        try:
+            with open(table, encoding="ascii") as handle:
+                next(handle, None)  # the header
+                for line in handle:
+                    fields = line.split()
+                    if len(fields) >= 13 and fields[9] == str(inode):
+                        return int(fields[12])
+        except (OSError, ValueError):
+            continue
+    return 0

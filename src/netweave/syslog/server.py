@@ -97,6 +97,7 @@ class SyslogServer:
             received=counters.received,
             stored=self.events.stored,
             dropped=counters.dropped + self.ingest_errors,
+            kernel_dropped=self.listener.kernel_dropped(),
             oversized=counters.oversized,
             malformed=counters.malformed + self.malformed,
             queue_depth=self.listener.queue.qsize(),

@@ -25,6 +25,7 @@ def add_inventory(client: TestClient, lab: LabThread) -> list[str]:
             "username": "netweave",
             "password": "netweave",
             "enable_secret": "netweave",
+            "scope": {"networks": ["127.0.0.0/8"]},
         },
     )
     assert response.status_code == 201, response.text

@@ -67,7 +67,9 @@ def test_dropped_in_service_shows_its_form_and_runs_once_enabled(
     assert types["netmiko_commands"]["enabled"] is True  # built-ins need no approval
 
     service = {"name": "Uptime", "type": "uptime_check", "inputs": {"unit": "text"}}
-    refused = operator.post("/api/v1/services", json=service)
+    privileged = operator.post("/api/v1/services", json=service)  # custom code: admins only
+    assert privileged.status_code == 403 and "privileged" in privileged.json()["detail"]
+    refused = admin.post("/api/v1/services", json=service)
     assert refused.status_code == 409
     assert "disabled until an admin enables it" in refused.json()["detail"]
     assert (
@@ -78,9 +80,10 @@ def test_dropped_in_service_shows_its_form_and_runs_once_enabled(
     assert enabled.json()["enabled"] is True
     assert admin.patch("/api/v1/service-types/broken", json={"enabled": True}).status_code == 409
 
-    bad = operator.post("/api/v1/services", json={**service, "inputs": {"unit": "hours"}})
+    bad = admin.post("/api/v1/services", json={**service, "inputs": {"unit": "hours"}})
     assert bad.status_code == 422 and "inputs.unit" in bad.json()["detail"]
-    assert operator.post("/api/v1/services", json=service).status_code == 201
+    assert operator.post("/api/v1/services", json=service).status_code == 403
+    assert admin.post("/api/v1/services", json=service).status_code == 201
 
     run = operator.post(
         "/api/v1/run/Uptime", json={"targets": {"devices": names[:2]}, "wait": 60}

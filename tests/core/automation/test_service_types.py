@@ -227,7 +227,12 @@ def test_named_credential_and_roles(admin: TestClient, client_as: Any, ios_lab: 
     from netweave.db.models import Role
 
     names = add_inventory(admin, ios_lab)[:2]
-    wrong = {"name": "wrong", "username": "netweave", "password": "not-this-one"}
+    wrong = {
+        "name": "wrong",
+        "username": "netweave",
+        "password": "not-this-one",
+        "scope": {"networks": ["127.0.0.0/8"]},
+    }
     assert admin.post("/api/v1/credentials", json=wrong).status_code == 201
     refused = _run(
         admin,

@@ -13,13 +13,14 @@ def test_changes_and_runs_are_recorded_with_their_actor(
     admin: TestClient, client_as: ClientFactory, lab: LabThread
 ) -> None:
     operator = client_as(Role.operator)
-    cred = operator.post(
+    cred = admin.post(  # credentials are admin-only (issue 13, credential scopes)
         "/api/v1/credentials",
         json={
             "name": "c1",
             "username": "u",
             "password": "s3cret-pass",
             "enable_secret": "en-s3cret",
+            "scope": {"networks": ["127.0.0.0/8"]},
         },
     )
     assert cred.status_code == 201
@@ -35,7 +36,7 @@ def test_changes_and_runs_are_recorded_with_their_actor(
         },
     ).json()
     operator.patch(f"/api/v1/devices/{made['id']}", json={"site": "paris"})
-    operator.patch(f"/api/v1/credentials/{cred.json()['id']}", json={"password": "new-s3cret"})
+    admin.patch(f"/api/v1/credentials/{cred.json()['id']}", json={"password": "new-s3cret"})
     body = {"name": "Ping", "type": "reachability", "inputs": {"kind": "tcp", "count": 1}}
     assert operator.post("/api/v1/services", json=body).status_code == 201
     run = operator.post("/api/v1/run/Ping", json={"targets": {"devices": ["r1"]}, "wait": 30})
@@ -44,13 +45,14 @@ def test_changes_and_runs_are_recorded_with_their_actor(
 
     log = admin.get("/api/v1/changelog", params={"limit": 100}).json()
     entries = [(e["actor"], e["action"], e["object_type"], e["object_name"]) for e in log["items"]]
-    actor = next(e["actor"] for e in log["items"] if e["object_name"] == "c1")
-    assert actor.startswith("operator-")
+    by_admin = next(e["actor"] for e in log["items"] if e["object_name"] == "c1")
+    actor = next(e["actor"] for e in log["items"] if e["object_name"] == "r1")
+    assert actor.startswith("operator-") and by_admin != actor
     for expected in [
-        (actor, "create", "credential", "c1"),
+        (by_admin, "create", "credential", "c1"),
         (actor, "create", "device", "r1"),
         (actor, "update", "device", "r1"),
-        (actor, "update", "credential", "c1"),
+        (by_admin, "update", "credential", "c1"),
         (actor, "create", "service", "Ping"),
         (actor, "run", "run", "Ping"),
         (actor, "delete", "device", "r1"),

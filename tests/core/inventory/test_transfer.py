@@ -21,7 +21,14 @@ def _count(runtime: Runtime, model: type) -> int:  # type: ignore[type-arg]
 
 
 GOOD = {
-    "credentials": [{"name": "lab", "username": "netops", "password": "s3cret-pass"}],
+    "credentials": [
+        {
+            "name": "lab",
+            "username": "netops",
+            "password": "s3cret-pass",
+            "scope": {"networks": ["10.0.0.0/24"]},  # credential scopes: where r1..r9 live
+        }
+    ],
     "devices": [
         {
             "name": f"r{i}",

@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import text
 
 from netweave.core.inventory import credentials, devices
-from netweave.core.inventory.schemas import CredentialCreate, DeviceCreate
+from netweave.core.inventory.credential_scope import Destination
+from netweave.core.inventory.schemas import CredentialCreate, CredentialScope, DeviceCreate
 from netweave.core.jobs.schemas import ExecRequest, JobRead
 from netweave.core.runtime import Runtime
 from netweave.foundation.secrets import SecretBox
@@ -36,13 +37,15 @@ def _path() -> str:
 
 def _vault_credential(runtime: Runtime, name: str, **fields: Any) -> int:
     with runtime.transaction() as session:
-        data = CredentialCreate(name=name, source="vault", **fields)
+        scope = CredentialScope(networks=["127.0.0.0/8"])  # credential scopes: the lab
+        data = CredentialCreate(name=name, source="vault", scope=scope, **fields)
         return credentials.create_credential(session, runtime.box, data).id
 
 
 def _resolve(runtime: Runtime, ident: int, box: SecretBox | None = None) -> Any:
     with runtime.sessions() as session:
-        return credentials.resolve_credential(session, box or runtime.box, ident)
+        lab = Destination("127.0.0.1", 22)
+        return credentials.resolve_credential(session, box or runtime.box, ident, lab)
 
 
 def test_resolution_maps_fields_pins_versions_and_fixes_usernames(

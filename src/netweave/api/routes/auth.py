@@ -7,6 +7,7 @@ from datetime import timedelta
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
+from netweave.api.clientaddr import client_address
 from netweave.api.deps import (
     CSRF_COOKIE,
     SESSION_COOKIE,
@@ -36,18 +37,24 @@ class Me(BaseModel):
 def login(
     body: LoginRequest, request: Request, runtime: RuntimeDep, response: Response
 ) -> UserRead:
-    """Failed logins are limited per username and per client address
-    (``login_max_failures`` per ``login_failure_window`` s, then 429 with Retry-After)."""
+    """Failed logins are limited per (username, client address) (``login_max_failures``
+    per ``login_failure_window`` s, then 429 with Retry-After) and per client address
+    (``login_max_failures_per_address``); X-Forwarded-For counts only from
+    ``trusted_proxies``."""
     settings = runtime.settings
     ttl = timedelta(hours=settings.session_ttl_hours)
-    limits = throttle.Limits(settings.login_max_failures, settings.login_failure_window)
-    client = request.client.host if request.client else ""
+    limits = throttle.Limits(
+        settings.login_max_failures,
+        settings.login_failure_window,
+        settings.login_max_failures_per_address,
+    )
+    client = client_address(request)
     user, token = sign_in(
         runtime.sessions, limits, body.username, body.password.get_secret_value(), client, ttl
     )
-    secure = runtime.settings.is_production and runtime.settings.host not in (
-        "127.0.0.1",
-        "localhost",
+    # Secure: always with NETWEAVE_COOKIE_SECURE, else in production bound beyond localhost
+    secure = settings.cookie_secure or (
+        settings.is_production and settings.host not in ("127.0.0.1", "localhost")
     )
     age = int(ttl.total_seconds())
     response.set_cookie(

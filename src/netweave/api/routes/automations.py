@@ -22,6 +22,7 @@ from netweave.core.automation.schemas import (
     WorkflowUpdate,
 )
 from netweave.core.inventory.schemas import Page
+from netweave.db.models import Role
 from netweave.foundation.errors import InvalidInput
 
 types_router = APIRouter(prefix="/api/v1/service-types", tags=["service types"])
@@ -78,8 +79,11 @@ def list_services(
 def create_service(
     body: ServiceCreate, principal: Operator, runtime: RuntimeDep, db: DbSession
 ) -> AutomationRead:
+    """Services of a privileged type (``privileged`` in /service-types): admins only."""
     runtime.catalog.ensure_synced()
-    row = definitions.create_service(db, runtime.catalog, body, principal.username)
+    row = definitions.create_service(
+        db, runtime.catalog, body, principal.username, admin=principal.has_role(Role.admin)
+    )
     db.commit()
     return definitions.read(row)
 
@@ -91,16 +95,26 @@ def get_service(service_id: Id, _: Viewer, db: DbSession) -> AutomationRead:
 
 @services_router.patch("/{service_id}", response_model=AutomationRead, responses=LOOKUP_CONFLICT)
 def update_service(
-    service_id: Id, body: ServiceUpdate, _: Operator, runtime: RuntimeDep, db: DbSession
+    service_id: Id, body: ServiceUpdate, principal: Operator, runtime: RuntimeDep, db: DbSession
 ) -> AutomationRead:
-    row = definitions.update_service(db, runtime.catalog, service_id, body)
+    row = definitions.update_service(
+        db,
+        runtime.catalog,
+        service_id,
+        body,
+        principal.username,
+        admin=principal.has_role(Role.admin),
+    )
     db.commit()
     return definitions.read(row)
 
 
 @services_router.delete("/{service_id}", status_code=204, responses=LOOKUP_CONFLICT)
-def delete_service(service_id: Id, _: Operator, db: DbSession) -> None:
-    definitions.delete(db, service_id, "service")
+def delete_service(service_id: Id, principal: Operator, runtime: RuntimeDep, db: DbSession) -> None:
+    admin = principal.has_role(Role.admin)
+    definitions.delete(
+        db, service_id, "service", catalog=runtime.catalog, admin=admin, actor=principal.username
+    )
     db.commit()
 
 
@@ -132,16 +146,16 @@ def get_workflow(workflow_id: Id, _: Viewer, db: DbSession) -> AutomationRead:
 
 @workflows_router.patch("/{workflow_id}", response_model=AutomationRead, responses=LOOKUP_CONFLICT)
 def update_workflow(
-    workflow_id: Id, body: WorkflowUpdate, _: Operator, db: DbSession
+    workflow_id: Id, body: WorkflowUpdate, principal: Operator, db: DbSession
 ) -> AutomationRead:
-    row = definitions.update_workflow(db, workflow_id, body)
+    row = definitions.update_workflow(db, workflow_id, body, principal.username)
     db.commit()
     return definitions.read(row)
 
 
 @workflows_router.delete("/{workflow_id}", status_code=204, responses=LOOKUP_CONFLICT)
-def delete_workflow(workflow_id: Id, _: Operator, db: DbSession) -> None:
-    definitions.delete(db, workflow_id, "workflow")
+def delete_workflow(workflow_id: Id, principal: Operator, db: DbSession) -> None:
+    definitions.delete(db, workflow_id, "workflow", actor=principal.username)
     db.commit()
 
 
@@ -168,6 +182,13 @@ def import_automations(
     if not body.strip():
         raise InvalidInput("empty document", field="body")
     runtime.catalog.ensure_synced()
-    rows = definitions.import_yaml(db, runtime.catalog, body, principal.username, replace=replace)
+    rows = definitions.import_yaml(
+        db,
+        runtime.catalog,
+        body,
+        principal.username,
+        replace=replace,
+        admin=principal.has_role(Role.admin),
+    )
     db.commit()
     return [definitions.read(r) for r in rows]

@@ -1,10 +1,11 @@
-"""Credentials: secrets go in, never come out."""
+"""Credentials: secrets go in, never come out. Only admins create, change or delete them
+(and set their scope); everyone may list them (names, flags, scope)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from netweave.api.deps import DbSession, Operator, RuntimeDep, Viewer
+from netweave.api.deps import Admin, DbSession, RuntimeDep, Viewer
 from netweave.api.params import Id
 from netweave.core.inventory import credentials
 from netweave.core.inventory.schemas import CredentialCreate, CredentialRead, CredentialUpdate
@@ -19,7 +20,7 @@ def list_credentials(_: Viewer, db: DbSession) -> list[CredentialRead]:
 
 @router.post("", response_model=CredentialRead, status_code=201)
 def create_credential(
-    body: CredentialCreate, _: Operator, db: DbSession, runtime: RuntimeDep
+    body: CredentialCreate, _: Admin, db: DbSession, runtime: RuntimeDep
 ) -> CredentialRead:
     row = credentials.create_credential(db, runtime.box, body)
     db.commit()
@@ -33,7 +34,7 @@ def get_credential(credential_id: Id, _: Viewer, db: DbSession) -> CredentialRea
 
 @router.patch("/{credential_id}", response_model=CredentialRead)
 def update_credential(
-    credential_id: Id, body: CredentialUpdate, _: Operator, db: DbSession, runtime: RuntimeDep
+    credential_id: Id, body: CredentialUpdate, _: Admin, db: DbSession, runtime: RuntimeDep
 ) -> CredentialRead:
     row = credentials.update_credential(db, runtime.box, credential_id, body)
     db.commit()
@@ -41,6 +42,6 @@ def update_credential(
 
 
 @router.delete("/{credential_id}", status_code=204)
-def delete_credential(credential_id: Id, _: Operator, db: DbSession) -> None:
+def delete_credential(credential_id: Id, _: Admin, db: DbSession) -> None:
     credentials.delete_credential(db, credential_id)
     db.commit()

@@ -10,6 +10,7 @@ from pydantic import Field
 from netweave.api.deps import DbSession, Operator, Viewer
 from netweave.api.params import MAX_ID, Id
 from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
+from netweave.core.access import fences
 from netweave.core.inventory import devices
 from netweave.core.inventory.schemas import (
     DeviceCreate,
@@ -47,8 +48,8 @@ def list_devices(
 
 
 @router.post("", response_model=DeviceRead, status_code=201, responses=LOOKUP_CONFLICT)
-def create_device(body: DeviceCreate, _: Operator, db: DbSession) -> DeviceRead:
-    device = devices.create_device(db, body)
+def create_device(body: DeviceCreate, principal: Operator, db: DbSession) -> DeviceRead:
+    device = fences.create_device(db, body, principal.username)
     db.commit()
     return devices.to_read(device)
 
@@ -59,13 +60,15 @@ def get_device(device_id: Id, _: Viewer, db: DbSession) -> DeviceRead:
 
 
 @router.patch("/{device_id}", response_model=DeviceRead, responses=LOOKUP_CONFLICT)
-def update_device(device_id: Id, body: DeviceUpdate, _: Operator, db: DbSession) -> DeviceRead:
-    device = devices.update_device(db, device_id, body)
+def update_device(
+    device_id: Id, body: DeviceUpdate, principal: Operator, db: DbSession
+) -> DeviceRead:
+    device = fences.update_device(db, device_id, body, principal.username)
     db.commit()
     return devices.to_read(device)
 
 
 @router.delete("/{device_id}", status_code=204, responses=NOT_FOUND)
-def delete_device(device_id: Id, _: Operator, db: DbSession) -> None:
-    devices.delete_device(db, device_id)
+def delete_device(device_id: Id, principal: Operator, db: DbSession) -> None:
+    fences.delete_device(db, device_id, principal.username)
     db.commit()

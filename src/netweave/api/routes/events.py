@@ -91,8 +91,8 @@ def list_rules(_: Viewer, db: DbSession) -> list[RuleRead]:
 
 
 @rules_router.post("", response_model=RuleRead, status_code=201, responses=LOOKUP_CONFLICT)
-def create_rule(body: RuleCreate, _: Operator, db: DbSession) -> RuleRead:
-    row = records.create_rule(db, body)
+def create_rule(body: RuleCreate, principal: Operator, db: DbSession) -> RuleRead:
+    row = records.create_rule(db, body, principal.username)
     db.commit()
     return records.rule_read(row)
 
@@ -110,8 +110,8 @@ def get_rule(name: str, _: Viewer, db: DbSession) -> RuleRead:
 
 
 @rules_router.patch("/{name}", response_model=RuleRead, responses=LOOKUP_CONFLICT)
-def update_rule(name: str, body: RuleUpdate, _: Operator, db: DbSession) -> RuleRead:
-    row = records.update_rule(db, name, body)
+def update_rule(name: str, body: RuleUpdate, principal: Operator, db: DbSession) -> RuleRead:
+    row = records.update_rule(db, name, body, principal.username)
     db.commit()
     return records.rule_read(row)
 

@@ -8,12 +8,13 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 from pydantic import BaseModel
 
 from netweave.api.deps import DbSession, Operator, RuntimeDep, Viewer
+from netweave.core.access import fences
 from netweave.core.inventory import transfer
+from netweave.db.models import Role
 from netweave.foundation.errors import NetWeaveError
 
 router = APIRouter(prefix="/api/v1/inventory", tags=["inventory"])
 
-MAX_UPLOAD_BYTES = 20 * 2**20
 Format = Literal["xlsx", "csv", "yaml"]
 Kind = Literal["devices", "links", "pools", "credentials"]
 
@@ -33,27 +34,32 @@ class ImportResult(BaseModel):
 
 @router.post("/import", response_model=ImportResult)
 def import_inventory(
-    _: Operator,
+    principal: Operator,
     db: DbSession,
     runtime: RuntimeDep,
-    file: Annotated[UploadFile, File(description="An .xlsx, .csv or .yaml file (max 20 MiB)")],
+    file: Annotated[
+        UploadFile, File(description="An .xlsx, .csv or .yaml file (max_import_bytes)")
+    ],
     format: Annotated[Format | None, Query(description="Default: from the file name")] = None,
     kind: Annotated[Kind, Query(description="What a CSV file holds")] = "devices",
     dry_run: Annotated[bool, Query(description="Validate and count only")] = False,
 ) -> ImportResult:
     """Upsert by name. Every row is validated first; one bad row rejects the whole file
     (422 with ``errors: [{sheet, row, field, message}]``) and nothing is written."""
-    content = file.file.read(MAX_UPLOAD_BYTES + 1)
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise PayloadTooLarge(f"larger than {MAX_UPLOAD_BYTES // 2**20} MiB", field="file")
-    summary = transfer.import_file(
+    limit = runtime.settings.max_import_bytes
+    content = file.file.read(limit + 1)
+    if len(content) > limit:
+        raise PayloadTooLarge(f"larger than {limit} bytes", field="file")
+    summary = fences.import_file(
         db,
         runtime.box,
         content,
+        principal.username,
         fmt=format,
         filename=file.filename,
         kind=kind,
         dry_run=dry_run,
+        credentials_allowed=principal.role == Role.admin,  # credential scopes: admin-only
     )
     if not dry_run:
         db.commit()

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from netweave.api.deps import DbSession, Operator, Viewer
 from netweave.api.params import Id, Limit, Offset, SortParam
 from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
+from netweave.core.access import fences
 from netweave.core.inventory import links
 from netweave.core.inventory.schemas import LinkCreate, LinkRead, LinkUpdate, Page
 
@@ -30,8 +31,8 @@ def list_links(
 
 
 @router.post("", response_model=LinkRead, status_code=201, responses=LOOKUP_CONFLICT)
-def create_link(body: LinkCreate, _: Operator, db: DbSession) -> LinkRead:
-    link = links.create_link(db, body)
+def create_link(body: LinkCreate, principal: Operator, db: DbSession) -> LinkRead:
+    link = fences.create_link(db, body, principal.username)
     db.commit()
     return links.to_read(link)
 
@@ -42,13 +43,13 @@ def get_link(link_id: Id, _: Viewer, db: DbSession) -> LinkRead:
 
 
 @router.patch("/{link_id}", response_model=LinkRead, responses=LOOKUP_CONFLICT)
-def update_link(link_id: Id, body: LinkUpdate, _: Operator, db: DbSession) -> LinkRead:
-    link = links.update_link(db, link_id, body)
+def update_link(link_id: Id, body: LinkUpdate, principal: Operator, db: DbSession) -> LinkRead:
+    link = fences.update_link(db, link_id, body, principal.username)
     db.commit()
     return links.to_read(link)
 
 
 @router.delete("/{link_id}", status_code=204, responses=NOT_FOUND)
-def delete_link(link_id: Id, _: Operator, db: DbSession) -> None:
-    links.delete_link(db, link_id)
+def delete_link(link_id: Id, principal: Operator, db: DbSession) -> None:
+    fences.delete_link(db, link_id, principal.username)
     db.commit()

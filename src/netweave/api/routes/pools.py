@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from netweave.api.deps import DbSession, Operator, Viewer
 from netweave.api.params import Id, Limit, Offset, SortParam
 from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
+from netweave.core.access import fences
 from netweave.core.inventory import devices, pools
 from netweave.core.inventory.schemas import DeviceRead, Page, PoolCreate, PoolRead, PoolUpdate
 
@@ -28,8 +29,8 @@ def list_pools(
 
 
 @router.post("", response_model=PoolRead, status_code=201, responses=LOOKUP_CONFLICT)
-def create_pool(body: PoolCreate, _: Operator, db: DbSession) -> PoolRead:
-    pool = pools.create_pool(db, body)
+def create_pool(body: PoolCreate, principal: Operator, db: DbSession) -> PoolRead:
+    pool = fences.create_pool(db, body, principal.username)
     db.commit()
     return pools.to_read(db, pool)
 
@@ -54,13 +55,13 @@ def pool_devices(
 
 
 @router.patch("/{pool_id}", response_model=PoolRead, responses=LOOKUP_CONFLICT)
-def update_pool(pool_id: Id, body: PoolUpdate, _: Operator, db: DbSession) -> PoolRead:
-    pool = pools.update_pool(db, pool_id, body)
+def update_pool(pool_id: Id, body: PoolUpdate, principal: Operator, db: DbSession) -> PoolRead:
+    pool = fences.update_pool(db, pool_id, body, principal.username)
     db.commit()
     return pools.to_read(db, pool)
 
 
 @router.delete("/{pool_id}", status_code=204, responses=NOT_FOUND)
-def delete_pool(pool_id: Id, _: Operator, db: DbSession) -> None:
-    pools.delete_pool(db, pool_id)
+def delete_pool(pool_id: Id, principal: Operator, db: DbSession) -> None:
+    fences.delete_pool(db, pool_id, principal.username)
     db.commit()

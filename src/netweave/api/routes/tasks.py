@@ -52,8 +52,8 @@ def get_task(task_id: Id, _: Viewer, db: DbSession) -> TaskRead:
 
 
 @router.patch("/tasks/{task_id}", response_model=TaskRead, responses=NOT_FOUND)
-def update_task(task_id: Id, body: TaskUpdate, _: Operator, db: DbSession) -> TaskRead:
-    task = tasks.update(db, task_id, body)
+def update_task(task_id: Id, body: TaskUpdate, principal: Operator, db: DbSession) -> TaskRead:
+    task = tasks.update(db, task_id, body, principal.username)
     db.commit()
     return tasks.read(task)
 

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Query, WebSocket
 from fastapi.responses import JSONResponse
 from starlette.websockets import WebSocketState
 
+from netweave.api.clientaddr import client_address
 from netweave.api.deps import CSRF_COOKIE, SESSION_COOKIE, DbSession, Viewer
 from netweave.api.errors import AUTH_USER
 from netweave.api.params import Id, Limit, Offset
@@ -146,7 +147,7 @@ async def _audit(websocket: WebSocket, exc: NetWeaveError) -> None:
     failure = failures.classify(
         exc,
         username=getattr(websocket.state, AUTH_USER, None),
-        client_ip=websocket.client.host if websocket.client else "",
+        client_ip=client_address(websocket),
         method="WEBSOCKET",
         path=websocket.url.path,  # never the query string (it may carry ?csrf=)
     )
@@ -179,7 +180,7 @@ async def device_terminal(websocket: WebSocket, device_id: str) -> None:
         caller = await asyncio.to_thread(_authenticate, runtime, websocket, trusted)
         if not device_id.isdigit():
             raise NotFound(f"no device with id {device_id!r}", field="device_id")
-        client = websocket.client.host if websocket.client else ""
+        client = client_address(websocket)
         cols, rows = _size(websocket)
         outcome = await _service(websocket, runtime).run(
             caller, int(device_id), _WebSocketPeer(websocket), cols, rows, client

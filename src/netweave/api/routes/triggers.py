@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body
 
@@ -11,6 +11,7 @@ from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.core.automation.schemas import RunRead
 from netweave.core.events import triggers
 from netweave.core.events.schemas import TriggerCreate, TriggerRead, TriggerUpdate
+from netweave.foundation.bounded import BoundedAny
 
 router = APIRouter(prefix="/api/v1/triggers", tags=["triggers"])
 
@@ -21,8 +22,8 @@ def list_triggers(_: Viewer, db: DbSession) -> list[TriggerRead]:
 
 
 @router.post("", response_model=TriggerRead, status_code=201, responses=LOOKUP_CONFLICT)
-def create_trigger(body: TriggerCreate, _: Operator, db: DbSession) -> TriggerRead:
-    row = triggers.create(db, body)
+def create_trigger(body: TriggerCreate, principal: Operator, db: DbSession) -> TriggerRead:
+    row = triggers.create(db, body, principal.username)
     db.commit()
     return triggers.read(row)
 
@@ -33,8 +34,10 @@ def get_trigger(name: str, _: Viewer, db: DbSession) -> TriggerRead:
 
 
 @router.patch("/{name}", response_model=TriggerRead, responses=LOOKUP_CONFLICT)
-def update_trigger(name: str, body: TriggerUpdate, _: Operator, db: DbSession) -> TriggerRead:
-    row = triggers.update(db, name, body)
+def update_trigger(
+    name: str, body: TriggerUpdate, principal: Operator, db: DbSession
+) -> TriggerRead:
+    row = triggers.update(db, name, body, principal.username)
     db.commit()
     return triggers.read(row)
 
@@ -50,7 +53,9 @@ def fire_trigger(
     name: str,
     caller: TriggerCaller,
     runtime: RuntimeDep,
-    payload: Annotated[Any, Body(description="Any JSON; mapped to variables and inputs")] = None,
+    payload: Annotated[
+        BoundedAny, Body(description="Any JSON; mapped to variables and inputs")
+    ] = None,
 ) -> RunRead:
     """Start the trigger's service or workflow. Answers at once with the run (queued)."""
     return triggers.fire(runtime.sessions, runtime.runs, name, payload or {}, caller.username)

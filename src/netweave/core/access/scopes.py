@@ -54,6 +54,23 @@ def _restriction(session: Session, username: str) -> list[Pool] | None:
     return list(session.scalars(select(Pool).where(Pool.id.in_(row.pool_ids)).order_by(Pool.name)))
 
 
+def fence(session: Session, username: str | None) -> list[Pool] | None:
+    """The pools ``username`` is fenced to (an empty list when they were all deleted);
+    None when unrestricted (admins, unfenced users, the system)."""
+    return None if username is None else _restriction(session, username)
+
+
+def ensure_unfenced(session: Session, username: str | None, action: str, field: str) -> None:
+    """Refuse (403) ``action`` to a user fenced to pools: pool definitions, for one, decide
+    what a fence holds, so a fenced user may not create, change or delete them."""
+    pools = fence(session, username)
+    if pools is not None:
+        where = ", ".join(p.name for p in pools) or "(pools since deleted)"
+        raise PermissionDenied(
+            f"{username} is restricted to pool(s) {where} and may not {action}", field=field
+        )
+
+
 def ensure_allowed(
     session: Session,
     username: str | None,

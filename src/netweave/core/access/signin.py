@@ -1,4 +1,5 @@
-"""A UI login: rate limited per username and client address, then the password check."""
+"""A UI login: rate limited per (username, client address) and per address, then the
+password check."""
 
 from __future__ import annotations
 
@@ -21,14 +22,14 @@ def sign_in(
     ttl: timedelta,
 ) -> tuple[UserRead, str]:
     """The user and the session token (for the cookie). The attempt is counted in its own
-    transaction first, so a refused password still counts; success resets the counters."""
+    transaction first, so a refused password still counts; success resets the pair's counter."""
     with sessions() as session, session.begin():
         wait = throttle.attempt(session, limits, username, client_ip)
     if wait is not None:
         with sessions() as session:
             known = find_user(session, username)
         raise TooManyAttempts(
-            f"too many failed logins for this user or address: try again in {wait} s",
+            f"too many failed logins from this address: try again in {wait} s",
             retry_after=wait,
             username=known.username if known is not None else None,
         )

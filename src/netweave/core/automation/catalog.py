@@ -18,13 +18,21 @@ from sqlalchemy.orm import Session, sessionmaker
 from netweave.core.automation import secret_inputs
 from netweave.core.automation.schemas import ServiceTypeRead
 from netweave.db.models import ServiceType
-from netweave.foundation.errors import Conflict, InvalidInput, NotFound
+from netweave.foundation.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from netweave.foundation.secrets import SecretBox
 from netweave.services import Service, registry
 from netweave.services.custom import discover_folder
 
 log = logging.getLogger(__name__)
 BUILTIN_PREFIX = "netweave.services."
+
+
+def is_privileged(row: ServiceType) -> bool:
+    """A built-in type says (``Service.privileged``); any other (entry point, custom
+    Python) is third-party code: privileged."""
+    if row.source != "builtin" or row.name not in registry.names():
+        return True
+    return bool(registry.get(row.name, field="type").privileged)
 
 
 def type_read(row: ServiceType) -> ServiceTypeRead:
@@ -39,6 +47,7 @@ def type_read(row: ServiceType) -> ServiceTypeRead:
         enabled=row.enabled,
         error=row.error,
         module=row.module,
+        privileged=is_privileged(row),
     )
 
 
@@ -50,9 +59,12 @@ class ServiceCatalog:
         *,
         runs_services: bool,
         box: SecretBox | None = None,
+        playbooks_dir: Path | None = None,
     ):
         self.sessions = sessions
         self.folder = folder
+        # what inputs are checked against, where saved and again where they run
+        self.validation_context: dict[str, Any] = {"playbooks_dir": playbooks_dir}
         self.runs_services = runs_services
         self.box = box  # seals the secret fields of inputs
         self._custom: dict[str, type[Service[Any]]] = {}
@@ -182,6 +194,23 @@ class ServiceCatalog:
             )
         return row
 
+    def ensure_may_author(
+        self,
+        session: Session,
+        type_name: str,
+        *,
+        admin: bool,
+        action: str = "create or change it",
+        field: str = "type",
+    ) -> None:
+        """403 for a non-admin touching a privileged type (it runs code or reaches any host
+        from a NetWeave host)."""
+        if not admin and is_privileged(self.get(session, type_name)):
+            raise PermissionDenied(
+                f"service type {type_name!r} is privileged: only admins may {action}",
+                field=field,
+            )
+
     def set_enabled(self, session: Session, name: str, enabled: bool) -> ServiceTypeRead:
         row = session.get(ServiceType, name)
         if row is None:
@@ -221,7 +250,7 @@ class ServiceCatalog:
             cls = registry.get(type_name, field="type")
         if cls is not None:
             try:
-                cls.Inputs.model_validate(inputs)
+                cls.Inputs.model_validate(inputs, context=self.validation_context)
             except ValidationError as exc:
                 problem = exc.errors()[0]
                 where = ".".join(str(p) for p in problem["loc"])

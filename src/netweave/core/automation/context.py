@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.core import templates
 from netweave.core.automation import configs
+from netweave.core.inventory.credential_scope import Destination
 from netweave.core.inventory.credentials import resolve_credential
 from netweave.core.jobs.targets import live_connection_args
 from netweave.db.models import Credential, Job, Result
@@ -121,6 +122,7 @@ class WorkerContext(ServiceContext):
                 }
             },
             credential_id=self.credential_id,
+            device_id=self.device.id,
             secret_enc=None,
         )
         with self.sessions() as session:
@@ -184,12 +186,13 @@ class WorkerContext(ServiceContext):
                 return None
             return row.version, row.content
 
-    def secret(self, credential: str) -> tuple[str, str]:
+    def secret(self, credential: str, host: str, port: int | None = None) -> tuple[str, str]:
         with self.sessions() as session:
             ident = session.scalar(select(Credential.id).where(Credential.name == credential))
             if ident is None:
                 raise NotFound(f"no credential named {credential!r}", field="credential")
-            resolved = resolve_credential(session, self.box, ident)
+            destination = Destination(host, port, None, "credential")
+            resolved = resolve_credential(session, self.box, ident, destination)
         return resolved.username, resolved.password or ""
 
     def log(self, message: str) -> None:

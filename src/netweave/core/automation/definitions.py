@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from netweave.core.access.scopes import fence
 from netweave.core.automation import secret_inputs
 from netweave.core.automation.catalog import ServiceCatalog
 from netweave.core.automation.schemas import (
@@ -20,10 +21,11 @@ from netweave.core.automation.schemas import (
     WorkflowCreate,
     WorkflowUpdate,
 )
+from netweave.core.automation.targets import ensure_targets_allowed
 from netweave.db.models import Automation
 from netweave.engine import Graph, Node
 from netweave.foundation import yamldoc
-from netweave.foundation.errors import Conflict, InvalidInput, NotFound
+from netweave.foundation.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 EXPORT_VERSION = 1
 
@@ -75,10 +77,33 @@ def _unique(session: Session, name: str, current: int | None = None) -> None:
         raise Conflict(f"a service or workflow named {name!r} exists", field="name")
 
 
+def ensure_may_change(session: Session, actor: str | None, row: Automation) -> None:
+    """A user fenced to pools changes only the services and workflows it created: one an
+    unfenced user wrote may be run by that user's tasks, rules and triggers on devices
+    outside the fence, so editing its commands would act there by proxy."""
+    pools = fence(session, actor)
+    if pools is None or row.created_by == actor:
+        return
+    where = ", ".join(p.name for p in pools) or "(pools since deleted)"
+    raise PermissionDenied(
+        f"{actor} is restricted to pool(s) {where} and may change only the services and "
+        f"workflows it created; {row.name!r} was created by {row.created_by or 'the system'}",
+        field="id",
+    )
+
+
 def create_service(
-    session: Session, catalog: ServiceCatalog, data: ServiceCreate, creator: str
+    session: Session,
+    catalog: ServiceCatalog,
+    data: ServiceCreate,
+    creator: str,
+    *,
+    admin: bool = False,
 ) -> Automation:
+    """``admin``: the caller is an admin (only admins author privileged types)."""
     _unique(session, data.name)
+    catalog.ensure_may_author(session, data.type, admin=admin)
+    ensure_targets_allowed(session, creator, data.options.targets, "options.targets")
     catalog.get(session, data.type, usable=True)
     inputs = catalog.prepare_inputs(session, data.type, data.inputs)
     row = Automation(
@@ -96,9 +121,19 @@ def create_service(
 
 
 def update_service(
-    session: Session, catalog: ServiceCatalog, ident: int, data: ServiceUpdate
+    session: Session,
+    catalog: ServiceCatalog,
+    ident: int,
+    data: ServiceUpdate,
+    actor: str | None = None,
+    *,
+    admin: bool = False,
 ) -> Automation:
     row = by_id(session, ident, "service")
+    ensure_may_change(session, actor, row)
+    catalog.ensure_may_author(session, row.type, admin=admin)
+    if data.options is not None:
+        ensure_targets_allowed(session, actor, data.options.targets, "options.targets")
     if data.name is not None and data.name != row.name:
         _unique(session, data.name, row.id)
         _rename_references(session, row.name, data.name)
@@ -150,6 +185,7 @@ def check_graph(session: Session, graph: GraphIn, own_name: str | None) -> dict[
 
 def create_workflow(session: Session, data: WorkflowCreate, creator: str) -> Automation:
     _unique(session, data.name)
+    ensure_targets_allowed(session, creator, data.options.targets, "options.targets")
     graph = check_graph(session, data.graph, data.name)
     row = Automation(
         name=data.name,
@@ -165,8 +201,13 @@ def create_workflow(session: Session, data: WorkflowCreate, creator: str) -> Aut
     return row
 
 
-def update_workflow(session: Session, ident: int, data: WorkflowUpdate) -> Automation:
+def update_workflow(
+    session: Session, ident: int, data: WorkflowUpdate, actor: str | None = None
+) -> Automation:
     row = by_id(session, ident, "workflow")
+    ensure_may_change(session, actor, row)
+    if data.options is not None:
+        ensure_targets_allowed(session, actor, data.options.targets, "options.targets")
     if data.name is not None and data.name != row.name:
         _unique(session, data.name, row.id)
         _rename_references(session, row.name, data.name)
@@ -189,8 +230,23 @@ def users_of(session: Session, name: str) -> list[str]:
     ]
 
 
-def delete(session: Session, ident: int, kind: str) -> None:
+def delete(
+    session: Session,
+    ident: int,
+    kind: str,
+    *,
+    catalog: ServiceCatalog | None = None,
+    admin: bool = False,
+    actor: str | None = None,
+) -> None:
+    """A service of a privileged type (looked up in ``catalog``) only by an admin; a fenced
+    ``actor`` deletes only what it created."""
     row = by_id(session, ident, kind)
+    ensure_may_change(session, actor, row)
+    if kind == "service":
+        if catalog is None:
+            raise RuntimeError("deleting a service needs the catalog (privileged types)")
+        catalog.ensure_may_author(session, row.type, admin=admin, action="delete it")
     used = users_of(session, row.name)
     if used:
         raise Conflict(f"{row.name!r} is used by workflow(s) {', '.join(sorted(used))}")
@@ -239,9 +295,16 @@ def export_yaml(session: Session, names: list[str]) -> str:
 
 
 def import_yaml(
-    session: Session, catalog: ServiceCatalog, text: str, creator: str, *, replace: bool
+    session: Session,
+    catalog: ServiceCatalog,
+    text: str,
+    creator: str,
+    *,
+    replace: bool,
+    admin: bool = False,
 ) -> list[Automation]:
-    """All or nothing: a bad item rolls the whole import back with its position named."""
+    """All or nothing: a bad item rolls the whole import back with its position named.
+    Services of privileged types only for an ``admin``."""
     document = yamldoc.load(text, field="body")
     if not isinstance(document, dict) or not isinstance(document.get("automations"), list):
         raise InvalidInput("expected a mapping with an 'automations' list", field="body")
@@ -260,7 +323,7 @@ def import_yaml(
                     update = WorkflowUpdate(
                         description=wf.description, graph=wf.graph, options=wf.options
                     )
-                    written.append(update_workflow(session, existing.id, update))
+                    written.append(update_workflow(session, existing.id, update, creator))
                 else:
                     written.append(create_workflow(session, wf, creator))
             elif kind == "service":
@@ -269,15 +332,19 @@ def import_yaml(
                     update_svc = ServiceUpdate(
                         description=svc.description, inputs=svc.inputs, options=svc.options
                     )
-                    written.append(update_service(session, catalog, existing.id, update_svc))
+                    written.append(
+                        update_service(
+                            session, catalog, existing.id, update_svc, creator, admin=admin
+                        )
+                    )
                 else:
-                    written.append(create_service(session, catalog, svc, creator))
+                    written.append(create_service(session, catalog, svc, creator, admin=admin))
             else:
                 raise InvalidInput("must be service or workflow", field="kind")
         except ValidationError as exc:
             problem = exc.errors()[0]
             loc = ".".join(str(p) for p in problem["loc"])
             raise InvalidInput(problem["msg"], field=f"{where}.{loc}") from exc
-        except (InvalidInput, Conflict, NotFound) as exc:
+        except (InvalidInput, Conflict, NotFound, PermissionDenied) as exc:
             raise type(exc)(exc.message, field=f"{where}.{exc.field or 'name'}") from exc
     return written

@@ -31,7 +31,7 @@ from netweave.core.automation.schemas import (
 )
 from netweave.core.automation.targets import resolve_targets
 from netweave.core.jobs.service import JobService
-from netweave.db.models import Automation, Credential, Device, Result, Run
+from netweave.db.models import Automation, Credential, Device, Result, Role, Run, User
 from netweave.engine import END, START, Edge, Graph, Node, flatten
 from netweave.foundation.errors import Conflict, InvalidInput, NotFound
 
@@ -139,9 +139,18 @@ class RunService:
         trigger: str = "api",
         acting_user: str | None = None,
     ) -> RunRead:
-        """``acting_user``: whose pool restriction applies (None: the system's run)."""
+        """``acting_user``: whose pool restriction and role apply (None: the system's run).
+        Only an admin overrides the inputs of a service of a privileged type."""
         with self.sessions() as session, session.begin():
             automation = definitions.by_name(session, name)
+            if automation.kind == "service" and request.inputs:
+                self.catalog.ensure_may_author(
+                    session,
+                    automation.type,
+                    admin=_is_admin(session, acting_user),
+                    action="run it with other inputs (run the saved service as it is)",
+                    field="inputs",
+                )
             options = ServiceOptions.model_validate(automation.options or {})
             definition = self._definition(session, automation, request.inputs)
             spec = request.targets or options.targets
@@ -195,6 +204,9 @@ class RunService:
         rollback): no stored service needed."""
         with self.sessions() as session, session.begin():
             kind = self.catalog.get(session, type_name, usable=True)
+            self.catalog.ensure_may_author(
+                session, type_name, admin=_is_admin(session, acting_user), action="run it ad hoc"
+            )
             inputs = self.catalog.prepare_inputs(session, type_name, inputs)
             devices = resolve_targets(session, targets)
             ensure_allowed(session, acting_user, device_ids=[d.id for d in devices])
@@ -501,6 +513,14 @@ class RunService:
             )
         )
         return ResultDiff(first=first, second=second, diff=diff)
+
+
+def _is_admin(session: Session, username: str | None) -> bool:
+    """None is the system (scheduler, event rules, CLI); a removed user is not an admin."""
+    if username is None:
+        return True
+    role = session.scalar(select(User.role).where(User.username == username))
+    return role == Role.admin.value
 
 
 def _target(device: Device) -> dict[str, Any]:

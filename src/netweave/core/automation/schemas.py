@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field
 
 from netweave.core.inventory.schemas import NAME_PATTERN, DeviceFilter
+from netweave.foundation.bounded import BoundedAny, BoundedJson
 from netweave.services.builtin.matching import Check
 
 AutomationName = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[^/\s][^/]*$")]
@@ -31,7 +32,9 @@ class TargetSpec(Strict):
 
 
 class Iteration(Strict):
-    values: list[Any] = Field(min_length=1, max_length=1000, description="Run once per value")
+    values: list[BoundedAny] = Field(
+        min_length=1, max_length=1000, description="Run once per value"
+    )
     variable: str = Field(default="value", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -94,14 +97,14 @@ class ServiceCreate(Strict):
     name: AutomationName
     type: str = Field(min_length=1, max_length=128, description="A service type")
     description: str = ""
-    inputs: dict[str, Any] = Field(default_factory=dict)
+    inputs: BoundedJson = Field(default_factory=dict)
     options: ServiceOptions = Field(default_factory=ServiceOptions)
 
 
 class ServiceUpdate(Strict):
     name: AutomationName | None = None
     description: str | None = None
-    inputs: dict[str, Any] | None = None
+    inputs: BoundedJson | None = None
     options: ServiceOptions | None = None
 
 
@@ -144,6 +147,11 @@ class ServiceTypeRead(BaseModel):
     enabled: bool
     error: str | None
     module: str
+    privileged: bool = Field(
+        default=False,
+        description="Can run code or reach any host from NetWeave: only admins create, "
+        "change or delete its services, or run them with other inputs",
+    )
 
 
 class ServiceTypeUpdate(Strict):
@@ -152,10 +160,10 @@ class ServiceTypeUpdate(Strict):
 
 class RunRequest(Strict):
     targets: TargetSpec | None = Field(default=None, description="Override the default targets")
-    inputs: dict[str, Any] = Field(
+    inputs: BoundedJson = Field(
         default_factory=dict, description="Service: override inputs (validated)"
     )
-    variables: dict[str, Any] = Field(default_factory=dict, description="Available as vars.*")
+    variables: BoundedJson = Field(default_factory=dict, description="Available as vars.*")
     mode: Literal["per_device", "per_run"] | None = None
     wait: float = Field(
         default=0, ge=0, le=3600, description="Seconds to wait for the end (0: return at once)"

@@ -96,7 +96,8 @@ class StepRunner:
                 raise NetWeaveError("the target device is gone from the inventory", field="device")
             cls = self.catalog.service_class(request["type"])
             plain = secret_inputs.unseal(request.get("inputs") or {}, self.box)
-            inputs = cls.Inputs.model_validate(plain)
+            # checked again where it runs (a playbook path against this worker's folder)
+            inputs = cls.Inputs.model_validate(plain, context=self.catalog.validation_context)
             outcome = ServiceOutcome(False)
             for attempts in range(1, options.retries + 2):
                 outcome = self._attempt(cls, ctx, inputs, options)

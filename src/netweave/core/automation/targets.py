@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
+from netweave.core.access.scopes import ensure_allowed, fence
 from netweave.core.automation.schemas import TargetSpec
 from netweave.core.inventory.pools import membership_clause, pool_by_name
 from netweave.core.inventory.query import device_filter_clause
@@ -33,3 +34,15 @@ def resolve_targets(session: Session, spec: TargetSpec, field: str = "targets") 
         return []
     query = select(Device).where(or_(*clauses)).order_by(Device.name).limit(MAX_TARGETS)
     return list(session.scalars(query))
+
+
+def ensure_targets_allowed(
+    session: Session, username: str | None, spec: TargetSpec | None, field: str = "targets"
+) -> None:
+    """On save (tasks, triggers, default targets): refuse (403) targets that select a
+    device outside ``username``'s pools, resolved as a run would resolve them now. Runs
+    check again when they start (a pool's live filter or the user's fence may change)."""
+    if spec is None or spec.empty() or fence(session, username) is None:
+        return
+    devices = resolve_targets(session, spec, field)
+    ensure_allowed(session, username, device_ids=[d.id for d in devices], field=field)

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from netweave.core.access.scopes import fence
 from netweave.core.automation import definitions
 from netweave.core.events.messages import SEVERITIES
 from netweave.core.events.schemas import (
@@ -22,7 +23,7 @@ from netweave.core.events.schemas import (
     SyslogRead,
 )
 from netweave.db.models import EventRule, RuleFiring, Run, SyslogEntry
-from netweave.foundation.errors import Conflict, NotFound
+from netweave.foundation.errors import Conflict, NotFound, PermissionDenied
 
 Q = TypeVar("Q", bound="Select[*tuple[Any, ...]]")
 # a message's rule firings are written in its ingest transaction: look for them this close
@@ -59,7 +60,22 @@ def _automation(session: Session, name: str) -> None:
         raise NotFound(exc.message, field="automation") from exc
 
 
-def create_rule(session: Session, data: RuleCreate) -> EventRule:
+def _confine(session: Session, actor: str | None, match: dict[str, Any]) -> None:
+    """A rule saved by a user fenced to pools must be confined to one of them by its
+    ``pool`` criterion (a rule fires on any device's messages otherwise). Its runs are
+    checked again, as that user, when it fires."""
+    pools = fence(session, actor)
+    if pools is None or match.get("pool") in {p.name for p in pools}:
+        return
+    where = ", ".join(p.name for p in pools) or "(pools since deleted)"
+    raise PermissionDenied(
+        f"{actor} may act only on devices in pool(s) {where}: "
+        "an event rule it saves needs match.pool set to one of them",
+        field="match.pool",
+    )
+
+
+def create_rule(session: Session, data: RuleCreate, creator: str | None = None) -> EventRule:
     _automation(session, data.automation)
     if session.scalar(select(EventRule.id).where(EventRule.name == data.name)) is not None:
         raise Conflict(f"an event rule named {data.name!r} exists", field="name")
@@ -71,13 +87,18 @@ def create_rule(session: Session, data: RuleCreate) -> EventRule:
         match=data.match.model_dump(mode="json", exclude_defaults=True),
         dedup_window=data.dedup_window,
         rate_limit=data.rate_limit,
+        created_by=creator or "",
     )
+    _confine(session, creator, row.match)
     session.add(row)
     session.flush()
     return row
 
 
-def update_rule(session: Session, name: str, data: RuleUpdate) -> EventRule:
+def update_rule(
+    session: Session, name: str, data: RuleUpdate, actor: str | None = None
+) -> EventRule:
+    """A user fenced to pools becomes the rule's owner (whose fence its runs obey)."""
     row = rule_by_name(session, name)
     if data.automation is not None:
         _automation(session, data.automation)
@@ -88,6 +109,9 @@ def update_rule(session: Session, name: str, data: RuleUpdate) -> EventRule:
         value = getattr(data, field)
         if value is not None:
             setattr(row, field, value)
+    if fence(session, actor) is not None:
+        _confine(session, actor, row.match or {})
+        row.created_by = str(actor)
     session.flush()
     return row
 

@@ -31,6 +31,7 @@ class CompiledRule:
     max_severity: int | None
     program: re.Pattern[str] | None
     regex: re.Pattern[str] | None
+    owner: str = ""  # who saved the rule: its runs obey that user's pool fence ("": system)
     recent: dict[tuple[Any, ...], float] = field(default_factory=dict)
     fired_at: deque[float] = field(default_factory=deque)
 
@@ -96,6 +97,7 @@ def compile_rule(
     automation: str = "",
     dedup_window: float = 0.0,
     rate_limit: int = 1,
+    owner: str = "",
 ) -> CompiledRule:
     return CompiledRule(
         id=ident,
@@ -109,6 +111,7 @@ def compile_rule(
         max_severity=match.get("max_severity"),
         program=_glob(match["program"]) if match.get("program") else None,
         regex=re.compile(match["regex"]) if match.get("regex") else None,
+        owner=owner,
     )
 
 
@@ -125,6 +128,7 @@ def compile_rules(session: Session, previous: dict[int, CompiledRule]) -> dict[i
             automation=rule.automation,
             dedup_window=float(rule.dedup_window),
             rate_limit=rule.rate_limit,
+            owner=rule.created_by or "",
         )
         old = previous.get(rule.id)
         if old is not None:

@@ -218,6 +218,11 @@ class SyslogStats(BaseModel):
     received: int
     stored: int
     dropped: int
+    kernel_dropped: int = Field(
+        default=0,
+        description="UDP datagrams the kernel discarded before NetWeave read them (receive "
+        "buffer full; Linux /proc/net/udp drops of the socket)",
+    )
     oversized: int
     malformed: int = Field(
         default=0,

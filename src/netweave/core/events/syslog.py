@@ -54,11 +54,16 @@ class DeviceIndex:
 
 class EventService:
     def __init__(
-        self, sessions: sessionmaker[Session], runs: RunService, retention_days: float
+        self,
+        sessions: sessionmaker[Session],
+        runs: RunService,
+        retention_days: float,
+        max_messages: int = 1_000_000,
     ) -> None:
         self.sessions = sessions
         self.runs = runs
         self.retention = timedelta(days=retention_days)
+        self.max_messages = max_messages  # stored at most; the oldest are purged first
         self.stored = 0
         self.rules_fired = 0
         self._rules: dict[int, CompiledRule] = {}
@@ -195,6 +200,7 @@ class EventService:
                 RunRequest(targets=targets, variables=variables),
                 f"rule:{rule.name}",
                 trigger="syslog",
+                acting_user=rule.owner or None,
             )
             values = {"run_id": run.id}
         except NetWeaveError as exc:
@@ -210,7 +216,18 @@ class EventService:
         with self.sessions() as session, session.begin():
             gone = session.execute(delete(SyslogEntry).where(SyslogEntry.received_at < cutoff))
             session.execute(delete(RuleFiring).where(RuleFiring.at < cutoff))
-            return int(gone.rowcount or 0)  # type: ignore[attr-defined]
+            purged = int(gone.rowcount or 0)  # type: ignore[attr-defined]
+            # over the cap (a flood within the retention): the oldest go first
+            newest_dropped = session.scalar(
+                select(SyslogEntry.id)
+                .order_by(SyslogEntry.id.desc())
+                .offset(self.max_messages)
+                .limit(1)
+            )
+            if newest_dropped is not None:
+                over = session.execute(delete(SyslogEntry).where(SyslogEntry.id <= newest_dropped))
+                purged += int(over.rowcount or 0)  # type: ignore[attr-defined]
+            return purged
 
     def close(self) -> None:
         self._launcher.shutdown(wait=True, cancel_futures=False)

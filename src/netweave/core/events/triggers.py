@@ -9,9 +9,11 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from netweave.core.access.scopes import fence
 from netweave.core.automation import definitions
 from netweave.core.automation.runs import RunService
-from netweave.core.automation.schemas import RunRead, RunRequest, TargetSpec
+from netweave.core.automation.schemas import RunRead, RunRequest, ServiceOptions, TargetSpec
+from netweave.core.automation.targets import ensure_targets_allowed
 from netweave.core.events.schemas import TriggerCreate, TriggerRead, TriggerUpdate
 from netweave.db.models import Device, Trigger
 from netweave.foundation.errors import Conflict, InvalidInput, NotFound
@@ -41,8 +43,9 @@ def by_name(session: Session, name: str) -> Trigger:
     return row
 
 
-def create(session: Session, data: TriggerCreate) -> Trigger:
+def create(session: Session, data: TriggerCreate, creator: str | None = None) -> Trigger:
     definitions.by_name(session, data.automation)
+    ensure_targets_allowed(session, creator, data.targets)
     if session.scalar(select(Trigger.id).where(Trigger.name == data.name)) is not None:
         raise Conflict(f"a trigger named {data.name!r} exists", field="name")
     row = Trigger(
@@ -55,13 +58,15 @@ def create(session: Session, data: TriggerCreate) -> Trigger:
         if data.targets
         else None,
         enabled=data.enabled,
+        created_by=creator or "",
     )
     session.add(row)
     session.flush()
     return row
 
 
-def update(session: Session, name: str, data: TriggerUpdate) -> Trigger:
+def update(session: Session, name: str, data: TriggerUpdate, actor: str | None = None) -> Trigger:
+    """A user fenced to pools becomes the trigger's owner (whose fence its runs obey)."""
     row = by_name(session, name)
     mapping = {
         "variables": dict(row.variables.get("variables", {})),
@@ -80,6 +85,10 @@ def update(session: Session, name: str, data: TriggerUpdate) -> Trigger:
         row.targets = data.targets.model_dump(mode="json", exclude_defaults=True)
     if data.enabled is not None:
         row.enabled = data.enabled
+    if fence(session, actor) is not None:
+        saved = TargetSpec.model_validate(row.targets) if row.targets else None
+        ensure_targets_allowed(session, actor, saved)
+        row.created_by = str(actor)
     session.flush()
     return row
 
@@ -129,6 +138,12 @@ def fire(session_factory: Any, runs: RunService, name: str, payload: Any, caller
                 raise InvalidInput("missing from the payload", field=f"payload.{row.device_path}")
             device = resolve_device(session, value, f"payload.{row.device_path}")
             targets = TargetSpec(devices=[device])
+        if row.created_by:  # the targets must be inside the saver's fence too
+            checked = targets
+            if checked is None:
+                defined = definitions.by_name(session, row.automation)
+                checked = ServiceOptions.model_validate(defined.options or {}).targets
+            ensure_targets_allowed(session, row.created_by, checked)
         row.fired += 1
         row.last_fired_at = datetime.now(UTC)
         automation = row.automation

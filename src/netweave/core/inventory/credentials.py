@@ -9,12 +9,19 @@ from dataclasses import dataclass
 
 from pydantic import SecretStr
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
+from netweave.core.inventory.credential_scope import (
+    Destination,
+    ensure_in_scope,
+    read_scope,
+    stored_scope,
+)
 from netweave.core.inventory.schemas import (
     DEFAULT_VAULT_MOUNT,
     CredentialCreate,
     CredentialRead,
+    CredentialScope,
     CredentialUpdate,
     credential_problems,
     vault_fields,
@@ -50,9 +57,17 @@ def to_read(row: Credential) -> CredentialRead:
         vault_path=row.vault_path,
         vault_version=row.vault_version,
         vault_fields=_effective_fields(row),
+        scope=_scope_read(row),
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
+
+
+def _scope_read(row: Credential) -> CredentialScope | None:
+    session = object_session(row)
+    if session is None or row.scope is None:
+        return None
+    return read_scope(session, row.scope)
 
 
 def _effective_fields(row: Credential) -> dict[str, str] | None:
@@ -102,6 +117,7 @@ def create_credential(session: Session, box: SecretBox, data: CredentialCreate) 
         vault_path=data.vault_path,
         vault_version=data.vault_version,
         vault_fields=data.vault_fields,
+        scope=stored_scope(session, data.scope),
     )
     session.add(row)
     session.flush()
@@ -138,6 +154,8 @@ def update_credential(
             setattr(row, column, getattr(data, column))
     if row.source == "vault" and row.vault_mount is None:
         row.vault_mount = DEFAULT_VAULT_MOUNT
+    if "scope" in data.model_fields_set:  # an explicit null: offered nowhere
+        row.scope = stored_scope(session, data.scope)
     session.flush()
     return row
 
@@ -183,11 +201,15 @@ def delete_credential(session: Session, credential_id: int) -> None:
     session.flush()
 
 
-def resolve_credential(session: Session, box: SecretBox, credential_id: int) -> ResolvedCredential:
-    """The secrets, in clear, for the code about to log in. Stored: decrypted here. Vault:
-    read through ``box.vault`` (cached a few seconds); failures raise :class:`VaultError`
-    naming the secret and the credential, never a value."""
+def resolve_credential(
+    session: Session, box: SecretBox, credential_id: int, destination: Destination
+) -> ResolvedCredential:
+    """The secrets, in clear, for the code about to log in to ``destination``. Refused
+    (403) first when ``destination`` is outside the credential's scope. Stored: decrypted
+    here. Vault: read through ``box.vault`` (cached a few seconds); failures raise
+    :class:`VaultError` naming the secret and the credential, never a value."""
     row = get_credential(session, credential_id)
+    ensure_in_scope(session, row, destination)
     if row.source == "vault":
         return _from_vault(box, row)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from netweave.core.inventory.credential_scope import Destination, ensure_in_scope
 from netweave.core.inventory.credentials import credential_by_name
 from netweave.core.inventory.query import (
     DEVICE_SORT_FIELDS,
@@ -81,6 +82,7 @@ def create_device(session: Session, data: DeviceCreate) -> Device:
     _set_tags(device, data.tags)
     session.add(device)
     session.flush()
+    _ensure_credential_scope(session, device, "credential")
     return device
 
 
@@ -92,6 +94,7 @@ def update_device(session: Session, device_id: int, data: DeviceUpdate) -> Devic
             raise Conflict(f"device {changes['name']!r} already exists", field="name")
     if "tags" in changes:
         _set_tags(device, changes.pop("tags") or [])
+    moved = (changes.get("host"), changes.get("port")) != (None, None)
     if "credential" in changes:
         name = changes.pop("credential")
         device.credential = credential_by_name(session, name) if name else None
@@ -100,7 +103,22 @@ def update_device(session: Session, device_id: int, data: DeviceUpdate) -> Devic
             continue
         setattr(device, key, value)
     session.flush()
+    if device.credential is not None and ("credential" in data.model_fields_set or moved):
+        field = (
+            "credential"
+            if "credential" in data.model_fields_set
+            else ("host" if changes.get("host") is not None else "port")
+        )
+        _ensure_credential_scope(session, device, field)
     return device
+
+
+def _ensure_credential_scope(session: Session, device: Device, field: str) -> None:
+    """A device's credential must be allowed at its address (credential scopes): set on a
+    device, or kept while the device moves, it is refused (403) outside its scope."""
+    if device.credential is not None:
+        destination = Destination(device.host, device.port, device.id, field)
+        ensure_in_scope(session, device.credential, destination)
 
 
 def delete_device(session: Session, device_id: int) -> None:

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     SecretStr,
@@ -18,6 +19,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
+
+from netweave.foundation.bounded import check_bounded
 
 KNOWN_DRIVERS = ("netmiko", "napalm", "scrapli", "paramiko", "pyeapi")
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:/@+-]{0,254}$"
@@ -60,7 +63,9 @@ Driver = Annotated[
     str, AfterValidator(_check_driver), Field(json_schema_extra={"enum": list(KNOWN_DRIVERS)})
 ]
 Platform = Annotated[str, Field(pattern=PLATFORM_PATTERN)]
-CustomFields = Annotated[dict[str, Any], AfterValidator(_check_custom_fields)]
+CustomFields = Annotated[
+    dict[str, Any], BeforeValidator(check_bounded), AfterValidator(_check_custom_fields)
+]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -200,6 +205,55 @@ def _raise_problems(title: str, problems: list[tuple[str, str]], values: dict[st
         )
 
 
+_HOST_GLOB = re.compile(r"^[A-Za-z0-9*?\[\]!._-]{1,253}$")
+
+
+class CredentialScope(BaseModel):
+    """Where a credential may be offered (issue 13, credential scopes): address literals
+    inside ``networks``, DNS names matching a ``hosts`` glob (case-insensitive), or the
+    address of a device member of one of ``pools`` (by name). Empty: nowhere."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    networks: list[str] = Field(
+        default_factory=list, max_length=1000, description="CIDRs, e.g. 10.0.0.0/8, 2001:db8::/32"
+    )
+    hosts: list[str] = Field(
+        default_factory=list, max_length=1000, description="DNS name globs, e.g. *.core.example.net"
+    )
+    pools: list[str] = Field(default_factory=list, max_length=1000, description="Pool names")
+
+    def is_empty(self) -> bool:
+        return not (self.networks or self.hosts or self.pools)
+
+
+def scope_problems(scope: CredentialScope | None) -> list[tuple[str, str]]:
+    """(field, message) for every network that is not a CIDR and glob that is not a host
+    name pattern; the pools are checked against the database by the caller."""
+    if scope is None:
+        return []
+    problems: list[tuple[str, str]] = []
+    for index, network in enumerate(scope.networks):
+        try:
+            ipaddress.ip_network(network.strip())
+        except ValueError as exc:
+            problems.append((f"scope.networks[{index}]", f"not a network (CIDR): {exc}"))
+    for index, glob in enumerate(scope.hosts):
+        if not _HOST_GLOB.match(glob.strip()):
+            problems.append(
+                (f"scope.hosts[{index}]", "not a host name glob (letters, digits, - . * ? [])")
+            )
+    return problems
+
+
+def normalized_networks(scope: CredentialScope) -> list[str]:
+    return sorted({str(ipaddress.ip_network(n.strip())) for n in scope.networks})
+
+
+def normalized_hosts(scope: CredentialScope) -> list[str]:
+    return sorted({g.strip().lower().rstrip(".") for g in scope.hosts})
+
+
 class CredentialCreate(BaseModel):
     """``source`` stored: the secrets are given here and sealed in the database. ``source``
     vault: they are read from a KV v2 secret (``vault_mount``/``vault_path``, optionally a
@@ -227,11 +281,15 @@ class CredentialCreate(BaseModel):
         default=None, ge=1, description="Pin a KV v2 version (default: the latest)"
     )
     vault_fields: VaultFields | None = None
+    scope: CredentialScope | None = Field(
+        default=None, description="Where it may be offered; none: nowhere (admin-set)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> CredentialCreate:
         values = self.model_dump()
-        _raise_problems("CredentialCreate", credential_problems(values), values)
+        problems = credential_problems(values) + scope_problems(self.scope)
+        _raise_problems("CredentialCreate", problems, values)
         if self.source == "vault" and self.vault_mount is None:
             self.vault_mount = DEFAULT_VAULT_MOUNT
         return self
@@ -254,6 +312,13 @@ class CredentialUpdate(BaseModel):
     vault_path: VaultPath | None = None
     vault_version: int | None = Field(default=None, ge=1, description="null: the latest")
     vault_fields: VaultFields | None = None
+    scope: CredentialScope | None = Field(default=None, description="null: offered nowhere")
+
+    @model_validator(mode="after")
+    def _scope(self) -> CredentialUpdate:
+        values = self.model_dump()
+        _raise_problems("CredentialUpdate", scope_problems(self.scope), values)
+        return self
 
 
 class CredentialRead(BaseModel):
@@ -273,6 +338,7 @@ class CredentialRead(BaseModel):
     vault_fields: dict[str, str] | None = Field(
         default=None, description="Effective key mapping (vault credentials)"
     )
+    scope: CredentialScope | None = Field(default=None, description="null: offered nowhere")
     created_at: datetime
     updated_at: datetime
 

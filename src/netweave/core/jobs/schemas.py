@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from netweave.foundation import ttp_safety
+from netweave.foundation.bounded import BoundedJson, check_bounded
 
 Commands = str | list[str]
 
@@ -18,13 +29,18 @@ class CredentialRef(BaseModel):
 
     name: str = Field(min_length=1, max_length=255)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _bounded(cls, value: Any) -> Any:
+        return check_bounded(value)  # extra fields are stored with the job
+
 
 class RenderingSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Literal["jinja2"] = "jinja2"
     template: str | None = Field(default=None, max_length=200_000)
-    context: dict[str, Any] = Field(default_factory=dict)
+    context: BoundedJson = Field(default_factory=dict)
 
 
 class ParsingSpec(BaseModel):
@@ -33,6 +49,13 @@ class ParsingSpec(BaseModel):
     name: Literal["textfsm", "ntc_templates", "ttp"] = "ntc_templates"
     template: str | None = Field(default=None, max_length=200_000)
     platform: str | None = None
+
+    @field_validator("template")
+    @classmethod
+    def _ttp_without_code(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value and info.data.get("name") == "ttp":
+            ttp_safety.check_template(value)  # UnsafeTemplate is a ValueError: a 422
+        return value
 
 
 class WebhookSpec(BaseModel):
@@ -43,16 +66,21 @@ class WebhookSpec(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict)
     timeout: float = Field(default=5.0, gt=0, le=120)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _bounded(cls, value: Any) -> Any:
+        return check_bounded(value)  # extra fields are stored with the job
+
 
 class _Common(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     driver: str = "netmiko"
-    connection_args: dict[str, Any] = Field(default_factory=dict)
+    connection_args: BoundedJson = Field(default_factory=dict)
     credential: CredentialRef | None = None
     command: Commands | None = None
     config: Commands | None = None
-    driver_args: dict[str, Any] = Field(default_factory=dict)
+    driver_args: BoundedJson = Field(default_factory=dict)
     rendering: RenderingSpec | None = None
     parsing: ParsingSpec | None = None
     queue_strategy: Literal["pinned", "fifo"] | None = None
@@ -70,7 +98,7 @@ class _Common(BaseModel):
     enable_mode: bool | None = None
     save: bool | None = None
     audit_mode: Literal["full", "metadata", "none"] | None = None
-    file_transfer: dict[str, Any] | None = None
+    file_transfer: BoundedJson | None = None
     detach: bool | None = None
     push_interval: int | None = None
     staged_file_id: str | None = None
@@ -94,14 +122,14 @@ class ExecRequest(_Common):
 class BulkRequest(_Common):
     """Many devices: each entry of ``devices`` overrides ``connection_args`` for one device."""
 
-    devices: list[dict[str, Any]] = Field(min_length=1, max_length=100_000)
+    devices: list[BoundedJson] = Field(min_length=1, max_length=100_000)
 
 
 class TestRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     driver: str = "netmiko"
-    connection_args: dict[str, Any]
+    connection_args: BoundedJson
     credential: CredentialRef | None = None
 
 

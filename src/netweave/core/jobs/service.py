@@ -30,7 +30,13 @@ from netweave.core.jobs.schemas import (
     WorkerRead,
     _Common,
 )
-from netweave.core.jobs.targets import InventoryIndex, Target, resolve_target, seal
+from netweave.core.jobs.targets import (
+    InventoryIndex,
+    Target,
+    ensure_scope,
+    resolve_target,
+    seal,
+)
 from netweave.core.jobs.webhooks import WebhookSender
 from netweave.core.jobs.writer import JobWriter
 from netweave.db.models import Job
@@ -250,6 +256,7 @@ class JobService:
                 request.connection_args, _cred(request), index, "connection_args"
             )
             _ensure_allowed(session, principal, [target], "connection_args.host")
+            ensure_scope(session, target, "connection_args.host")  # credential scopes
             row = self._row(request, stored, target, principal.user_id, datetime.now(UTC))
             session.execute(insert(Job), [row])
         read = _queued_read(row)
@@ -273,6 +280,7 @@ class JobService:
             for position, args in enumerate(merged):
                 try:
                     target = resolve_target(args, _cred(request), index, f"devices[{position}]")
+                    ensure_scope(session, target, f"devices[{position}].host")
                 except NetWeaveError as exc:
                     failed.append(
                         BulkFailure(host=str(args.get("host", "")), reason=exc.to_detail())
@@ -322,9 +330,11 @@ class JobService:
             )
             if principal is not None:
                 _ensure_allowed(session, principal, [target], "connection_args.host")
+            ensure_scope(session, target, "connection_args.host")  # credential scopes
             fake = Job(
                 request={"connection_args": target.connection_args},
                 credential_id=target.credential_id,
+                device_id=target.device_id,
                 secret_enc=seal(self.box, target.secrets),
             )
             from netweave.core.jobs.targets import live_connection_args

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from netweave.core.inventory.credential_scope import Destination, ensure_id_in_scope
 from netweave.core.inventory.credentials import resolve_credential
 from netweave.db.models import Credential, Device, Job
 from netweave.drivers.base import BaseConnectionArgs, Driver
@@ -65,7 +66,14 @@ def resolve_target(
     if device is not None:
         device_id = device.id
         clean["host"] = device.host
-        clean.setdefault("port", device.port)
+        if clean.get("port") in (None, ""):
+            clean["port"] = device.port
+        if str(clean["port"]) != str(device.port):  # its credential and fence are for its port
+            raise InvalidInput(
+                f"{device.name} is at port {device.port}; to reach another port, give an "
+                "address as host",
+                field=f"{field}.port",
+            )
         clean.setdefault("device_type", device.platform)
         clean["name"] = device.name
         if not secrets and not clean.get("username"):
@@ -94,7 +102,13 @@ def live_connection_args(
     args: dict[str, Any] = dict(job.request.get("connection_args", {}))
     args.pop("name", None)
     if job.credential_id is not None:
-        credential = resolve_credential(session, box, job.credential_id)
+        destination = Destination(
+            str(args.get("host", "")),
+            int(args.get("port") or 22),
+            job.device_id,
+            "connection_args.host",
+        )
+        credential = resolve_credential(session, box, job.credential_id, destination)
         args.setdefault("username", credential.username)
         args["username"] = args.get("username") or credential.username
         if credential.password is not None:
@@ -104,3 +118,11 @@ def live_connection_args(
     if job.secret_enc:
         args.update(json.loads(box.decrypt(job.secret_enc)))
     return driver.connection_args.model_validate(args)
+
+
+def ensure_scope(session: Session, target: Target, field: str) -> None:
+    """At submission already: the target's credential (named, or the device's) must be
+    allowed there (403 naming the credential and the host); the worker checks again."""
+    if target.credential_id is not None:
+        destination = Destination(target.host, target.port, target.device_id, field)
+        ensure_id_in_scope(session, target.credential_id, destination)

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from netweave.core.automation.schemas import AutomationName, TargetSpec
 from netweave.core.schedules.timing import check_cron, check_zone
+from netweave.foundation.bounded import BoundedJson
 
 Cron = Annotated[str, Field(max_length=128), AfterValidator(check_cron)]
 Zone = Annotated[str, Field(max_length=64), AfterValidator(check_zone)]
@@ -55,8 +56,8 @@ class TaskCreate(_Timing):
     description: str = ""
     automation: AutomationName = Field(description="The service or workflow to run")
     targets: TargetSpec | None = Field(default=None, description="Default: the automation's")
-    variables: dict[str, Any] = Field(default_factory=dict)
-    inputs: dict[str, Any] = Field(default_factory=dict)
+    variables: BoundedJson = Field(default_factory=dict)
+    inputs: BoundedJson = Field(default_factory=dict)
     paused: bool = False
 
 
@@ -66,8 +67,8 @@ class TaskUpdate(BaseModel):
     description: str | None = None
     automation: AutomationName | None = Field(default=None, description="Run another one")
     targets: TargetSpec | None = None
-    variables: dict[str, Any] | None = None
-    inputs: dict[str, Any] | None = None
+    variables: BoundedJson | None = None
+    inputs: BoundedJson | None = None
     timing: _Timing | None = Field(default=None, description="Replace the whole timing")
 
 

@@ -7,7 +7,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from netweave.core.access.scopes import fence
 from netweave.core.automation import definitions
+from netweave.core.automation.schemas import TargetSpec
+from netweave.core.automation.targets import ensure_targets_allowed
 from netweave.core.schedules.schemas import (
     CalendarEvent,
     FiringRead,
@@ -95,6 +98,7 @@ def _automation(session: Session, name: str) -> None:
 
 def create(session: Session, data: TaskCreate, creator: str) -> Task:
     _automation(session, data.automation)
+    ensure_targets_allowed(session, creator, data.targets)
     if session.scalar(select(Task.id).where(Task.name == data.name)) is not None:
         raise Conflict(f"a task named {data.name!r} exists", field="name")
     now = datetime.now(UTC)
@@ -118,7 +122,8 @@ def create(session: Session, data: TaskCreate, creator: str) -> Task:
     return task
 
 
-def update(session: Session, task_id: int, data: TaskUpdate) -> Task:
+def update(session: Session, task_id: int, data: TaskUpdate, actor: str | None = None) -> Task:
+    """A user fenced to pools becomes the task's owner (whose fence its firings obey)."""
     task = get(session, task_id)
     if data.description is not None:
         task.description = data.description
@@ -135,6 +140,10 @@ def update(session: Session, task_id: int, data: TaskUpdate) -> Task:
         _apply_timing(task, data.timing, datetime.now(UTC))
         if task.kind == "once" and task.next_fire_at is None:
             raise InvalidInput("the date is in the past", field="timing.start_at")
+    if fence(session, actor) is not None:
+        saved = TargetSpec.model_validate(task.targets) if task.targets else None
+        ensure_targets_allowed(session, actor, saved)
+        task.created_by = str(actor)
     session.flush()
     return task
 

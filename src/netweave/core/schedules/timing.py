@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from croniter import croniter
+from croniter.croniter import CroniterBadDateError, CroniterError
 
 MAX_SLOTS = 10_000
 
@@ -53,7 +54,10 @@ class Timing:
         begin = after if self.start_at is None else max(after, self.start_at - timedelta(seconds=1))
         iterator = croniter(self.cron, begin.astimezone(zone))
         for _ in range(MAX_SLOTS):
-            moment = iterator.get_next(datetime).astimezone(UTC)
+            try:
+                moment = iterator.get_next(datetime).astimezone(UTC)
+            except CroniterError:  # no further date (a task stored before check_cron)
+                return
             if moment > until:
                 return
             if moment > after:
@@ -68,6 +72,10 @@ class Timing:
 def check_cron(expression: str) -> str:
     if not croniter.is_valid(expression):
         raise ValueError(f"not a valid cron expression: {expression!r}")
+    try:  # a valid expression may still name no real date (Feb 31): it would never fire
+        croniter(expression, datetime(2000, 1, 1, tzinfo=UTC)).get_next(datetime)
+    except (CroniterBadDateError, CroniterError) as exc:
+        raise ValueError(f"cron expression {expression!r} never fires") from exc
     return expression
 
 

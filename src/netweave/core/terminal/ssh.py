@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import asyncssh
 from sqlalchemy.orm import Session
 
+from netweave.core.inventory.credential_scope import Destination
 from netweave.core.inventory.credentials import resolve_credential
 from netweave.core.inventory.devices import get_device
 from netweave.db.models import Device
@@ -53,7 +54,8 @@ def terminal_device(session: Session, device_id: int) -> Device:
 
 def device_login(session: Session, box: SecretBox, device: Device) -> Login:
     assert device.credential_id is not None
-    credential = resolve_credential(session, box, device.credential_id)
+    destination = Destination(device.host, device.port, device.id, "device")
+    credential = resolve_credential(session, box, device.credential_id, destination)
     return Login(
         host=device.host,
         port=device.port,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from netweave.drivers.base import CommandOutput
+from netweave.foundation import ttp_safety
 from netweave.services.base import (
     Service,
     ServiceContext,
@@ -46,6 +47,13 @@ class CommandsInputs(ServiceInputs):
         default_factory=lambda: ["% Invalid input", "% Unknown command", "syntax error"],
         description="Output text that makes the step fail",
     )
+
+    @field_validator("ttp_template")
+    @classmethod
+    def _no_code(cls, value: str | None) -> str | None:
+        if value is not None:
+            ttp_safety.check_template(value)  # UnsafeTemplate is a ValueError: a 422
+        return value
 
 
 def outputs_result(

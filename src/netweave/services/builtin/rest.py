@@ -1,13 +1,18 @@
 """REST call: method, URL, headers and payload with Jinja2 variables, credential auth,
-expected status codes; the JSON answer becomes the step's result."""
+expected status codes; the JSON answer becomes the step's result.
+
+A privileged type (it reaches any host from a NetWeave host). The URL's scheme, host and
+port are literal, templates only in its path and query: whoever runs the service with
+variables cannot send the request (and its credential) to another host."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Literal
 
 import httpx
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 
 from netweave.services.base import Service, ServiceContext, ServiceInputs, ServiceOutcome
 
@@ -32,6 +37,41 @@ class RestInputs(ServiceInputs):
     verify_tls: bool = True
     timeout: float = Field(default=10, gt=0, le=300)
 
+    @field_validator("url")
+    @classmethod
+    def _literal_origin(cls, value: str) -> str:
+        origin(value)
+        return value
+
+
+def origin(url: str) -> str:
+    """``scheme://host:port`` of a URL as saved; ValueError when any of it is templated."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https"):
+        raise ValueError("must start with http:// or https:// (literally, not a template)")
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    if "{" in authority or "}" in authority:
+        raise ValueError(
+            "the scheme, host and port must be literal: templates are allowed only in the "
+            "path and query"
+        )
+    if not authority:
+        raise ValueError("needs a host")
+    return f"{scheme}://{authority}"
+
+
+def _same_origin(saved: str, rendered: str) -> bool:
+    try:
+        want, got = httpx.URL(origin(saved)), httpx.URL(rendered)
+    except (ValueError, httpx.InvalidURL):
+        return False
+    return (want.scheme, want.host, want.port, want.userinfo) == (
+        got.scheme,
+        got.host,
+        got.port,
+        got.userinfo,
+    )
+
 
 def _render(value: Any, ctx: ServiceContext) -> Any:
     if isinstance(value, str):
@@ -48,21 +88,32 @@ class RestCall(Service[RestInputs]):
     description = "Call an HTTP API with templated URL and payload; check the status code."
     Inputs = RestInputs
     per_device = False
+    privileged = True
 
     def run(self, ctx: ServiceContext, inputs: RestInputs) -> ServiceOutcome:
         headers = {
             key: ctx.render(value.get_secret_value()) for key, value in inputs.headers.items()
         }
         auth: httpx.Auth | None = None
+        url = ctx.render(inputs.url)
+        if not _same_origin(inputs.url, url):  # checked again where it runs
+            return ServiceOutcome(
+                False, {"url": url, "error": "url: the rendered URL leaves the saved host"}
+            )
         if inputs.auth != "none":
             if not inputs.credential:
                 return ServiceOutcome(False, {"error": "credential: needed for auth"})
-            user, password = ctx.secret(inputs.credential)
+            try:  # the credential goes only to a host inside its scope: the URL's
+                parsed = httpx.URL(url)
+            except httpx.InvalidURL as exc:
+                return ServiceOutcome(False, {"url": url, "error": f"url: {exc}"})
+            if not parsed.host:
+                return ServiceOutcome(False, {"url": url, "error": "url: no host"})
+            user, password = ctx.secret(inputs.credential, parsed.host, parsed.port)
             if inputs.auth == "basic":
                 auth = httpx.BasicAuth(user, password)
             else:
                 headers["Authorization"] = f"Bearer {password}"
-        url = ctx.render(inputs.url)
         try:
             with httpx.Client(timeout=inputs.timeout, verify=inputs.verify_tls) as client:
                 response = client.request(

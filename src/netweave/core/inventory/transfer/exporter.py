@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from netweave.core.inventory.credential_scope import read_scope
 from netweave.core.inventory.schemas import DeviceFilter
 from netweave.core.inventory.transfer.document import COLUMNS, KINDS, check_kind, row_columns
 from netweave.core.inventory.transfer.formats import dump, format_from_name
@@ -49,10 +50,14 @@ def stored_rows(session: Session, kind: str) -> dict[str, Stored]:
 
 def _credentials(session: Session) -> dict[str, Stored]:
     columns = [getattr(Credential, c) for c in row_columns("credentials")]
-    return {
-        r.name: Stored(r.id, {c: getattr(r, c) for c in row_columns("credentials")})
-        for r in session.execute(select(Credential.id, *columns))
-    }
+    result: dict[str, Stored] = {}
+    for r in session.execute(select(Credential.id, *columns)):
+        values = {c: getattr(r, c) for c in row_columns("credentials")}
+        if "scope" in values:  # pools by name, as an import row gives them
+            scope = read_scope(session, values["scope"])
+            values["scope"] = None if scope is None else scope.model_dump()
+        result[r.name] = Stored(r.id, values)
+    return result
 
 
 def _devices(session: Session) -> dict[str, Stored]:

@@ -37,7 +37,7 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "yaml": "application/yaml",
 }
-MAX_XLSX_UNZIPPED = 256 * 2**20  # ~10x the 20 MiB upload limit, as xlsx compresses
+MAX_XLSX_UNZIPPED = 256 * 2**20  # ~5x the default 50 MiB import limit, as xlsx compresses
 _SUFFIXES = {".xlsx": "xlsx", ".csv": "csv", ".yaml": "yaml", ".yml": "yaml"}
 # libyaml's C dumper when present (~10x faster on a 10,000-device file); same safety.
 _YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -235,7 +235,9 @@ def _load_csv(content: bytes, kind: str) -> Document:
                 raise InvalidInput(
                     f"CSV row {number}: a value in a column without a header", field="file"
                 )
-            record = {column: value for column, value in zip(header, values, strict=False)}
+            record = {
+                column: _csv_unguard(value) for column, value in zip(header, values, strict=False)
+            }
             record.update({column: "" for column in header[len(values) :]})
             record.pop("", None)
             document.rows[kind].append(parse_record(kind, record, number, typed=False))
@@ -259,9 +261,27 @@ def _dump_csv(rows: list[dict[str, Any]], kind: str) -> bytes:
 def _csv_cell(value: Any, custom: bool) -> str:
     if value is None:
         return ""
-    if custom:
-        return custom_to_text(value)
-    return str(value)
+    return _csv_guard(custom_to_text(value) if custom else str(value))
+
+
+# A spreadsheet runs a cell starting with = + - @ (or tab/CR before one) as a formula
+# (CSV injection): such text is exported with a leading ' (shown as text). Text that
+# already starts with quotes before one of those gets one more quote, so our importer
+# strips exactly one and every value round-trips. Plain numbers (-33.9) are left alone.
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def _csv_guard(text: str) -> str:
+    if _FORMULA.match(text) and not _NUMBER.match(text):
+        return "'" + text
+    return text
+
+
+def _csv_unguard(text: str) -> str:
+    if text.startswith("'") and _FORMULA.match(text) and not _NUMBER.match(text[1:]):
+        return text[1:]
+    return text
 
 
 # -- yaml -----------------------------------------------------------------------------------

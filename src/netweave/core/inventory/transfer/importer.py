@@ -14,8 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr, ValidationError
 from pydantic_core import ErrorDetails
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from netweave.core.inventory.credential_scope import Destination, ensure_in_scope
 from netweave.core.inventory.links import default_link_name
 from netweave.core.inventory.transfer.document import (
     KINDS,
@@ -28,7 +30,8 @@ from netweave.core.inventory.transfer.document import (
 from netweave.core.inventory.transfer.exporter import Stored, canonical_filter, names, stored_rows
 from netweave.core.inventory.transfer.formats import format_from_name, load
 from netweave.core.inventory.transfer.writer import apply
-from netweave.foundation.errors import ImportRejected
+from netweave.db.models import Credential, Device
+from netweave.foundation.errors import ImportRejected, PermissionDenied
 from netweave.foundation.secrets import SecretBox
 
 MAX_REPORTED_ERRORS = 1000
@@ -74,22 +77,59 @@ def import_file(
     filename: str | None = None,
     kind: str = "devices",
     dry_run: bool = False,
+    credentials_allowed: bool = True,
 ) -> ImportSummary:
     """Parse ``content`` (``fmt``, or the format named by ``filename``) and import it."""
     document = load(content, fmt or format_from_name(filename), kind)
-    return import_document(session, box, document, dry_run=dry_run)
+    return import_document(
+        session, box, document, dry_run=dry_run, credentials_allowed=credentials_allowed
+    )
 
 
 def import_document(
-    session: Session, box: SecretBox, document: Document, *, dry_run: bool = False
+    session: Session,
+    box: SecretBox,
+    document: Document,
+    *,
+    dry_run: bool = False,
+    credentials_allowed: bool = True,
 ) -> ImportSummary:
     """Validate everything (raising ``ImportRejected`` with every bad row), then unless
-    ``dry_run`` write credentials, devices, links and pools in bulk. The caller commits."""
+    ``dry_run`` write credentials, devices, links and pools in bulk. The caller commits.
+    ``credentials_allowed`` False (a non-admin): a credential row that would change is
+    refused (403). A device whose credential, host or port changes must be inside that
+    credential's scope (403 naming both), dry run or not."""
     plan = plan_import(session, document)
     plan.summary.dry_run = dry_run
+    if plan.changes["credentials"] and not credentials_allowed:
+        raise PermissionDenied(
+            f"only an admin may create or change credentials "
+            f"({len(plan.changes['credentials'])} credential row(s) in this import)",
+            field="credentials",
+        )
     if not dry_run:
         apply(session, box, plan.changes)
+        session.flush()
+    _ensure_device_scopes(session, plan.changes["devices"], written=not dry_run)
     return plan.summary
+
+
+def _ensure_device_scopes(session: Session, changes: list[Change], *, written: bool) -> None:
+    """Credential scopes: an imported device may not carry its credential to another host."""
+    for change in changes:
+        values, before = change.values, (change.existing.row if change.existing else {})
+        name = values.get("credential")
+        if not name or all(values.get(k) == before.get(k) for k in ("credential", "host", "port")):
+            continue
+        credential = session.scalar(select(Credential).where(Credential.name == name))
+        if credential is None:  # in the same file, not written (dry run): checked when it is
+            continue
+        device_id = None
+        if written:
+            device_id = session.scalar(select(Device.id).where(Device.name == values["name"]))
+        field = f"devices.row[{change.row.number}].host"
+        destination = Destination(str(values["host"]), int(values["port"]), device_id, field)
+        ensure_in_scope(session, credential, destination)
 
 
 def plan_import(session: Session, document: Document) -> Plan:

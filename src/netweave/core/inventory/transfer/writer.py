@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session
 
+from netweave.core.inventory.credential_scope import stored_scope
+from netweave.core.inventory.schemas import CredentialScope
 from netweave.core.inventory.transfer.document import COLUMNS, SECRET_FIELDS
 from netweave.core.inventory.transfer.exporter import names
 from netweave.db.base import utcnow
@@ -66,7 +68,13 @@ def _credentials(session: Session, box: SecretBox, changes: list[Change]) -> Non
         }
         if every:  # a new credential: the secrets not given are NULL
             secrets = {f"{k}_enc": secrets.get(f"{k}_enc") for k in SECRET_FIELDS}
-        return {**change.values, **secrets}
+        values = dict(change.values)
+        if "scope" in values:  # pools by name in the file, by id in the column
+            scope = values["scope"]
+            values["scope"] = stored_scope(
+                session, None if scope is None else CredentialScope.model_validate(scope)
+            )
+        return {**values, **secrets}
 
     _insert(session, Credential, [sealed(c, every=True) for c in new])
     # Rows differ in which secrets they change: group by the set of columns written.

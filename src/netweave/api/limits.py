@@ -1,0 +1,83 @@
+"""Request body caps: an ASGI middleware refusing bodies over the configured size with 413,
+by the Content-Length header up front and by counting streamed (chunked) bytes."""
+
+from __future__ import annotations
+
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+# the import routes take whole inventories and automation bundles: their own larger cap
+IMPORT_PATHS = frozenset({"/api/v1/inventory/import", "/api/v1/automations/import"})
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from ``receive`` once the streamed body passes the cap (an HTTPException so
+    FastAPI's body parsing re-raises it and the default handler answers 413)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, detail=too_large(limit))
+
+
+def too_large(limit: int) -> str:
+    return f"request body larger than {limit} bytes"
+
+
+class BodyLimit:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, max_import_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.max_import_bytes = max_import_bytes
+
+    def limit_for(self, path: str) -> int:
+        return self.max_import_bytes if path.rstrip("/") in IMPORT_PATHS else self.max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await _refuse(scope, receive, send, limit)
+            return
+        received = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def watching_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await _refuse(scope, receive, send, limit)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    response = JSONResponse({"detail": too_large(limit)}, status_code=413)
+    response.headers["Connection"] = "close"  # the rest of the body is not read
+    await response(scope, receive, send)
