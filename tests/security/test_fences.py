@@ -187,11 +187,10 @@ def test_fenced_operator_cannot_save_automations_aimed_outside_its_pools(
         "options": {"targets": out},
     }
     _refused(op.post("/api/v1/workflows", json=workflow), outside.name)
-    service_id = fence.admin.get("/api/v1/services", params={"name": "Clock"}).json()["items"][0][
-        "id"
-    ]
+    own = op.post("/api/v1/services", json={**CLOCK, "name": "Own clock"})
+    assert own.status_code == 201, own.text
     _refused(
-        op.patch(f"/api/v1/services/{service_id}", json={"options": {"targets": out}}),
+        op.patch(f"/api/v1/services/{own.json()['id']}", json={"options": {"targets": out}}),
         outside.name,
     )
     yaml = (

@@ -32,6 +32,15 @@ from netweave.foundation.settings import Settings
 from netweave.foundation.vault import VaultClient, VaultConfig
 from netweave.sessions import PoolSettings, SessionPool
 
+# what the guard processes import before they take work (their start is not the work's time)
+GUARD_PRELOAD = (
+    "netweave.core.templates",
+    "netweave.services.builtin.parsing",
+    "ttp",
+    "textfsm",
+    "ntc_templates.parse",
+)
+
 
 @dataclass
 class Runtime:
@@ -62,7 +71,10 @@ class Runtime:
         )
         settings.check_admin_password()
         guarded.configure(  # user templates and parsers: time and memory limits
-            settings.template_timeout, settings.template_memory_mb, settings.template_workers
+            settings.template_timeout,
+            settings.template_memory_mb,
+            settings.template_workers,
+            preload=GUARD_PRELOAD,
         )
         if settings.executor == "rq":
             strategies.get(settings.placement, field="placement")  # a typo fails at start

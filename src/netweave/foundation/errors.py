@@ -45,6 +45,12 @@ class ConfigurationError(NetWeaveError):
     status_code = 500
 
 
+class Unavailable(NetWeaveError):
+    """A part of the server needed for the request cannot work right now (503)."""
+
+    status_code = 503
+
+
 class ImportRejected(NetWeaveError):
     """An inventory import had bad rows; nothing was written. ``errors`` lists each one."""
 

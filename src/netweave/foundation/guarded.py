@@ -28,9 +28,16 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
+from netweave.foundation.errors import Unavailable
+
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MEMORY_MB = 512
 DEFAULT_WORKERS = 2
+# A guard's start (a fresh interpreter importing the modules its work needs) is not the
+# work: it is waited for apart from the time limit, with this much patience (a loaded
+# machine can take seconds to start an interpreter).
+STARTUP_TIMEOUT = 120.0
+READY = b"ready"
 
 
 class LimitExceeded(Exception):
@@ -50,17 +57,26 @@ class Limits:
     timeout: float = DEFAULT_TIMEOUT
     memory_mb: int = DEFAULT_MEMORY_MB
     workers: int = DEFAULT_WORKERS
+    preload: tuple[str, ...] = ()  # modules a guard imports before it says it is ready
 
 
-def serve(fd: int, memory_mb: int) -> None:
-    """The guard process: cap the address space, then answer requests until the socket
-    closes. Requests and answers are pickled tuples."""
+def serve(fd: int, memory_mb: int, preload: tuple[str, ...] = ()) -> None:
+    """The guard process: cap the address space, import ``preload``, say it is ready, then
+    answer requests until the socket closes. Requests and answers are pickled tuples."""
+    import importlib
     import resource
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the server's Ctrl-C is for the server
     conn = Connection(fd)
     limit = memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    for module in preload:
+        with contextlib.suppress(Exception):  # a missing module fails its call, not the guard
+            importlib.import_module(module)
+    try:
+        conn.send_bytes(READY)
+    except OSError:
+        return
     while True:
         try:
             request = conn.recv_bytes()
@@ -90,11 +106,11 @@ class _Guard:
     """One guard: a fresh interpreter (never a fork of the multithreaded server, and not
     multiprocessing's spawn, which re-runs the server's main script) on a socket pair."""
 
-    def __init__(self, memory_mb: int) -> None:
+    def __init__(self, memory_mb: int, preload: tuple[str, ...] = ()) -> None:
         ours, theirs = socket.socketpair()
         code = (
             "from netweave.foundation.guarded import serve; "
-            + f"serve({theirs.fileno()}, {memory_mb})"
+            + f"serve({theirs.fileno()}, {memory_mb}, {preload!r})"
         )
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         self.process = subprocess.Popen(  # our own interpreter and module
@@ -107,6 +123,18 @@ class _Guard:
         theirs.close()
         self.conn = Connection(ours.detach())
         self.memory_mb = memory_mb
+        self.started = False
+
+    def wait_ready(self) -> bool:
+        """Wait for the guard's start (not counted in any call's time limit)."""
+        if self.started:
+            return True
+        try:
+            if self.conn.poll(STARTUP_TIMEOUT) and self.conn.recv_bytes() == READY:
+                self.started = True
+        except (EOFError, OSError):
+            return False
+        return self.started
 
     def call(self, request: bytes, timeout: float) -> tuple[str, Any]:
         try:
@@ -145,7 +173,13 @@ class GuardPool:
         limits = self.limits
         request = pickle.dumps((func, args, kwargs))  # a value that cannot be sent fails here
         with self._slots:
-            guard = self._take(limits.memory_mb)
+            guard = self._take(limits.memory_mb, limits.preload)
+            if not guard.wait_ready():
+                self._give_back(guard, False)
+                raise Unavailable(
+                    f"no guard process for templates and parsers started within "
+                    f"{STARTUP_TIMEOUT:g} s; try again"
+                )
             healthy = False
             try:
                 status, value = guard.call(request, limits.timeout)
@@ -160,7 +194,7 @@ class GuardPool:
             raise LimitExceeded("time", f"took longer than {limits.timeout:g} s")
         raise LimitExceeded("memory", f"used more than {limits.memory_mb} MB of memory")
 
-    def _take(self, memory_mb: int) -> _Guard:
+    def _take(self, memory_mb: int, preload: tuple[str, ...]) -> _Guard:
         with self._lock:
             while self._idle:
                 guard = self._idle.pop()
@@ -168,7 +202,7 @@ class GuardPool:
                     self._busy.add(guard)
                     return guard
                 guard.stop()
-        guard = _Guard(memory_mb)
+        guard = _Guard(memory_mb, preload)
         with self._lock:
             self._busy.add(guard)
         return guard
@@ -198,10 +232,11 @@ class GuardPool:
 _POOL = GuardPool()
 
 
-def configure(timeout: float, memory_mb: int, workers: int) -> None:
-    """Set the limits (from the settings) for the calls that follow."""
+def configure(timeout: float, memory_mb: int, workers: int, preload: tuple[str, ...] = ()) -> None:
+    """Set the limits (from the settings) for the calls that follow; guards import
+    ``preload`` before they take work."""
     global _POOL
-    limits = Limits(timeout, memory_mb, workers)
+    limits = Limits(timeout, memory_mb, workers, tuple(preload))
     if limits == _POOL.limits:
         return
     old, _POOL = _POOL, GuardPool(limits)
