@@ -203,3 +203,20 @@ def test_session_key_carries_no_secret_and_no_plain_hash_of_it() -> None:
         key(passphrase="p"),
     ]
     assert len({base, *variants}) == len(variants) + 1
+
+
+def test_napalm_cli_commands_cannot_leave_the_session_in_another_mode(
+    operator: TestClient, lab: LabThread
+) -> None:
+    device = _ios(lab, 1)
+    login = {"password": RIGHT, "secret": RIGHT, "device_type": "ios"}
+    for command in ("disable", "configure terminal"):
+        body = {**_inline(device, command, **login), "driver": "napalm"}
+        _job(operator, body)
+        body = {**_inline(device, "show running-config", **login), "driver": "napalm"}
+        config = _output(_job(operator, body))
+        assert f"hostname {device.name}" in config["stdout"], (command, config)
+        facts = _output(
+            _job(operator, {**_inline(device, "get_facts", **login), "driver": "napalm"})
+        )
+        assert facts["parsed"]["hostname"] == device.name, (command, facts)

@@ -29,6 +29,20 @@ _TERMINAL = re.compile(r"^\s*(ter(m(i(n(al?)?)?)?)?\s|screen-length\b|set\s+cli\
 _OWN_TERMINAL = {"terminal length 0", "terminal width 511"}
 
 
+# Commands that move a CLI session to another mode (privilege, configuration, a sub-shell).
+_MODE = re.compile(
+    r"^\s*(en(a(b(le?)?)?)?|dis(a(b(le?)?)?)?|conf(i(g(u(re?)?)?)?)?|end|exit|logout|quit"
+    r"|start-shell|cli|edit|top|up)(\s|$)",
+    re.I,
+)
+
+
+def changes_mode(command: str) -> bool:
+    """Whether ``command`` may leave a CLI session in another mode than it found it, or
+    change its terminal settings."""
+    return _MODE.match(command) is not None or changes_terminal(command)
+
+
 def changes_terminal(command: str) -> bool:
     """Whether ``command`` changes the terminal's settings for the rest of the session."""
     if _TERMINAL.match(command) is None:

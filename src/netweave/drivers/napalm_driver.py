@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Literal
 from napalm import get_network_driver
 from napalm.base import NetworkDriver
 from napalm.base.exceptions import ConnectionException
+from netmiko.exceptions import ReadTimeout
 from pydantic import Field
 
 from netweave.drivers.base import (
@@ -23,6 +24,7 @@ from netweave.drivers.base import (
     DriverError,
     DriverSession,
     QueueStrategy,
+    changes_mode,
 )
 
 # Our platform names (Netmiko device types) → NAPALM driver names.
@@ -47,6 +49,9 @@ class NapalmSession(DriverSession):
     def __init__(self, device: NetworkDriver, driver_name: str) -> None:
         self.device = device
         self.info = {"napalm_driver": driver_name}
+        # a raw CLI command that may have changed the mode or the terminal: NAPALM cannot
+        # tell where it left the session, so it is not handed to the next job
+        self.tainted = False
 
     def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
         outputs = []
@@ -72,12 +77,16 @@ class NapalmSession(DriverSession):
                         )
                     )
                 else:
+                    self.tainted = self.tainted or changes_mode(command)
                     text = self.device.cli([command])[command]
                     outputs.append(
                         CommandOutput(command, text, duration_seconds=time.perf_counter() - started)
                     )
             except NotImplementedError:
                 outputs.append(CommandOutput(command, "", f"{name} is not supported here", 1, 0.0))
+            except ReadTimeout as exc:  # the prompt changed (disable, configure...) or hung
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else "read timeout"
+                raise DriverError("timeout", f"{command!r}: {first}") from exc
             except (OSError, EOFError, ConnectionException) as exc:
                 raise DriverError("connection", f"session lost: {exc!r}", retryable=True) from exc
         return outputs
@@ -127,6 +136,9 @@ class NapalmSession(DriverSession):
             failed.skipped = lines[1:]
             failed.duration_seconds = time.perf_counter() - started
             return failed
+
+    def settle(self) -> bool:
+        return not self.tainted
 
     def is_alive(self) -> bool:
         try:
