@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -370,3 +372,45 @@ def test_custom_python_service_is_admin_only_to_author(
     run = _run(operator, "Echo it").json()
     assert run["status"] == "success"
     assert _results(operator, run)[0]["result"] == {"text": "hello"}
+
+
+def test_operator_cannot_borrow_an_admins_rights_by_editing_the_admins_task(
+    runtime: Runtime, admin: TestClient, operator: TestClient, receiver: str
+) -> None:
+    """The admin's task may override a privileged service's inputs; an operator who edits
+    that task becomes its owner, so neither its firing nor a run-now sends the operator's
+    inputs with the admin's rights."""
+    notify = {"name": "Notify", "type": "rest_call", "inputs": {"url": receiver + "/saved"}}
+    assert admin.post("/api/v1/services", json=notify).status_code == 201
+    start = datetime.now(UTC) + timedelta(hours=1)
+    task = {
+        "name": "nightly",
+        "automation": "Notify",
+        "inputs": {"url": receiver + "/admin"},
+        "kind": "once",
+        "start_at": start.isoformat(),
+    }
+    made = admin.post("/api/v1/tasks", json=task)
+    assert made.status_code == 201, made.text
+    task_id = made.json()["id"]
+    assert admin.post(f"/api/v1/tasks/{task_id}/run").status_code == 201  # the admin's own
+
+    edited = operator.patch(
+        f"/api/v1/tasks/{task_id}", json={"inputs": {"url": receiver + "/operator"}}
+    )
+    assert edited.status_code == 200, edited.text
+    assert edited.json()["created_by"] != made.json()["created_by"]  # the editor owns it now
+
+    refused = operator.post(f"/api/v1/tasks/{task_id}/run")
+    assert refused.status_code == 403 and "privileged" in refused.json()["detail"], refused.text
+    report = runtime.firer.tick(start + timedelta(seconds=1))  # the schedule fires it
+    assert report.fired + report.errors >= 1
+    firings = admin.get(f"/api/v1/tasks/{task_id}/firings").json()
+    scheduled = [f for f in firings if f["status"] != "manual"]
+    assert scheduled and scheduled[0]["status"] == "error", firings
+    assert "privileged" in scheduled[0]["error"], firings
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not Receiver.seen:
+        time.sleep(0.1)  # the admin's own run-now reaches the receiver
+    time.sleep(0.5)
+    assert [s["path"] for s in Receiver.seen] == ["/admin"]  # never "/operator"

@@ -3,7 +3,8 @@
 - a pool named in a credential's scope admits its members' addresses, so whoever adds a
   device (or an address) to it widens the credential: only an admin may;
 - a fenced operator editing a service an unfenced user's task runs would act outside its
-  fence by proxy: it changes only the services and workflows it created."""
+  fence by proxy: it changes only the services and workflows it created, and "run now" on
+  someone else's task runs with the caller's fence."""
 
 from __future__ import annotations
 
@@ -168,4 +169,11 @@ def test_fenced_operator_cannot_edit_a_service_others_run_outside_its_fence(
     )
     assert edited.status_code == 200, edited.text
     assert op.delete(f"/api/v1/services/{mine.json()['id']}").status_code == 204
+
+    # nor does "run now" on the admin's task run it outside the fence with the admin's rights
+    task = {"name": "t", "automation": "Show", "kind": "interval", "interval_seconds": 3600}
+    made_task = admin.post("/api/v1/tasks", json={**task, "paused": True})
+    assert made_task.status_code == 201, made_task.text
+    _refused(op.post(f"/api/v1/tasks/{made_task.json()['id']}/run"), outside.name)
+    assert op.get(f"/api/v1/tasks/{made_task.json()['id']}/firings").json() == []
     op.close()

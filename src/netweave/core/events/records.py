@@ -98,7 +98,7 @@ def create_rule(session: Session, data: RuleCreate, creator: str | None = None) 
 def update_rule(
     session: Session, name: str, data: RuleUpdate, actor: str | None = None
 ) -> EventRule:
-    """A user fenced to pools becomes the rule's owner (whose fence its runs obey)."""
+    """The editor becomes the rule's owner (whose rights and fence its runs obey)."""
     row = rule_by_name(session, name)
     if data.automation is not None:
         _automation(session, data.automation)
@@ -111,7 +111,8 @@ def update_rule(
             setattr(row, field, value)
     if fence(session, actor) is not None:
         _confine(session, actor, row.match or {})
-        row.created_by = str(actor)
+    if actor is not None:  # the last editor owns it: its firings act with its rights
+        row.created_by = actor
     session.flush()
     return row
 

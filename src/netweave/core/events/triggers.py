@@ -66,7 +66,7 @@ def create(session: Session, data: TriggerCreate, creator: str | None = None) ->
 
 
 def update(session: Session, name: str, data: TriggerUpdate, actor: str | None = None) -> Trigger:
-    """A user fenced to pools becomes the trigger's owner (whose fence its runs obey)."""
+    """The editor becomes the trigger's owner (whose rights and fence its runs obey)."""
     row = by_name(session, name)
     mapping = {
         "variables": dict(row.variables.get("variables", {})),
@@ -88,7 +88,8 @@ def update(session: Session, name: str, data: TriggerUpdate, actor: str | None =
     if fence(session, actor) is not None:
         saved = TargetSpec.model_validate(row.targets) if row.targets else None
         ensure_targets_allowed(session, actor, saved)
-        row.created_by = str(actor)
+    if actor is not None:  # the last editor owns it: its firings act with its rights
+        row.created_by = actor
     session.flush()
     return row
 

@@ -123,7 +123,8 @@ def create(session: Session, data: TaskCreate, creator: str) -> Task:
 
 
 def update(session: Session, task_id: int, data: TaskUpdate, actor: str | None = None) -> Task:
-    """A user fenced to pools becomes the task's owner (whose fence its firings obey)."""
+    """The editor becomes the task's owner: its firings act with the editor's rights and fence
+    (an operator cannot borrow an admin's rights by editing the admin's task)."""
     task = get(session, task_id)
     if data.description is not None:
         task.description = data.description
@@ -143,7 +144,8 @@ def update(session: Session, task_id: int, data: TaskUpdate, actor: str | None =
     if fence(session, actor) is not None:
         saved = TargetSpec.model_validate(task.targets) if task.targets else None
         ensure_targets_allowed(session, actor, saved)
-        task.created_by = str(actor)
+    if actor is not None:  # the last editor owns it: its firings act with its rights
+        task.created_by = actor
     session.flush()
     return task
 
