@@ -152,7 +152,14 @@ def test_service_form_from_schema_and_run_with_the_target_picker(
     page.goto(live_api.url + "/ui/#/services")
     page.get_by_role("link", name="New service").click()
     editor = page.get_by_role("region", name="New service")
+    # privileged types say so (only admins author them)
+    expect(editor.get_by_label("Type").locator("option[value=ansible_playbook]")).to_contain_text(
+        "(admin only)"
+    )
+    editor.get_by_label("Type").select_option("ansible_playbook")
+    expect(editor.get_by_role("note")).to_contain_text("only admins")
     editor.get_by_label("Type").select_option("netmiko_config")
+    expect(editor.get_by_role("note")).to_have_count(0)
     inputs = editor.get_by_role("group", name="Inputs")
     # Widgets from the JSON Schema: textarea, checkbox, optional text.
     expect(inputs.get_by_label("Config")).to_have_js_property("tagName", "TEXTAREA")

@@ -26,6 +26,8 @@ export interface ServiceType {
   input_schema: Record<string, unknown>;
   per_device: boolean;
   enabled: boolean;
+  /** Runs code or reaches any host from the server: only admins create or change it. */
+  privileged: boolean;
 }
 
 export function RunPanel({ service, device }: { service?: Automation; device?: string }) {

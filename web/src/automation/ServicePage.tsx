@@ -114,9 +114,19 @@ export function ServicePage({ id }: { id: string | null }) {
                 setInputs({});
               }}>
               <option value="">Choose a type…</option>
-              {types.map((t) => <option key={t.name} value={t.name}>{t.title || t.name}</option>)}
+              {types.map((t) => (
+                <option key={t.name} value={t.name}>
+                  {t.title || t.name}{t.privileged ? " (admin only)" : ""}
+                </option>
+              ))}
             </select>
             {type?.description && <small class="help">{type.description}</small>}
+            {type?.privileged && (
+              <small class="help privileged" role="note">
+                Privileged: it runs code or reaches any host from the server, so only admins
+                create or change it; operators run it as saved.
+              </small>
+            )}
           </div>
           <div class="field wide">
             <label for="svc-description">Description</label>
