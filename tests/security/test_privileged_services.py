@@ -23,7 +23,7 @@ from netweave.core.access import users
 from netweave.core.access.schemas import UserCreate
 from netweave.core.automation.schemas import RunRequest, TargetSpec
 from netweave.core.runtime import Runtime
-from netweave.db.models import Automation, Role
+from netweave.db.models import Automation, Role, Task
 from netweave.foundation.errors import PermissionDenied
 from tests.fixtures.api import ClientFactory
 
@@ -377,9 +377,10 @@ def test_custom_python_service_is_admin_only_to_author(
 def test_operator_cannot_borrow_an_admins_rights_by_editing_the_admins_task(
     runtime: Runtime, admin: TestClient, operator: TestClient, receiver: str
 ) -> None:
-    """The admin's task may override a privileged service's inputs; an operator who edits
-    that task becomes its owner, so neither its firing nor a run-now sends the operator's
-    inputs with the admin's rights."""
+    """The admin's task may give a privileged service other inputs; an operator may not
+    save such inputs (task or trigger), nor edit the admin's task (its editor would own
+    it), nor run it now; a task owned by an operator that still carries such inputs (saved
+    before this rule) is refused when it fires."""
     notify = {"name": "Notify", "type": "rest_call", "inputs": {"url": receiver + "/saved"}}
     assert admin.post("/api/v1/services", json=notify).status_code == 201
     start = datetime.now(UTC) + timedelta(hours=1)
@@ -395,14 +396,23 @@ def test_operator_cannot_borrow_an_admins_rights_by_editing_the_admins_task(
     task_id = made.json()["id"]
     assert admin.post(f"/api/v1/tasks/{task_id}/run").status_code == 201  # the admin's own
 
-    edited = operator.patch(
-        f"/api/v1/tasks/{task_id}", json={"inputs": {"url": receiver + "/operator"}}
-    )
-    assert edited.status_code == 200, edited.text
-    assert edited.json()["created_by"] != made.json()["created_by"]  # the editor owns it now
-
+    for change in ({"inputs": {"url": receiver + "/operator"}}, {"description": "mine now"}):
+        edited = operator.patch(f"/api/v1/tasks/{task_id}", json=change)
+        assert edited.status_code == 403 and "privileged" in edited.json()["detail"], edited.text
+    kept = admin.get(f"/api/v1/tasks/{task_id}").json()
+    assert kept["created_by"] == made.json()["created_by"] and kept["description"] == ""
     refused = operator.post(f"/api/v1/tasks/{task_id}/run")
     assert refused.status_code == 403 and "privileged" in refused.json()["detail"], refused.text
+    own = {**task, "name": "mine", "inputs": {"url": receiver + "/operator"}}
+    assert operator.post("/api/v1/tasks", json=own).status_code == 403
+    hook = {"name": "hook", "automation": "Notify", "inputs": {"url": "payload.url"}}
+    assert operator.post("/api/v1/triggers", json=hook).status_code == 403
+
+    me = operator.get("/api/v1/auth/me").json()["user"]["username"]
+    with runtime.transaction() as session:  # a row from before the rule: owned by operator
+        row = session.get(Task, task_id)
+        assert row is not None
+        row.created_by, row.inputs = me, {"url": receiver + "/operator"}
     report = runtime.firer.tick(start + timedelta(seconds=1))  # the schedule fires it
     assert report.fired + report.errors >= 1
     firings = admin.get(f"/api/v1/tasks/{task_id}/firings").json()

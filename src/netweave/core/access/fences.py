@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from netweave.core.access.scopes import ensure_allowed, ensure_unfenced, fence
+from netweave.core.access.users import is_admin
 from netweave.core.inventory import devices, links, pools, transfer
 from netweave.core.inventory.credential_scope import (
     ensure_no_address_joined,
@@ -28,18 +28,11 @@ from netweave.core.inventory.schemas import (
     PoolCreate,
     PoolUpdate,
 )
-from netweave.db.models import Device, Link, Pool, Role, User
+from netweave.db.models import Device, Link, Pool
 from netweave.foundation.errors import PermissionDenied
 from netweave.foundation.secrets import SecretBox
 
 T = TypeVar("T")
-
-
-def _is_admin(session: Session, actor: str | None) -> bool:
-    if actor is None:  # the system: CLI, demo
-        return True
-    role = session.scalar(select(User.role).where(User.username == actor))
-    return role == Role.admin
 
 
 def guard_scope_pools(
@@ -47,7 +40,7 @@ def guard_scope_pools(
 ) -> T:
     """Run ``change``; when it brought a new address into a pool that scopes a credential
     and ``actor`` is not an admin, roll back and refuse (403)."""
-    if _is_admin(session, actor):
+    if is_admin(session, actor):
         return change()
     held = scoping_pools(session)
     if not held:

@@ -54,6 +54,14 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
+def is_admin(session: Session, username: str | None) -> bool:
+    """None is the system (scheduler, event rules, CLI); a removed user is not an admin."""
+    if username is None:
+        return True
+    role = session.scalar(select(User.role).where(User.username == username))
+    return role == Role.admin.value
+
+
 def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from netweave.core.access.users import is_admin
 from netweave.core.automation import secret_inputs
 from netweave.core.automation.schemas import ServiceTypeRead
-from netweave.db.models import ServiceType
+from netweave.db.models import Automation, ServiceType
 from netweave.foundation.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from netweave.foundation.secrets import SecretBox
 from netweave.services import Service, registry
@@ -33,6 +34,25 @@ def is_privileged(row: ServiceType) -> bool:
     if row.source != "builtin" or row.name not in registry.names():
         return True
     return bool(registry.get(row.name, field="type").privileged)
+
+
+def ensure_may_give_inputs(
+    session: Session, automation: str, inputs: dict[str, Any] | None, actor: str | None
+) -> None:
+    """Saving inputs for a service (a task's ``inputs``, a trigger's input mapping) is
+    authoring it: for a privileged type, admins only (403 naming ``inputs``)."""
+    if not inputs or is_admin(session, actor):
+        return
+    row = session.scalar(select(Automation).where(Automation.name == automation))
+    if row is None or row.kind != "service":
+        return
+    kind = session.get(ServiceType, row.type)
+    if kind is None or is_privileged(kind):
+        raise PermissionDenied(
+            f"service {row.name!r} is of the privileged type {row.type!r}: only admins may "
+            f"give it other inputs (run it as saved, without inputs)",
+            field="inputs",
+        )
 
 
 def type_read(row: ServiceType) -> ServiceTypeRead:

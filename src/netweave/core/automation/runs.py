@@ -16,6 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.core.access.scopes import ensure_allowed
+from netweave.core.access.users import is_admin
 from netweave.core.automation import definitions
 from netweave.core.automation.catalog import ServiceCatalog
 from netweave.core.automation.controller import RunController, mark
@@ -31,7 +32,7 @@ from netweave.core.automation.schemas import (
 )
 from netweave.core.automation.targets import resolve_targets
 from netweave.core.jobs.service import JobService
-from netweave.db.models import Automation, Credential, Device, Result, Role, Run, User
+from netweave.db.models import Automation, Credential, Device, Result, Run
 from netweave.engine import END, START, Edge, Graph, Node, flatten
 from netweave.foundation.errors import Conflict, InvalidInput, NotFound
 
@@ -147,7 +148,7 @@ class RunService:
                 self.catalog.ensure_may_author(
                     session,
                     automation.type,
-                    admin=_is_admin(session, acting_user),
+                    admin=is_admin(session, acting_user),
                     action="run it with other inputs (run the saved service as it is)",
                     field="inputs",
                 )
@@ -205,7 +206,7 @@ class RunService:
         with self.sessions() as session, session.begin():
             kind = self.catalog.get(session, type_name, usable=True)
             self.catalog.ensure_may_author(
-                session, type_name, admin=_is_admin(session, acting_user), action="run it ad hoc"
+                session, type_name, admin=is_admin(session, acting_user), action="run it ad hoc"
             )
             inputs = self.catalog.prepare_inputs(session, type_name, inputs)
             devices = resolve_targets(session, targets)
@@ -513,14 +514,6 @@ class RunService:
             )
         )
         return ResultDiff(first=first, second=second, diff=diff)
-
-
-def _is_admin(session: Session, username: str | None) -> bool:
-    """None is the system (scheduler, event rules, CLI); a removed user is not an admin."""
-    if username is None:
-        return True
-    role = session.scalar(select(User.role).where(User.username == username))
-    return role == Role.admin.value
 
 
 def _target(device: Device) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from netweave.core.access.scopes import fence
 from netweave.core.automation import definitions
+from netweave.core.automation.catalog import ensure_may_give_inputs
 from netweave.core.automation.runs import RunService
 from netweave.core.automation.schemas import RunRead, RunRequest, ServiceOptions, TargetSpec
 from netweave.core.automation.targets import ensure_targets_allowed
@@ -45,6 +46,7 @@ def by_name(session: Session, name: str) -> Trigger:
 
 def create(session: Session, data: TriggerCreate, creator: str | None = None) -> Trigger:
     definitions.by_name(session, data.automation)
+    ensure_may_give_inputs(session, data.automation, data.inputs, creator)
     ensure_targets_allowed(session, creator, data.targets)
     if session.scalar(select(Trigger.id).where(Trigger.name == data.name)) is not None:
         raise Conflict(f"a trigger named {data.name!r} exists", field="name")
@@ -89,6 +91,7 @@ def update(session: Session, name: str, data: TriggerUpdate, actor: str | None =
         saved = TargetSpec.model_validate(row.targets) if row.targets else None
         ensure_targets_allowed(session, actor, saved)
     if actor is not None:  # the last editor owns it: its firings act with its rights
+        ensure_may_give_inputs(session, row.automation, mapping["inputs"], actor)
         row.created_by = actor
     session.flush()
     return row

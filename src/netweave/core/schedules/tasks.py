@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from netweave.core.access.scopes import fence
 from netweave.core.automation import definitions
+from netweave.core.automation.catalog import ensure_may_give_inputs
 from netweave.core.automation.schemas import TargetSpec
 from netweave.core.automation.targets import ensure_targets_allowed
 from netweave.core.schedules.schemas import (
@@ -98,6 +99,7 @@ def _automation(session: Session, name: str) -> None:
 
 def create(session: Session, data: TaskCreate, creator: str) -> Task:
     _automation(session, data.automation)
+    ensure_may_give_inputs(session, data.automation, data.inputs, creator)
     ensure_targets_allowed(session, creator, data.targets)
     if session.scalar(select(Task.id).where(Task.name == data.name)) is not None:
         raise Conflict(f"a task named {data.name!r} exists", field="name")
@@ -145,6 +147,7 @@ def update(session: Session, task_id: int, data: TaskUpdate, actor: str | None =
         saved = TargetSpec.model_validate(task.targets) if task.targets else None
         ensure_targets_allowed(session, actor, saved)
     if actor is not None:  # the last editor owns it: its firings act with its rights
+        ensure_may_give_inputs(session, task.automation, task.inputs, actor)
         task.created_by = actor
     session.flush()
     return task
