@@ -45,9 +45,9 @@ layers: install
 check: lint typecheck layers
 
 ## Lint, type-check, layering contract, then the whole suite (SQLite and PostgreSQL).
-## Serial by default (~14 min on 2 cores). PYTEST_WORKERS=2 runs two processes, a file per
-## process (~8.5 min), but on 2 cores the worker-node tests then see heartbeats lag past
-## their TTL now and then, so CI stays serial.
+## Serial by default (~21 min on 2 cores, 603 tests). PYTEST_WORKERS=2 runs two processes, a
+## file per process (~12 min), but on 2 cores the worker-node tests then see heartbeats lag
+## past their TTL now and then (the Redis-restart test), so CI stays serial.
 PYTEST_WORKERS ?= 1
 test: check services browser
 	$(BIN)/pytest -q $(if $(filter-out 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
