@@ -182,14 +182,7 @@ class SessionPool:
                 self.counters.reconnected += 1
                 entry = self._connect(key, driver, args)
                 reused = False
-                try:
-                    result = action(entry.session)
-                except BaseException:
-                    self._discard(key)
-                    raise
-            except BaseException:  # anything else: the session's state is unknown
-                self._discard(key)
-                raise
+                result = action(entry.session)
             if driver.persistent and not self._settled(entry.session):
                 self._discard(key)  # the next job gets a fresh session, never this state
                 self.counters.unsettled += 1
