@@ -178,13 +178,13 @@ class Settings(BaseSettings):
     services_dir: Path | None = Field(
         default=None, description="Custom Python services folder (default <data_dir>/services)"
     )
-    # -- trust model, part C (privileged service types) --
+    # -- privileged service types: where playbooks may come from --
     playbooks_dir: Path | None = Field(
         default=None,
         description="Folder of the playbooks ansible_playbook services may run, on the workers "
         "(default <data_dir>/playbooks); a service's playbook is a path relative to it",
     )
-    # -- trust model, part A (user templates and parsers under limits) --
+    # -- user templates and parsers: time and memory limits --
     template_timeout: float = Field(
         default=5,
         gt=0,
@@ -242,7 +242,7 @@ class Settings(BaseSettings):
     vault_tls_verify: bool = Field(default=True, description="Verify the vault TLS certificate")
     vault_ca_cert: Path | None = Field(default=None, description="CA bundle for vault TLS")
     vault_timeout: float = Field(default=10, gt=0, le=300, description="Per vault request, s")
-    # limits and hardening (issue 13)
+    # -- limits and hardening: bodies, proxies, cookies, login throttle, syslog storage --
     max_body_bytes: int = Field(
         default=2 * 2**20, ge=1024, description="Largest request body; larger ones get 413"
     )
