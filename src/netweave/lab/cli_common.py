@@ -37,7 +37,7 @@ def resolve(words: list[str], commands: list[tuple[str, ...]], line: str) -> Res
     """Match abbreviated words against the command table, word by word (``sh ip int br``).
     Words after a complete command are its arguments."""
     candidates = list(commands)
-    offsets = _word_offsets(line)
+    offsets = word_offsets(line)
     for position, word in enumerate(words):
         complete_here = [c for c in candidates if len(c) == position]
         live = [c for c in candidates if len(c) > position]
@@ -59,7 +59,7 @@ def resolve(words: list[str], commands: list[tuple[str, ...]], line: str) -> Res
     return Resolution(None, [], "incomplete")
 
 
-def _word_offsets(line: str) -> list[int]:
+def word_offsets(line: str) -> list[int]:
     return [match.start() for match in re.finditer(r"\S+", line)]
 
 

@@ -7,17 +7,17 @@ from datetime import datetime
 
 from netweave.lab import cli_ios_files as files
 from netweave.lab import outputs_ios as out
-from netweave.lab.cli_common import FilterError, Reply, apply_filters, resolve, split_pipe
-from netweave.lab.config_ios import (
-    SECTION_KEYWORDS,
-    SUBMODE_KEYWORDS,
-    TOP_LEVEL_KEYWORDS,
-    Block,
-    ConfigError,
-    IosConfig,
-    section_mode,
+from netweave.lab.cli_common import (
+    FilterError,
+    Reply,
+    apply_filters,
+    resolve,
+    split_pipe,
+    word_offsets,
 )
+from netweave.lab.config_ios import Block, ConfigError, IosConfig, section_mode
 from netweave.lab.files import FileStore
+from netweave.lab.ios_grammar import Grammar, is_child_line
 from netweave.lab.platforms import PlatformProfile
 
 USER_COMMANDS: list[tuple[str, ...]] = [
@@ -62,6 +62,18 @@ ENABLE_COMMANDS: list[tuple[str, ...]] = [
     ("dir",),
 ]
 INVALID = "% Invalid input detected at '^' marker."
+# Commands that take no argument: a word after them is invalid input, as on the device.
+NO_ARGUMENTS: frozenset[tuple[str, ...]] = frozenset(
+    {
+        ("disable",),
+        ("exit",),
+        ("logout",),
+        ("quit",),
+        ("configure",),
+        ("configure", "terminal"),
+        ("write", "memory"),
+    }
+)
 
 
 class IosCli:
@@ -93,6 +105,7 @@ class IosCli:
         self.section_mode = ""
         self.awaiting_secret = False
         self.eos = profile.family == "eos"
+        self.grammar = Grammar(profile)
 
     # -- prompt ----------------------------------------------------------------------
     def prompt(self) -> str:
@@ -105,9 +118,8 @@ class IosCli:
             return f"{host}#"
         if self.section is not None:
             mode = self.section_mode
-            if self.eos and mode == "config-if":
-                short = self.section.header.split(" ", 1)[1]
-                mode = f"config-if-{_eos_short(short)}"
+            if self.eos:
+                mode = _eos_mode(mode, self.section.header)
             return f"{host}({mode})#"
         return f"{host}(config)#"
 
@@ -135,6 +147,17 @@ class IosCli:
 
     # -- exec mode -------------------------------------------------------------------
     def _error(self, kind: str, line: str, position: int, word: str) -> Reply:
+        """The platform's parser error; ``position``: the character of ``line`` where it
+        stopped. IOS draws a caret under it; EOS names the word (``at token N``)."""
+        if self.eos:
+            if kind == "incomplete":
+                return Reply("% Incomplete command\n")
+            if kind == "ambiguous":
+                return Reply("% Ambiguous command\n")
+            offsets = word_offsets(line)
+            token = max(sum(1 for start in offsets if start <= position) - 1, 0)
+            found = line.split()[token] if token < len(offsets) else word
+            return Reply(f"% Invalid input (at token {token}: '{found}')\n")
         if kind == "incomplete":
             return Reply("% Incomplete command.\n\n")
         if kind == "ambiguous":
@@ -142,12 +165,25 @@ class IosCli:
         caret = " " * (len(self.prompt()) + position) + "^"
         return Reply(f"{caret}\n{INVALID}\n\n")
 
+    def _config_error(self, error: ConfigError, line: str) -> Reply:
+        if error.kind == "message":
+            return Reply(error.message + "\n")
+        words, offsets = line.split(), word_offsets(line)
+        if error.token is None or not words:
+            return self._error(error.kind, line, 0, "")
+        token = min(error.token, len(words) - 1)
+        inner = min(error.inner, max(len(words[token]) - 1, 0))
+        return self._error(error.kind, line, offsets[token] + inner, words[token])
+
     def _exec(self, stripped: str, raw: str) -> Reply:
         command_text, filters = split_pipe(stripped)
         table = USER_COMMANDS if self.mode == "user" else ENABLE_COMMANDS
         found = resolve(command_text.split(), table, raw.lstrip())
         if found.command is None:
             return self._error(found.error or "invalid", raw.lstrip(), found.position, found.word)
+        if found.command in NO_ARGUMENTS and found.args:
+            position = word_offsets(raw.lstrip())[len(command_text.split()) - len(found.args)]
+            return self._error("invalid", raw.lstrip(), position, found.args[0])
         reply = self._run(found.command, found.args)
         if filters and not reply.close:
             try:
@@ -282,18 +318,18 @@ class IosCli:
             reply = self._exec(" ".join(words[1:]), " ".join(words[1:]))
             self.mode = saved_mode
             return reply
-        line = _normalise(words, self.config)
+        line = _normalise(words)
         try:
-            if self.section is not None and _is_submode_command(line):
-                _check_words(line, SUBMODE_KEYWORDS)
+            if self.section is not None and is_child_line(line, self.section_mode):
+                line = self.grammar.check_child(line, self.section_mode)
                 self.config.apply_child(self.section, line)
                 return Reply()
             return self._config_top(line)
         except ConfigError as error:
-            offset = raw.find(error.word) if error.word else 0
-            return self._error(error.kind, raw.lstrip(), max(offset, 0), error.word)
+            return self._config_error(error, raw.strip())
 
     def _config_top(self, line: str) -> Reply:
+        line = self.grammar.check_global(line, self.config)
         mode = section_mode(line)
         if mode == "config-vlan" and self.config.find("vtp mode client") is not None:
             # Real IOS prints this without a "%": a line-by-line push does not notice.
@@ -303,7 +339,6 @@ class IosCli:
             self.section_mode = mode
             self.mode = "section"
             return Reply()
-        _check_words(line, TOP_LEVEL_KEYWORDS)
         self.section, self.section_mode, self.mode = None, "", "config"
         if line.startswith("no "):
             self.config.remove_top(line[3:])
@@ -317,69 +352,45 @@ class IosCli:
         self.mode, self.section, self.section_mode = "enable", None, ""
 
 
+def _eos_mode(mode: str, header: str) -> str:
+    """EOS names the instance in the prompt: ``config-if-Et1``, ``config-vlan-42``,
+    ``config-router-bgp``."""
+    argument = header.split()[1]
+    if mode == "config-if":
+        return f"config-if-{_eos_short(argument)}"
+    if mode in ("config-vlan", "config-router"):
+        return f"{mode}-{argument}"
+    return mode
+
+
 def _eos_short(name: str) -> str:
-    for long, short in (("Ethernet", "Et"), ("Management", "Ma"), ("Loopback", "Lo")):
+    for long, short in (
+        ("Ethernet", "Et"),
+        ("Management", "Ma"),
+        ("Loopback", "Lo"),
+        ("Port-Channel", "Po"),
+        ("Vlan", "Vl"),
+        ("Tunnel", "Tu"),
+    ):
         if name.startswith(long):
             return short + name[len(long) :]
     return name
 
 
-_SECTION_FIRST_WORDS = {keyword.split()[0] for keyword in SECTION_KEYWORDS}
+_KEYWORD_ABBREVIATIONS = {
+    "int": "interface",
+    "interf": "interface",
+    "desc": "description",
+    "shut": "shutdown",
+    "hostn": "hostname",
+}
 
 
-def _is_submode_command(line: str) -> bool:
-    first = line.split()[0]
-    if first in ("no", "default") and len(line.split()) > 1:
-        first = line.split()[1]
-    if first in _SECTION_FIRST_WORDS and first != "ip":
-        return False
-    if line.startswith(("ip route", "ip domain", "ip vrf ", "ip access-list")):
-        return False
-    return first in SUBMODE_KEYWORDS or first in ("ip", "ipv6")
-
-
-def _check_words(line: str, table: dict[str, int]) -> None:
-    words = line.split()
-    key = words[0]
-    if key not in table:
-        raise ConfigError("invalid", word=words[0])
-    if len(words) < table[key]:
-        raise ConfigError("incomplete")
-    if key in ("no", "default"):
-        negated = words[1]
-        known = set(table) | _SECTION_FIRST_WORDS
-        if negated not in known or negated in ("no", "default", "end", "exit"):
-            raise ConfigError("invalid", word=negated)
-
-
-def _normalise(words: list[str], config: IosConfig) -> str:
-    """Expand common abbreviations: ``int gi0/1`` → ``interface GigabitEthernet0/1``."""
-    first = words[0].lower()
-    expansions = {
-        "int": "interface",
-        "interf": "interface",
-        "desc": "description",
-        "shut": "shutdown",
-        "hostn": "hostname",
-    }
-    words = [expansions.get(first, words[0]), *words[1:]]
-    if words[0] == "no" and len(words) > 1:
-        words[1] = expansions.get(words[1].lower(), words[1])
-    if words[0] == "interface" and len(words) == 2:
-        words[1] = _expand_interface(words[1], config)
+def _normalise(words: list[str]) -> str:
+    """Expand common keyword abbreviations: ``int gi0/1`` → ``interface gi0/1`` (the
+    grammar resolves the interface name)."""
+    first = _KEYWORD_ABBREVIATIONS.get(words[0].lower(), words[0])
+    words = [first, *words[1:]]
+    if first in ("no", "default") and len(words) > 1:
+        words[1] = _KEYWORD_ABBREVIATIONS.get(words[1].lower(), words[1])
     return " ".join(words)
-
-
-def _expand_interface(name: str, config: IosConfig) -> str:
-    known = [b.header.split(" ", 1)[1] for b in config.interface_blocks()]
-    letters = name.rstrip("0123456789/.").lower()
-    digits = name[len(letters) :]
-    for full in known:
-        full_letters = full.rstrip("0123456789/.")
-        if full_letters.lower().startswith(letters) and full[len(full_letters) :] == digits:
-            return full
-    if letters and digits:
-        for long in ("GigabitEthernet", "Ethernet", "Loopback", "Vlan", "Port-channel", "Tunnel"):
-            if long.lower().startswith(letters):
-                return long + digits
-    return name

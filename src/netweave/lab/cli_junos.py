@@ -6,6 +6,7 @@ from datetime import datetime
 
 from netweave.lab import junos
 from netweave.lab.cli_common import FilterError, Reply, apply_filters, resolve, split_pipe
+from netweave.lab.junos_grammar import SCHEMA, SYNTAX_ERROR, check_set_path
 from netweave.lab.platforms import PlatformProfile
 
 OPERATIONAL: list[tuple[str, ...]] = [
@@ -138,16 +139,21 @@ class JunosCli:
         rest = stripped[len(verb) :].strip()
         edit = "\n[edit]\n"
         if verb == "set":
-            if len(words) < 3:
-                return Reply(f"{' ' * len(self.prompt())}^\nsyntax error.{edit}")
-            if words[1] not in _SET_ROOTS:
-                offset = len(self.prompt()) + stripped.index(words[1])
-                return Reply(f"{' ' * offset}^\nsyntax error.{edit}")
+            path = junos.split_words(rest)
+            rejected = check_set_path(path)
+            if rejected is not None:
+                offsets = _offsets(stripped, path, start=len(verb))
+                column = offsets[rejected.token] if rejected.token < len(offsets) else len(stripped)
+                caret = " " * (len(self.prompt()) + column)
+                return Reply(f"{caret}^\n{rejected.message}{edit}")
             self.config.set(rest)
             return Reply(edit)
         if verb == "delete":
             if not rest:
                 return Reply(f"syntax error.{edit}")
+            if words[1] not in SCHEMA.keywords:
+                caret = " " * (len(self.prompt()) + stripped.index(words[1]))
+                return Reply(f"{caret}^\n{SYNTAX_ERROR}{edit}")
             if self.config.delete(rest) == 0:
                 return Reply(f"warning: statement not found{edit}")
             return Reply(edit)
@@ -186,18 +192,11 @@ class JunosCli:
         return Reply(f"{' ' * offset}^\n{UNKNOWN}{edit}")
 
 
-_SET_ROOTS = {
-    "system",
-    "interfaces",
-    "routing-options",
-    "protocols",
-    "policy-options",
-    "firewall",
-    "snmp",
-    "vlans",
-    "routing-instances",
-    "security",
-    "chassis",
-    "class-of-service",
-    "groups",
-}
+def _offsets(line: str, words: list[str], start: int) -> list[int]:
+    """Where each of ``words`` starts in ``line`` (searching from ``start``)."""
+    offsets, cursor = [], start
+    for word in words:
+        cursor = line.find(word, cursor)
+        offsets.append(cursor)
+        cursor += len(word)
+    return offsets

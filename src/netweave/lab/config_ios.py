@@ -45,44 +45,6 @@ TOP_LEVEL_KEYWORDS: dict[str, int] = {
     "exit": 1,
     "do": 2,
 }
-SUBMODE_KEYWORDS: dict[str, int] = {
-    "description": 2,
-    "ip": 2,
-    "ipv6": 2,
-    "shutdown": 1,
-    "switchport": 2,
-    "mtu": 2,
-    "name": 2,
-    "speed": 2,
-    "duplex": 2,
-    "bandwidth": 2,
-    "encapsulation": 2,
-    "network": 2,
-    "neighbor": 3,
-    "router-id": 2,
-    "exec-timeout": 2,
-    "transport": 3,
-    "login": 1,
-    "password": 2,
-    "permit": 2,
-    "deny": 2,
-    "match": 2,
-    "set": 2,
-    "rd": 2,
-    "channel-group": 2,
-    "spanning-tree": 2,
-    "no": 2,
-    "default": 2,
-    "exit": 1,
-    "end": 1,
-    "do": 2,
-    "vrf": 2,
-    "standby": 3,
-    "vrrp": 3,
-    "load-interval": 2,
-    "cdp": 2,
-    "lldp": 2,
-}
 # Children whose later value replaces the earlier one (keyed by these leading words).
 REPLACE_KEYS = (
     "description",
@@ -102,13 +64,18 @@ REPLACE_KEYS = (
 
 
 class ConfigError(Exception):
-    """A rejected configuration line; ``kind`` is invalid | incomplete | ambiguous."""
+    """A rejected configuration line. ``kind``: invalid | incomplete | ambiguous | message.
+    ``token``: which word of the line the parser stopped at (``inner``: the character in
+    it); ``message``: the platform's own text for ``kind == "message"``."""
 
-    def __init__(self, kind: str, position: int = 0, word: str = "") -> None:
+    def __init__(
+        self, kind: str, *, token: int | None = None, inner: int = 0, message: str = ""
+    ) -> None:
         super().__init__(kind)
         self.kind = kind
-        self.position = position
-        self.word = word
+        self.token = token
+        self.inner = inner
+        self.message = message
 
 
 @dataclass

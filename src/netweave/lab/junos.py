@@ -51,7 +51,7 @@ class JunosConfig:
 
     def set(self, path: str) -> None:
         line = f"set {path}"
-        words = path.split()
+        words = split_words(path)
         if words[:2] == ["system", "host-name"]:
             self.candidate = [c for c in self.candidate if not c.startswith("set system host-name")]
         if words[-2:-1] == ["description"] or (len(words) > 2 and words[-2] == "description"):
@@ -81,7 +81,7 @@ class JunosConfig:
         tree: dict[str, Any] = {}
         for line in source:
             node = tree
-            for word in _split(line[4:]):
+            for word in split_words(line[4:]):
                 node = node.setdefault(word, {})
         out: list[str] = []
         _render_tree(tree, 0, out)
@@ -99,7 +99,7 @@ class JunosConfig:
         for port, name in enumerate(profile.interfaces):
             description, address, enabled = "", None, True
             for line in self.committed:
-                words = _split(line)
+                words = split_words(line)
                 if words[1:3] != ["interfaces", name]:
                     continue
                 if len(words) >= 5 and words[3] == "description":
@@ -114,7 +114,8 @@ class JunosConfig:
         return result
 
 
-def _split(text: str) -> list[str]:
+def split_words(text: str) -> list[str]:
+    """Words of a ``set`` path; a quoted string stays one word."""
     words: list[str] = []
     current = ""
     quoted = False

@@ -6,14 +6,40 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class VirtualInterfaceKind:
+    """An interface type the configuration creates on demand (``interface Loopback7``),
+    with the unit numbers the platform's parser accepts."""
+
+    name: str
+    low: int
+    high: int
+
+
+@dataclass(frozen=True)
 class PlatformProfile:
     name: str
     family: str  # ios | eos | junos | linux
     vendor: str
     model: str
     os_version: str
-    interfaces: tuple[str, ...]
+    interfaces: tuple[str, ...]  # the physical ports the modelled hardware has
     loopback: str
+    virtual_interfaces: tuple[VirtualInterfaceKind, ...] = ()
+    subinterfaces: bool = False  # ``GigabitEthernet0/1.100`` style sub-interfaces
+
+
+IOS_VIRTUAL_INTERFACES = (
+    VirtualInterfaceKind("Loopback", 0, 2147483647),
+    VirtualInterfaceKind("Port-channel", 1, 64),
+    VirtualInterfaceKind("Tunnel", 0, 2147483647),
+    VirtualInterfaceKind("Vlan", 1, 4094),
+)
+EOS_VIRTUAL_INTERFACES = (
+    VirtualInterfaceKind("Loopback", 0, 1000),
+    VirtualInterfaceKind("Port-Channel", 1, 2000),
+    VirtualInterfaceKind("Tunnel", 0, 255),
+    VirtualInterfaceKind("Vlan", 1, 4094),
+)
 
 
 PLATFORMS: dict[str, PlatformProfile] = {
@@ -30,6 +56,8 @@ PLATFORMS: dict[str, PlatformProfile] = {
             "GigabitEthernet0/3",
         ),
         loopback="Loopback0",
+        virtual_interfaces=IOS_VIRTUAL_INTERFACES,
+        subinterfaces=True,
     ),
     "arista_eos": PlatformProfile(
         name="arista_eos",
@@ -39,6 +67,8 @@ PLATFORMS: dict[str, PlatformProfile] = {
         os_version="4.28.3M",
         interfaces=("Ethernet1", "Ethernet2", "Ethernet3", "Ethernet4", "Management1"),
         loopback="Loopback0",
+        virtual_interfaces=EOS_VIRTUAL_INTERFACES,
+        subinterfaces=True,
     ),
     "juniper_junos": PlatformProfile(
         name="juniper_junos",

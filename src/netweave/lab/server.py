@@ -53,7 +53,6 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
         self.wakeup = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
         self.eof = False
-        self.scp = False
 
     # asyncssh callbacks -------------------------------------------------------------
     def connection_made(self, chan: asyncssh.SSHServerChannel[str]) -> None:
@@ -71,7 +70,6 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
 
     def session_started(self) -> None:
         if self.exec_command is not None and self.exec_command.startswith("scp "):
-            self.scp = True
             self.task = asyncio.ensure_future(self._scp_sink(self.exec_command))
         elif self.exec_command is not None:
             self.task = asyncio.ensure_future(self._run_exec(self.exec_command))
@@ -84,10 +82,13 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
         self.wakeup.set()
 
     def eof_received(self) -> bool:
+        """The client will send no more input. A shell session ends here; an exec channel
+        (``ssh -n host cmd`` sends EOF straight after the request, before the command has
+        run) and the SCP sink finish their work and exit by themselves."""
         self.eof = True
         self.wakeup.set()
-        if self.scp:
-            return True  # the SCP sink finishes and exits by itself
+        if self.exec_command is not None:
+            return True  # keep our half open: the command's output is still to come
         self._close()
         return False
 
