@@ -52,13 +52,27 @@ def changes_terminal(command: str) -> bool:
 
 class DriverError(Exception):
     """A device-side failure. ``kind`` feeds NetPulse's error type; ``retryable`` tells the
-    pool whether a read may be retried on a fresh session."""
+    pool whether a read may be retried on a fresh session. ``cause`` (``auth_failed``,
+    ``connection_refused``, ``timeout`` ...), ``phase`` and the measured ``elapsed`` seconds
+    come from ``netweave.drivers.failures``."""
 
-    def __init__(self, kind: str, message: str, *, retryable: bool = False) -> None:
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        *,
+        retryable: bool = False,
+        cause: str | None = None,
+        phase: str | None = None,
+        elapsed: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.retryable = retryable
+        self.cause = cause
+        self.phase = phase
+        self.elapsed = elapsed
 
 
 class BaseDriverArgs(BaseModel):
@@ -163,6 +177,13 @@ class DriverSession(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def abort(self) -> None:
+        """Called from another thread to interrupt an operation in flight (a canceled job
+        or a stopped run): cut the connection so the blocked read fails now. The session
+        is discarded afterwards. Default: ``close()``; a driver whose ``close`` is a polite
+        exit that waits on the device overrides it to cut the transport instead."""
+        self.close()
 
 
 class Driver(ABC):

@@ -26,6 +26,7 @@ from netweave.drivers.base import (
     QueueStrategy,
     changes_mode,
 )
+from netweave.drivers.failures import PhaseClock, rejected
 
 # Our platform names (Netmiko device types) → NAPALM driver names.
 NAPALM_DRIVERS = {
@@ -46,8 +47,9 @@ class NapalmDriverArgs(BaseDriverArgs):
 
 
 class NapalmSession(DriverSession):
-    def __init__(self, device: NetworkDriver, driver_name: str) -> None:
+    def __init__(self, device: NetworkDriver, driver_name: str, target: str = "") -> None:
         self.device = device
+        self.target = target  # host:port, for error messages
         self.info = {"napalm_driver": driver_name}
         # a raw CLI command that may have changed the mode or the terminal: NAPALM cannot
         # tell where it left the session, so it is not handed to the next job
@@ -58,6 +60,7 @@ class NapalmSession(DriverSession):
         for command in commands:
             started = time.perf_counter()
             name = command.strip()
+            clock = PhaseClock(self.target, f"running {command!r}")
             try:
                 if name.startswith("get_"):
                     getter = getattr(self.device, name, None)
@@ -84,11 +87,9 @@ class NapalmSession(DriverSession):
                     )
             except NotImplementedError:
                 outputs.append(CommandOutput(command, "", f"{name} is not supported here", 1, 0.0))
-            except ReadTimeout as exc:  # the prompt changed (disable, configure...) or hung
-                first = str(exc).strip().splitlines()[0] if str(exc).strip() else "read timeout"
-                raise DriverError("timeout", f"{command!r}: {first}") from exc
-            except (OSError, EOFError, ConnectionException) as exc:
-                raise DriverError("connection", f"session lost: {exc!r}", retryable=True) from exc
+            except (ReadTimeout, OSError, EOFError, ConnectionException) as exc:
+                # ReadTimeout: the prompt changed (disable, configure...) or the device hung
+                raise clock.error(exc) from exc
         return outputs
 
     def push_config(self, lines: list[str], options: dict[str, Any]) -> ConfigOutcome:
@@ -97,8 +98,10 @@ class NapalmSession(DriverSession):
         discard. ``rollback: true`` restores the configuration saved before the last commit."""
         started = time.perf_counter()
         device = self.device
+        clock = PhaseClock(self.target, "loading the candidate configuration")
         try:
             if options.get("rollback"):
+                clock.enter("rolling back")
                 device.rollback()
                 return ConfigOutcome(
                     output="rolled back", duration_seconds=time.perf_counter() - started
@@ -108,12 +111,14 @@ class NapalmSession(DriverSession):
                 device.load_replace_candidate(config=text)
             else:
                 device.load_merge_candidate(config=text)
+            clock.enter("comparing the configuration")
             diff = device.compare_config()
             outcome = ConfigOutcome(output=diff, diff=diff)
             if options.get("dry_run"):
                 device.discard_config()
                 outcome.committed = False
             elif diff:
+                clock.enter("committing")
                 message = options.get("message")
                 if message:
                     try:
@@ -126,12 +131,12 @@ class NapalmSession(DriverSession):
                 outcome.saved = True
             outcome.duration_seconds = time.perf_counter() - started
             return outcome
-        except (OSError, EOFError, ConnectionException) as exc:
-            raise DriverError("connection", f"session lost: {exc!r}") from exc
+        except (OSError, EOFError, ConnectionException, ReadTimeout) as exc:
+            raise clock.error(exc) from exc
         except Exception as exc:  # NAPALM's Merge/ReplaceConfigException, CommandError...
             with contextlib.suppress(Exception):
                 device.discard_config()
-            failed = ConfigOutcome(output=str(exc), error=f"{type(exc).__name__}: {exc}")
+            failed = ConfigOutcome(output=str(exc), error=_rejection(exc, lines))
             failed.failed_line = lines[0] if lines else ""
             failed.skipped = lines[1:]
             failed.duration_seconds = time.perf_counter() - started
@@ -175,12 +180,18 @@ class NapalmDriver(Driver):
             timeout=int(args.timeout),
             optional_args=optional,
         )
+        clock = PhaseClock(f"{args.host}:{args.port}", "connecting")  # TCP, SSH, login, prompt
         try:
             device.open()
-        except ConnectionException as exc:
-            text = str(exc)
-            kind = "authentication" if "auth" in text.lower() else "connection"
-            raise DriverError(
-                kind, text.splitlines()[0] if text else kind, retryable=kind == "connection"
-            ) from exc
-        return NapalmSession(device, driver_name)
+        except Exception as exc:  # ConnectionException, but Netmiko's own errors escape too
+            raise clock.error(exc) from exc
+        return NapalmSession(device, driver_name, clock.target)
+
+
+def _rejection(exc: Exception, lines: list[str]) -> str:
+    """The device's own error line from NAPALM's merge/replace failure, when it has one."""
+    text = str(exc)
+    said = next((row.strip() for row in text.splitlines() if row.strip().startswith("%")), None)
+    if said is None:
+        return f"{type(exc).__name__}: {text}"
+    return rejected("\n".join(lines), said)

@@ -12,8 +12,6 @@ from typing import Any, ClassVar
 from netmiko import BaseConnection, ConnectHandler
 from netmiko.channel import SSHChannel
 from netmiko.exceptions import (
-    ConfigInvalidException,
-    NetmikoAuthenticationException,
     NetmikoTimeoutException,
     ReadTimeout,
 )
@@ -25,11 +23,11 @@ from netweave.drivers.base import (
     CommandOutput,
     ConfigOutcome,
     Driver,
-    DriverError,
     DriverSession,
     QueueStrategy,
     changes_terminal,
 )
+from netweave.drivers.failures import PhaseClock, device_error, failure, rejected, seconds
 
 DEFAULT_ERROR_PATTERN = (
     r"% ?Invalid input|% ?Incomplete command|% ?Ambiguous command|^syntax error|unknown command\."
@@ -61,19 +59,8 @@ class NetmikoConnectionArgs(BaseConnectionArgs):
     device_type: str | None = Field(default="cisco_ios", description="Netmiko device_type")
 
 
-def _library_error(exc: Exception, timeout: float, doing: str) -> DriverError:
-    """``timeout``: the read limit in force; ``doing``: what was waited for (the message)."""
-    if isinstance(exc, NetmikoAuthenticationException):
-        return DriverError("authentication", f"authentication failed: {exc}".splitlines()[0])
-    if isinstance(exc, NetmikoTimeoutException | ReadTimeout):
-        # a slow device is not a dead session: retrying would only double the wait
-        detail = (str(exc).strip().splitlines() or [""])[0]
-        return DriverError("timeout", f"timeout after {timeout:g} s {doing} ({detail})")
-    if isinstance(exc, EOFError):
-        return DriverError("connection", f"session lost while {doing}: {exc}", retryable=True)
-    if isinstance(exc, OSError):
-        return DriverError("connection", f"session lost while {doing}: {exc!r}", retryable=True)
-    return DriverError("driver", f"{type(exc).__name__}: {exc}".splitlines()[0])
+def _target(args: BaseConnectionArgs) -> str:
+    return f"{args.host}:{args.port}"
 
 
 class _WatchedChannel(SSHChannel):
@@ -113,15 +100,26 @@ class NetmikoSession(DriverSession):
     def _prompt_pattern(self) -> str:
         return prompt_pattern(self.connection)
 
-    def _ensure_enable(self, options: dict[str, Any]) -> None:
+    def _ensure_enable(self, options: dict[str, Any], clock: PhaseClock) -> None:
         if not options.get("enable_mode") or (self.privileged and self.last_prompt == self.home):
             return  # settled sessions are back in privileged EXEC: no round trip
+        clock.enter("entering enable mode")
         if not self.connection.check_enable_mode():
-            try:
-                self.connection.enable()
-            except ValueError as exc:  # Netmiko's "failed to enter enable mode"
-                raise DriverError("authentication", "enable secret rejected") from exc
+            self._enable(clock)
         self._now_privileged()
+
+    def _enable(self, clock: PhaseClock) -> None:
+        try:
+            self.connection.enable()
+        except ValueError as exc:  # Netmiko's "failed to enter enable mode"
+            took = clock.elapsed()
+            raise failure(
+                "enable_failed",
+                f"enable failed: {clock.target} did not accept the enable secret "
+                f"after {seconds(took)} s",
+                phase="entering enable mode",
+                elapsed=took,
+            ) from exc
 
     def _now_privileged(self) -> None:
         self.privileged = True
@@ -130,12 +128,12 @@ class NetmikoSession(DriverSession):
     def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
         error_pattern = options.get("error_pattern") or DEFAULT_ERROR_PATTERN
         read_timeout = float(options.get("read_timeout", 30))
-        doing = "entering enable mode"
+        clock = PhaseClock(_target(self.args), "entering enable mode")
         try:
-            self._ensure_enable(options)
+            self._ensure_enable(options, clock)
             outputs = []
             for command in commands:
-                doing = f"waiting for the output of {command!r}"
+                clock.enter(f"running {command!r}")
                 started = time.perf_counter()
                 self.tainted = self.tainted or changes_terminal(command)
                 raw = str(
@@ -160,8 +158,9 @@ class NetmikoSession(DriverSession):
                 )
             return outputs
         except (OSError, EOFError, ReadTimeout, NetmikoTimeoutException) as exc:
+            # a slow device is not a dead session: a timeout is not retryable
             self.broken = True
-            raise _library_error(exc, read_timeout, doing) from exc
+            raise clock.error(exc) from exc
 
     def push_config(self, lines: list[str], options: dict[str, Any]) -> ConfigOutcome:
         """Line by line; the first rejected line stops the push; save only on full success."""
@@ -169,39 +168,43 @@ class NetmikoSession(DriverSession):
         started = time.perf_counter()
         outcome = ConfigOutcome(output="")
         conn = self.connection
+        clock = PhaseClock(_target(self.args), "entering enable mode")
         try:
             if not conn.check_enable_mode():  # configuration always needs privileged mode
-                conn.enable()
+                self._enable(clock)
+            clock.enter("entering configuration mode")
             outcome.output += conn.config_mode()
             for position, line in enumerate(lines):
-                try:
-                    outcome.output += conn.send_config_set(
-                        [line],
-                        enter_config_mode=False,
-                        exit_config_mode=False,
-                        error_pattern=error_pattern,
-                        read_timeout=float(options.get("read_timeout", 30)),
-                    )
-                except ConfigInvalidException as exc:
+                clock.enter(f"running {line!r}")
+                echoed = conn.send_config_set(
+                    [line],
+                    enter_config_mode=False,
+                    exit_config_mode=False,
+                    read_timeout=float(options.get("read_timeout", 30)),
+                )
+                outcome.output += echoed
+                said = device_error(echoed, error_pattern)  # the device's own words
+                if said is not None:
                     outcome.failed_line = line
-                    outcome.error = str(exc)
+                    outcome.error = rejected(line, said)
                     outcome.skipped = lines[position + 1 :]
                     break
                 outcome.applied.append(line)
             if options.get("commit") and outcome.ok and hasattr(conn, "commit"):
+                clock.enter("committing")
                 outcome.output += conn.commit()
+            clock.enter("leaving configuration mode")
             outcome.output += conn.exit_config_mode()
             conn.set_base_prompt()  # the config may have renamed the device
             self.info["prompt"] = conn.base_prompt
             self._now_privileged()  # configuring needed enable: the base state now has it
             if options.get("save") and outcome.ok:
+                clock.enter("saving the configuration")
                 outcome.output += conn.save_config()
                 outcome.saved = True
         except (OSError, EOFError, ReadTimeout, NetmikoTimeoutException, ValueError) as exc:
             self.broken = True
-            raise _library_error(
-                exc, float(options.get("read_timeout", 30)), "pushing the configuration"
-            ) from exc
+            raise clock.error(exc) from exc
         outcome.duration_seconds = time.perf_counter() - started
         return outcome
 
@@ -259,6 +262,11 @@ class NetmikoSession(DriverSession):
                 self.connection.paramiko_cleanup()
             self.connection.disconnect()
 
+    def abort(self) -> None:
+        """No polite exit (it would wait on a hung device): the transport is cut at once."""
+        self.broken = True
+        self.close()
+
 
 class NetmikoDriver(Driver):
     name = "netmiko"
@@ -285,18 +293,20 @@ class NetmikoDriver(Driver):
         }
         extra = parsed.model_extra or {}
         params.update({k: v for k, v in extra.items() if k in _PASSTHROUGH})
+        clock = PhaseClock(_target(parsed), "connecting")  # TCP, SSH, login, first prompt
         try:
             connection = ConnectHandler(**params)
         except Exception as exc:
-            raise _library_error(exc, parsed.timeout, "logging in") from exc
+            raise clock.error(exc) from exc
         connection.read_timeout_override = None  # commands use their own read_timeout
         connection.channel = _WatchedChannel(connection.remote_conn, connection.encoding)
         set_nodelay(getattr(connection.remote_conn, "transport", None))
         try:
+            clock.enter("waiting for the prompt")
             home = read_prompt(connection)  # the base state settle() returns to
         except Exception as exc:
             connection.disconnect()
-            raise _library_error(exc, parsed.timeout, "reading the prompt") from exc
+            raise clock.error(exc) from exc
         return NetmikoSession(connection, parsed, home)
 
 

@@ -13,16 +13,17 @@ from netweave.drivers.base import (
     CommandOutput,
     ConfigOutcome,
     Driver,
-    DriverError,
     DriverSession,
     QueueStrategy,
 )
+from netweave.drivers.failures import PhaseClock
 from netweave.drivers.netmiko_driver import set_nodelay
 
 
 class ParamikoSession(DriverSession):
-    def __init__(self, client: paramiko.SSHClient) -> None:
+    def __init__(self, client: paramiko.SSHClient, target: str = "") -> None:
         self.client = client
+        self.target = target  # host:port, for error messages
         transport = client.get_transport()
         self.info = {"remote_version": transport.remote_version if transport else None}
 
@@ -31,15 +32,16 @@ class ParamikoSession(DriverSession):
         outputs = []
         for command in commands:
             started = time.perf_counter()
+            clock = PhaseClock(self.target, f"running {command!r}")
             try:
                 _, stdout, stderr = self.client.exec_command(command, timeout=timeout)
                 out = stdout.read().decode(errors="replace")
                 err = stderr.read().decode(errors="replace")
                 status = stdout.channel.recv_exit_status()
-            except TimeoutError as exc:
-                raise DriverError("timeout", f"no answer to {command!r} in {timeout} s") from exc
-            except (paramiko.SSHException, OSError, EOFError) as exc:
-                raise DriverError("connection", f"session lost: {exc!r}", retryable=True) from exc
+            except (paramiko.SSHException, OSError, EOFError) as exc:  # TimeoutError too
+                raise clock.error(exc) from exc
+            if status == -1 and not self.is_alive():  # no exit status: the device hung up
+                raise clock.error(EOFError("the device closed the session"))
             outputs.append(CommandOutput(command, out, err, status, time.perf_counter() - started))
         return outputs
 
@@ -52,7 +54,10 @@ class ParamikoSession(DriverSession):
             outcome.output += result.stdout + result.stderr
             if result.exit_status != 0:
                 outcome.failed_line = line
-                outcome.error = f"exit status {result.exit_status}"
+                said = (result.stderr.strip() or result.stdout.strip()).splitlines()
+                outcome.error = f"command rejected: {line!r}: exit status {result.exit_status}" + (
+                    f": {said[-1].strip()}" if said else ""
+                )
                 outcome.skipped = lines[position + 1 :]
                 break
             outcome.applied.append(line)
@@ -82,6 +87,7 @@ class ParamikoDriver(Driver):
     def connect(self, args: BaseConnectionArgs) -> DriverSession:
         client = paramiko.SSHClient()
         client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        clock = PhaseClock(f"{args.host}:{args.port}", "connecting")  # TCP, SSH and login
         try:
             client.connect(
                 args.host,
@@ -94,13 +100,10 @@ class ParamikoDriver(Driver):
                 look_for_keys=False,
                 allow_agent=False,
             )
-        except paramiko.AuthenticationException as exc:
+        except (paramiko.SSHException, OSError, EOFError) as exc:  # auth and host key too
             client.close()
-            raise DriverError("authentication", "authentication failed") from exc
-        except (paramiko.SSHException, OSError) as exc:
-            client.close()
-            raise DriverError("connection", f"cannot connect: {exc}", retryable=True) from exc
+            raise clock.error(exc) from exc
         transport = client.get_transport()
         if transport is not None:
             set_nodelay(transport)
-        return ParamikoSession(client)
+        return ParamikoSession(client, clock.target)

@@ -23,6 +23,7 @@ from netweave.drivers.base import (
     DriverSession,
     QueueStrategy,
 )
+from netweave.drivers.failures import PhaseClock, failure, seconds
 
 _FAILED_AT = re.compile(r"CLI command (\d+) of (\d+)")
 
@@ -33,13 +34,15 @@ class PyeapiDriverArgs(BaseDriverArgs):
 
 
 class PyeapiSession(DriverSession):
-    def __init__(self, node: Any, transport: str) -> None:
+    def __init__(self, node: Any, transport: str, target: str = "") -> None:
         self.node = node
+        self.target = target  # host:port, for error messages
         self.info = {"transport": transport}
 
     def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
         encoding = options.get("encoding", "text")
         started = time.perf_counter()
+        clock = PhaseClock(self.target, f"running {commands[0]!r}" if commands else "running")
         try:
             replies = self.node.run_commands(commands, encoding=encoding)
         except CommandError as exc:
@@ -49,7 +52,7 @@ class PyeapiSession(DriverSession):
             outputs.append(CommandOutput(failed, "", str(exc.command_error or exc), 1))
             return outputs
         except EapiConnectionError as exc:
-            raise _connection_error(exc) from exc
+            raise _connection_error(exc, clock) from exc
         elapsed = time.perf_counter() - started
         outputs = []
         for command, reply in zip(commands, replies, strict=False):
@@ -68,6 +71,7 @@ class PyeapiSession(DriverSession):
     def push_config(self, lines: list[str], options: dict[str, Any]) -> ConfigOutcome:
         started = time.perf_counter()
         outcome = ConfigOutcome(output="")
+        clock = PhaseClock(self.target, "pushing the configuration")
         try:
             self.node.config(lines)
             outcome.applied = list(lines)
@@ -83,7 +87,7 @@ class PyeapiSession(DriverSession):
             outcome.error = str(exc.command_error or exc)
             outcome.output = str(exc)
         except EapiConnectionError as exc:
-            raise _connection_error(exc) from exc
+            raise _connection_error(exc, clock) from exc
         outcome.duration_seconds = time.perf_counter() - started
         return outcome
 
@@ -99,11 +103,18 @@ def _position(exc: CommandError, prefix: int) -> int:
     return max(int(match.group(1)) - 1 - prefix, 0) if match else 0
 
 
-def _connection_error(exc: Exception) -> DriverError:
+def _connection_error(exc: Exception, clock: PhaseClock) -> DriverError:
     text = str(exc)
     if "401" in text or "authenticate" in text.lower() or "Unauthorized" in text:
-        return DriverError("authentication", "eAPI authentication failed")
-    return DriverError("connection", f"eAPI unreachable: {text}"[:300], retryable=True)
+        took = clock.elapsed()
+        return failure(
+            "auth_failed",
+            f"authentication failed: eAPI on {clock.target} rejected the credentials "
+            f"after {seconds(took)} s",
+            phase="authenticating",
+            elapsed=took,
+        )
+    return clock.error(exc)
 
 
 class PyeapiDriver(Driver):
@@ -126,4 +137,4 @@ class PyeapiDriver(Driver):
         )
         if args.secret:
             node.enable_authentication(args.secret.get_secret_value())
-        return PyeapiSession(node, transport)
+        return PyeapiSession(node, transport, f"{args.host}:{args.port}")

@@ -8,11 +8,13 @@ use Netmiko (or more worker processes)."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from typing import Any, ClassVar
 
 from scrapli import AuthOptions, Cli, LookupKeyValue, TransportSsh2Options
 from scrapli.exceptions import ScrapliException
+from scrapli.ffi_types import ffi_logger_callback_wrapper
 
 from netweave.drivers.base import (
     BaseConnectionArgs,
@@ -20,11 +22,11 @@ from netweave.drivers.base import (
     CommandOutput,
     ConfigOutcome,
     Driver,
-    DriverError,
     DriverSession,
     QueueStrategy,
     changes_terminal,
 )
+from netweave.drivers.failures import PhaseClock, classify, failure, probe_connect
 
 # Netmiko device_type (our platform names) → scrapli definition.
 DEFINITIONS = {
@@ -44,14 +46,49 @@ SAVE_COMMANDS = {
 }
 
 
-def _error(exc: Exception, during: str) -> DriverError:
-    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    lowered = text.lower()
-    if "auth" in lowered or "permission denied" in lowered:
-        return DriverError("authentication", f"authentication failed ({text})")
-    if "timeout" in lowered:
-        return DriverError("timeout", f"{during}: {text}", retryable=True)
-    return DriverError("connection", f"{during}: {text}", retryable=True)
+# Definitions whose base state is privileged EXEC ("#"): a ">" prompt means enable failed.
+PRIVILEGED_BASE = {"cisco_iosxe", "cisco_nxos", "cisco_iosxr", "arista_eos"}
+# libscrapli's INFO lines while opening → the step it reached
+_LOGIN_STEPS = (
+    ("on open callback", "entering enable mode"),
+    ("authentication complete", "waiting for the prompt"),
+)
+_LOGIN_NOTES = ("authentication", "known host", "socket")
+
+
+class _LoginTrace(logging.Handler):
+    """libscrapli reports a failed login as a bare "Transport: ": its log says what
+    happened. Records, for this one ``Cli`` only, the step reached and the telling lines
+    (never the device's output: INFO carries none)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.step = "connecting"
+        self.notes: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        for marker, step in _LOGIN_STEPS:
+            if marker in message:
+                self.step = step
+        if any(word in message.lower() for word in _LOGIN_NOTES):
+            self.notes.append(message[:200])
+
+    @staticmethod
+    def attach(cli: Cli) -> _LoginTrace:
+        """A private logger (not in the logging registry: one per session would leak) at
+        INFO, which libscrapli reads once at open; warnings still reach scrapli's logger."""
+        trace = _LoginTrace()
+        private = logging.Logger(cli.logger.name, logging.INFO)
+        private.parent = cli.logger
+        private.addHandler(trace)
+        cli.logger = private
+        cli.logger_callback = ffi_logger_callback_wrapper(logger=private)
+        return trace
+
+    def detach(self, cli: Cli) -> None:
+        cli.logger.removeHandler(self)
+        cli.logger.setLevel(logging.WARNING)  # later INFO lines stop in Python at once
 
 
 class ScrapliDriverArgs(BaseDriverArgs):
@@ -64,8 +101,9 @@ class ScrapliSession(DriverSession):
     input's trailing prompt is kept (free); scrapli does not notice a mode changed by an
     input (``disable``, ``configure terminal``), so a job ending elsewhere discards it."""
 
-    def __init__(self, cli: Cli, definition: str, home: str = "") -> None:
+    def __init__(self, cli: Cli, definition: str, home: str = "", target: str = "") -> None:
         self.cli = cli
+        self.target = target  # host:port, for error messages
         self.definition = definition
         self.open = True
         self.info = {"definition": definition}
@@ -85,11 +123,12 @@ class ScrapliSession(DriverSession):
         for command in commands:
             started = time.perf_counter()
             self.tainted = self.tainted or changes_terminal(command)
+            clock = PhaseClock(self.target, f"running {command!r}")
             try:
                 stdout, failed = self._send(command)
             except ScrapliException as exc:
                 self.open = False
-                raise _error(exc, f"sending {command!r}") from exc
+                raise clock.error(exc) from exc
             outputs.append(
                 CommandOutput(
                     command=command,
@@ -104,34 +143,47 @@ class ScrapliSession(DriverSession):
         """Line by line in configuration mode; the platform's failure indicators stop it."""
         started = time.perf_counter()
         outcome = ConfigOutcome(output="")
+        clock = PhaseClock(self.target, "entering configuration mode")
+        if self.definition in PRIVILEGED_BASE and self.home.endswith(">"):
+            raise failure(
+                "enable_failed",
+                f"enable failed: {self.target} stayed at {self.home!r} at login (enable "
+                "secret rejected or missing): configuration needs privileged mode",
+                phase="entering enable mode",
+            )
         try:
             for position, line in enumerate(lines):
+                clock.enter(f"running {line!r}")
                 result = self.cli.send_input(line, requested_mode="configuration")
                 outcome.output += result.result + "\n"
                 if result.failed:
                     outcome.failed_line = line
-                    outcome.error = (
+                    said = (
                         result.result.strip().splitlines()[-1]
                         if result.result.strip()
                         else "rejected"
                     )
+                    outcome.error = f"command rejected: {line!r}: {said}"
                     outcome.skipped = lines[position + 1 :]
                     break
                 outcome.applied.append(line)
             if outcome.ok and options.get("commit") and self.definition == "juniper_junos":
+                clock.enter("committing")
                 outcome.output += self.cli.send_input(
                     "commit", requested_mode="configuration"
                 ).result
             back = "exec" if self.definition == "juniper_junos" else "privileged_exec"
+            clock.enter("leaving configuration mode")
             self.cli.enter_mode(back)
             self._rehome(self.cli.get_prompt().result.strip())  # a renamed device
             save = SAVE_COMMANDS.get(self.definition)
             if outcome.ok and options.get("save") and save:
+                clock.enter("saving the configuration")
                 outcome.output += self.cli.send_input(save).result
                 outcome.saved = True
         except ScrapliException as exc:
             self.open = False
-            raise _error(exc, "configuration") from exc
+            raise clock.error(exc) from exc
         outcome.duration_seconds = time.perf_counter() - started
         return outcome
 
@@ -180,9 +232,30 @@ class ScrapliDriver(Driver):
             ),
             transport_options=TransportSsh2Options(),  # libssh2 in process, no ssh child
         )
+        clock = PhaseClock(f"{args.host}:{args.port}", "connecting")
+        trace = _LoginTrace.attach(cli)
         try:
             cli.open()
             home = cli.get_prompt().result.strip()  # the base state settle() checks against
         except ScrapliException as exc:
-            raise _error(exc, "opening the session") from exc
-        return ScrapliSession(cli, definition, home)
+            raise _login_error(exc, clock, trace, args) from exc
+        finally:
+            trace.detach(cli)
+        return ScrapliSession(cli, definition, home, clock.target)
+
+
+def _login_error(
+    exc: ScrapliException, clock: PhaseClock, trace: _LoginTrace, args: BaseConnectionArgs
+) -> Exception:
+    """libscrapli says "unable to resolve host" for a refused or unreachable port too: one
+    plain TCP attempt finds the real socket error; its log tells a rejected login."""
+    took = clock.elapsed()
+    for note in trace.notes:
+        exc.add_note(note)
+    if "initSocket" in str(exc) and "timed out" not in str(exc):
+        probed = probe_connect(args.host, args.port, timeout=min(args.timeout, 5.0))
+        if probed is not None:
+            probed.__cause__ = exc
+            return classify(probed, clock.name, took, clock.target)
+    clock.name = trace.step  # the step libscrapli reached, time counted from the start
+    return clock.error(exc)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from netweave.core import templates
+from netweave.core.jobs.cancellation import RunningJobs
 from netweave.core.jobs.targets import live_connection_args
 from netweave.core.jobs.webhooks import WebhookSender
 from netweave.core.jobs.writer import JobWriter
@@ -26,9 +27,11 @@ from netweave.foundation.errors import NetWeaveError
 from netweave.foundation.secrets import SecretBox
 from netweave.foundation.vault import VaultError
 from netweave.sessions import SessionPool
+from netweave.sessions.cancel import CancelToken
+from netweave.sessions.cancel import current as current_token
 
 log = logging.getLogger(__name__)
-OK, FAILED = 1, 2
+OK, FAILED, CANCELED = 1, 2, 3
 # A service step's outcome: job status, job result, job error, rows to commit with it.
 StepOutcome = tuple[str, dict[str, Any], dict[str, Any] | None, list[Any]]
 
@@ -55,6 +58,7 @@ class JobRunner:
         self.pool = pool
         self.writer = writer
         self.webhooks = webhooks
+        self.running = RunningJobs(sessions)  # what a cancel interrupts here
         # Runs a service step (operation "service"): wired by the runtime.
         self.services: Callable[[Job], StepOutcome] | None
         self.services = None
@@ -81,8 +85,17 @@ class JobRunner:
             delay, resuming = min(delay * 2, 5.0), True
 
     def _run(self, job_id: str, resuming: bool) -> None:
-        """``resuming``: an earlier try of this same call may have claimed the job already."""
+        """``resuming``: an earlier try of this same call may have claimed the job already.
+        Once claimed, the job runs under a cancel token (see ``cancellation``)."""
         me = threading.current_thread().name
+        token = CancelToken(job_id)  # followed once the job is claimed
+        try:
+            with token.active():
+                self._claimed(job_id, resuming, me, token)
+        finally:
+            self.running.end(job_id)
+
+    def _claimed(self, job_id: str, resuming: bool, me: str, token: CancelToken) -> None:
         with self.sessions() as session:
             job = session.get(Job, job_id)
             mine = resuming and job is not None and job.status == "started" and job.worker == me
@@ -106,7 +119,8 @@ class JobRunner:
             if not mine and not self._claim(session, job.id, now):
                 return  # another worker (or process) got it first: exactly one runs it
             set_committed_value(job, "status", "started")
-            set_committed_value(job, "worker", threading.current_thread().name)
+            set_committed_value(job, "worker", me)
+            self.running.begin(job.id, me, token)
             if job.operation == "service":
                 session.expunge(job)  # the step runner opens its own sessions
             else:
@@ -121,7 +135,7 @@ class JobRunner:
                     return
                 request = job.request
         if job.operation == "service":
-            self._service_step(job)
+            self._service_step(job, token)
             return
         try:
             if job.operation == "config":
@@ -141,15 +155,18 @@ class JobRunner:
                     retry_on_dead_session=True,
                 )
                 self._command_result(job, args.host, args.port, outputs, reused)
-        except DriverError as exc:
-            self._finish(job, "failed", None, {"type": exc.kind, "message": exc.message})
+        except DriverError as exc:  # type: NetPulse's error type; cause: what happened
+            error = {"type": exc.kind, "message": exc.message}
+            if exc.cause:
+                error["cause"] = exc.cause
+            self._finish(job, "failed", None, error)
         except Exception as exc:  # a bug in a driver must end the job, not hang it
             log.exception("job %s", job.id)
             self._finish(
                 job, "failed", None, {"type": "internal", "message": f"{type(exc).__name__}: {exc}"}
             )
 
-    def _service_step(self, job: Job) -> None:
+    def _service_step(self, job: Job, token: CancelToken) -> None:
         error: dict[str, Any] | None
         if self.services is None:
             error = {"type": "internal", "message": "this process cannot run services"}
@@ -162,7 +179,28 @@ class JobRunner:
             log.exception("service step %s", job.id)
             error = {"type": "internal", "message": f"{type(exc).__name__}: {exc}"}
             status, result = "failed", {"type": FAILED, "retval": None, "error": error}
+        if token.canceled:
+            self._acknowledge_cancel(job, result, rows)
+            return
         self._finish(job, status, result, error, rows)
+
+    def _acknowledge_cancel(self, job: Job, result: dict[str, Any], rows: list[Any]) -> None:
+        """A canceled step stays ``canceled``; its result rows (what it did before the stop,
+        its attempts) are stored with the job's step marker, while the row is still this
+        worker's (the run controller stops waiting for them after a grace and then takes
+        the job from the worker: a late acknowledgment then stores nothing)."""
+        marker = {**result, "type": CANCELED}
+        try:
+            with self.sessions() as session, session.begin():
+                applied = session.execute(
+                    update(Job)
+                    .where(Job.id == job.id, Job.status == "canceled", Job.worker == job.worker)
+                    .values(result=marker)
+                )
+                if applied.rowcount and rows:  # type: ignore[attr-defined]
+                    session.add_all(rows)
+        except DBAPIError as exc:  # the controller records the stop itself after its grace
+            log.warning("job %s: cancel not acknowledged: %s", job.id, db_errors.describe(exc))
 
     def _claim(self, session: Session, job_id: str, now: datetime) -> bool:
         """Atomically move queued → started; False when someone else already did."""
@@ -274,6 +312,9 @@ class JobRunner:
         error: dict[str, Any] | None,
         insert: list[Any] | None = None,
     ) -> None:
+        token = current_token()
+        if token is not None and token.canceled:
+            return  # the canceller wrote the job's end (and no webhook tells otherwise)
         ended = datetime.now(UTC)
         if result is None:
             result = {"type": FAILED, "retval": None, "error": error}

@@ -145,6 +145,7 @@ class JobResultItem(BaseModel):
 class JobError(BaseModel):
     type: str
     message: str
+    cause: str | None = None  # driver failures: auth_failed, connection_refused, timeout ...
 
 
 class JobResult(BaseModel):
