@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test lint typecheck layers check format clean services web browser docs
+.PHONY: install demo serve test lint typecheck layers check format clean services web browser sshd docs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,12 +49,16 @@ check: lint typecheck layers
 ## file per process (~12 min), but on 2 cores the worker-node tests then see heartbeats lag
 ## past their TTL now and then (the Redis-restart test), so CI stays serial.
 PYTEST_WORKERS ?= 1
-test: check services browser
+test: check services browser sshd
 	$(BIN)/pytest -q $(if $(filter-out 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 ## Debian's Chromium for the UI tests (Playwright drives it; no browser download).
 browser:
 	bash scripts/ensure-browser
+
+## Debian's OpenSSH server: the jump-host tests start their own sshd on loopback.
+sshd:
+	bash scripts/ensure-sshd
 
 services:
 	bash scripts/ensure-services

@@ -3,12 +3,11 @@ time fires once)."""
 
 from __future__ import annotations
 
-import signal
-import threading
-
 import typer
 
 from netweave.cli.console import console, open_runtime
+from netweave.cli.shutdown import SHUTDOWN_GRACE_S, ShutdownSignals
+from netweave.foundation import guarded
 from netweave.foundation.logging import configure_logging
 from netweave.scheduler import SchedulerLoop
 
@@ -18,16 +17,19 @@ def scheduler(
 ) -> None:
     """Tick until SIGTERM/SIGINT. Runs it starts are driven from this process (the jobs run
     on this process's executor: local threads, or the rq workers)."""
+    signals = ShutdownSignals().install()
     runtime = open_runtime(migrate=False, bootstrap=False)
     configure_logging(runtime.settings.log_level)
     runtime.recover_jobs = False  # the server owns job recovery
-    loop = SchedulerLoop(runtime, every).start()
-    console.print(f"scheduler {loop.name} up (tick {every:g} s)")
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
-    loop.stop()
-    runtime.close()
+    loop = None
+    try:
+        loop = SchedulerLoop(runtime, every).start()
+        console.print(f"scheduler {loop.name} up (tick {every:g} s)")
+        signals.wait()
+    finally:
+        if loop is not None:
+            loop.stop()
+        runtime.close(grace=SHUTDOWN_GRACE_S)
+        guarded.shutdown()
     totals = loop.firer.totals
     console.print(f"scheduler stopped: fired {totals.fired}, skipped {totals.skipped}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import resource
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import typer
@@ -10,9 +12,12 @@ import uvicorn
 from rich.panel import Panel
 
 from netweave.api.app import create_app
-from netweave.cli.console import announce_bootstrap, console, open_runtime
-from netweave.cli.demo import issue_demo_key, seed_inventory, start_lab
+from netweave.cli.console import announce_bootstrap, console, err_console, open_runtime
+from netweave.cli.demo import DemoLab, issue_demo_key, seed_inventory, start_lab
 from netweave.cli.demo_automation import seed_automations
+from netweave.cli.shutdown import SHUTDOWN_GRACE_S, ShutdownSignals
+from netweave.core.runtime import Runtime
+from netweave.foundation import guarded
 from netweave.foundation.logging import configure_logging
 from netweave.foundation.private import private_dir
 from netweave.foundation.settings import Mode, Settings
@@ -44,6 +49,18 @@ def syslog_bind_host(settings: Settings) -> str:
     return settings.syslog_host
 
 
+@dataclass
+class _Server:
+    """What ``serve`` started, stopped by :func:`_stop` in the reverse order of need."""
+
+    runtime: Runtime
+    lab: DemoLab | None = None
+    scheduler: SchedulerLoop | None = None
+    syslog: SyslogServer | None = None
+    api: uvicorn.Server | None = None
+    api_thread: threading.Thread | None = None
+
+
 def serve(
     host: str | None = typer.Option(None, help="Bind address (default: settings)"),
     port: int | None = typer.Option(None, help="TCP port (default: settings, 8000)"),
@@ -53,7 +70,10 @@ def serve(
     lab_delay: float = typer.Option(0.0, help="Demo: artificial per-command latency, seconds"),
     data_dir: Path | None = typer.Option(None, help="Data directory (default: settings)"),
 ) -> None:
-    """Run the NetWeave server (API; the UI comes with it)."""
+    """Run the NetWeave server (API; the UI comes with it) until SIGTERM/SIGINT; then stop
+    accepting, stop the scheduler and the run controllers, let running device jobs finish
+    (up to 10 s), close the device sessions, stop the demo lab and exit 0."""
+    signals = ShutdownSignals().install()
     overrides: dict[str, object] = {}
     if demo:
         overrides["mode"] = "demo"
@@ -66,59 +86,118 @@ def serve(
     bind_host = host or settings.host
     bind_port = port or settings.port
     announce_bootstrap(runtime)
-    lab = None
-    lines = [
-        f"API:  http://{bind_host}:{bind_port}/api/v1  (docs: http://{bind_host}:{bind_port}/docs)"
-    ]
-    if demo:
-        private_dir(settings.data_dir)
-        with console.status(f"starting a lab of {lab_devices} simulated devices..."):
-            lab = start_lab(settings.data_dir, lab_devices, lab_port, lab_delay)
-            seeded = seed_inventory(runtime, lab.specs)
-            automations = seed_automations(runtime)
-        key = issue_demo_key(runtime)
-        lines += [
-            f"Lab:  {seeded} devices on 127.1.0.x:{lab_port} (in the inventory, credential 'lab')",
-            f"Automation: {automations} demo services/workflows (try the 'VLAN change' workflow)",
-            f"Admin user: {settings.admin_username}"
-            + (
-                ""
-                if runtime.bootstrap and runtime.bootstrap.password
-                else "  (password set at first run)"
-            ),
-            f"API key (admin, this run): {key}",
-            f"Try: curl -H 'X-API-KEY: {key}' http://{bind_host}:{bind_port}/api/v1/devices",
+    server = _Server(runtime)
+    listening = True
+    try:
+        lines = [
+            f"API:  http://{bind_host}:{bind_port}/api/v1  "
+            f"(docs: http://{bind_host}:{bind_port}/docs)"
         ]
-    jobs = runtime.jobs  # start the engine now: recovery, reaper, node watch (rq)
+        if demo:
+            lines += _start_demo(server, lab_devices, lab_port, lab_delay, bind_host, bind_port)
+        lines += _start_background(server)
+        app = create_app(runtime)
+        if mount_ui(app):
+            lines.insert(0, f"UI:   http://{bind_host}:{bind_port}/ui/")
+        else:
+            lines.insert(0, "UI:   not built (make web)")
+        server.api = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host=bind_host,
+                port=bind_port,
+                log_level="info",
+                timeout_graceful_shutdown=int(SHUTDOWN_GRACE_S),
+            )
+        )
+        if _start_api(server, signals):
+            console.print(Panel("\n".join(lines), title="NetWeave is up", border_style="green"))
+        while server.api_thread is not None and server.api_thread.is_alive():
+            if signals.wait(0.5):
+                break
+        listening = signals.requested.is_set()  # else uvicorn ended by itself
+    finally:
+        _stop(server)
+    if not listening:
+        err_console.print(f"[red]error:[/] the API stopped serving on {bind_host}:{bind_port}")
+        raise typer.Exit(1)
+
+
+def _start_demo(
+    server: _Server, devices: int, lab_port: int, lab_delay: float, host: str, port: int
+) -> list[str]:
+    runtime = server.runtime
+    settings = runtime.settings
+    private_dir(settings.data_dir)
+    with console.status(f"starting a lab of {devices} simulated devices..."):
+        server.lab = start_lab(settings.data_dir, devices, lab_port, lab_delay)
+        seeded = seed_inventory(runtime, server.lab.specs)
+        automations = seed_automations(runtime)
+    key = issue_demo_key(runtime)
+    password_known = runtime.bootstrap is not None and runtime.bootstrap.password
+    return [
+        f"Lab:  {seeded} devices on 127.1.0.x:{lab_port} (in the inventory, credential 'lab')",
+        f"Automation: {automations} demo services/workflows (try the 'VLAN change' workflow)",
+        f"Admin user: {settings.admin_username}"
+        + ("" if password_known else "  (password set at first run)"),
+        f"API key (admin, this run): {key}",
+        f"Try: curl -H 'X-API-KEY: {key}' http://{host}:{port}/api/v1/devices",
+    ]
+
+
+def _start_background(server: _Server) -> list[str]:
+    """The job engine (recovery, reaper, node watch), run recovery, backups, and the
+    embedded scheduler and syslog receiver."""
+    runtime = server.runtime
+    settings = runtime.settings
+    jobs = runtime.jobs
     runtime.start_background()
-    scheduler = SchedulerLoop(runtime).start() if settings.embedded_scheduler else None
-    if scheduler is not None:
-        lines.append(f"Scheduler: embedded ({scheduler.name})")
-    syslog = None
+    lines = []
+    if settings.embedded_scheduler:
+        server.scheduler = SchedulerLoop(runtime).start()
+        lines.append(f"Scheduler: embedded ({server.scheduler.name})")
     if settings.embedded_syslog:
         try:
             syslog_host = syslog_bind_host(settings)
-            syslog = SyslogServer(
+            server.syslog = SyslogServer(
                 runtime.events, syslog_host, settings.syslog_port, capacity=settings.syslog_queue
             ).start()
-            runtime.syslog_stats = syslog.stats
-            lines.append(f"Syslog: udp+tcp {syslog_host}:{syslog.udp_port}")
+            runtime.syslog_stats = server.syslog.stats
+            lines.append(f"Syslog: udp+tcp {syslog_host}:{server.syslog.udp_port}")
         except OSError as exc:  # the port is taken: the API still serves
             lines.append(f"Syslog: [yellow]not listening ({exc})[/]")
     lines.append(f"Jobs: {jobs.executor.name} executor")
-    app = create_app(runtime)
-    if mount_ui(app):
-        lines.insert(0, f"UI:   http://{bind_host}:{bind_port}/ui/")
-    else:
-        lines.insert(0, "UI:   not built (make web)")
-    console.print(Panel("\n".join(lines), title="NetWeave is up", border_style="green"))
-    try:
-        uvicorn.run(app, host=bind_host, port=bind_port, log_level="info")
-    finally:
-        if scheduler is not None:
-            scheduler.stop()
-        if syslog is not None:
-            syslog.stop()
-        if lab is not None:
-            lab.stop()
-        runtime.close()
+    return lines
+
+
+def _start_api(server: _Server, signals: ShutdownSignals) -> bool:
+    """Start uvicorn in a thread (there it installs no signal handlers: ours stay, and an
+    HTTP request that does not end cannot hold the shutdown). True once it listens; False
+    when it could not (uvicorn logged why) or a shutdown came first."""
+    api = server.api
+    assert api is not None
+    server.api_thread = threading.Thread(target=api.run, name="api-server", daemon=True)
+    signals.on_request(lambda: setattr(api, "should_exit", True))
+    server.api_thread.start()
+    while not api.started and server.api_thread.is_alive():
+        if signals.wait(0.05):
+            return False
+    return bool(api.started)
+
+
+def _stop(server: _Server) -> None:
+    """Stop accepting (HTTP requests get the grace), stop the scheduler and syslog loops,
+    then the runtime (run controllers; in-flight device jobs get the grace, then the
+    sessions close), then the demo lab and the guard processes."""
+    if server.api is not None:
+        server.api.should_exit = True
+    if server.api_thread is not None:
+        server.api_thread.join(SHUTDOWN_GRACE_S + 2)
+    if server.scheduler is not None:
+        server.scheduler.stop()
+    if server.syslog is not None:
+        server.syslog.stop()
+    server.runtime.close(grace=SHUTDOWN_GRACE_S)
+    if server.lab is not None:
+        server.lab.stop()
+    guarded.shutdown()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +33,8 @@ from netweave.foundation.secrets import SecretBox
 from netweave.foundation.settings import Settings
 from netweave.foundation.vault import VaultClient, VaultConfig
 from netweave.sessions import PoolSettings, SessionPool
+
+log = logging.getLogger(__name__)
 
 # what the guard processes import before they take work (their start is not the work's time)
 GUARD_PRELOAD = (
@@ -154,6 +158,7 @@ class Runtime:
         """What a server runs besides the API: the job engine, run recovery, the custom
         services folder watch (local executor) and scheduled configuration backups."""
         runs = self.runs
+        runs.watch()  # take over the runs of servers that died (see automation.takeover)
         if self.catalog.runs_services:
             self.catalog.watch(self.settings.services_rescan, self._stopping)
         if self.settings.config_backup_interval > 0 and self._backups is None:
@@ -239,18 +244,42 @@ class Runtime:
         self._catalog.watch(settings.services_rescan, self._stopping)
         return self._jobs
 
-    def close(self) -> None:
+    def close(self, grace: float | None = None) -> None:
+        """Stop in order: syslog rule launches, backups, run controllers, then the job
+        engine (the executor lets in-flight jobs finish, then the pool closes the device
+        sessions), then the database connections.
+
+        ``grace`` (a process shutting down): the whole close is bounded; a step still
+        blocked when it is spent (a device job that does not end) is logged and left to
+        the process's exit, which closes its sockets."""
         self._stopping.set()
+        deadline = None if grace is None else time.monotonic() + grace
+        steps: list[tuple[str, Callable[[], None]]] = []
         if self._events is not None:
-            self._events.close()
-            self._events = None
+            steps.append(("syslog rule launches", self._events.close))
         if self._backups is not None:
-            self._backups.stop()
-            self._backups = None
+            steps.append(("configuration backups", self._backups.stop))
         if self._runs is not None:
-            self._runs.close()
-            self._runs = None
+            steps.append(("run controllers", self._runs.close))
         if self._jobs is not None:
-            self._jobs.stop()
-            self._jobs = None
+            steps.append(("job engine and device sessions", self._jobs.stop))
+        self._events, self._backups, self._runs, self._jobs = None, None, None, None
+        for name, step in steps:
+            if deadline is None:
+                step()
+            else:
+                _bounded(name, step, max(deadline - time.monotonic(), 0.0) + MIN_STEP_S)
         self.engine.dispose()
+
+
+MIN_STEP_S = 2.0  # a shutdown step's time beyond the grace (the writer's flush, closing)
+
+
+def _bounded(name: str, step: Callable[[], None], timeout: float) -> None:
+    """Run ``step`` for at most ``timeout`` s (in a daemon thread: what it still waits on
+    when the time is up ends with the process)."""
+    thread = threading.Thread(target=step, name=f"close {name}", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        log.warning("shutdown: %s still busy after %.1f s; leaving it to the exit", name, timeout)

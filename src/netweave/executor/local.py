@@ -8,6 +8,7 @@ import os
 import queue
 import socket
 import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -94,7 +95,15 @@ class LocalExecutor(Executor):
         ]
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Running jobs get ``timeout`` to finish; queued ones are not started (they stay
+        queued in SQL: the next start recovers them)."""
+        while True:
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
         for _ in self._handles:
             self._queue.put(_STOP)
+        deadline = time.monotonic() + timeout  # one bound for all threads, not one each
         for handle in self._handles:
-            handle.join(timeout=timeout / max(len(self._handles), 1))
+            handle.join(timeout=max(deadline - time.monotonic(), 0.0))

@@ -256,6 +256,10 @@ class RqExecutor(Executor):
 
     def stop(self, timeout: float = 10.0) -> None:
         self._listening.clear()
+        with contextlib.suppress(Exception):  # hand the controller duty over at once
+            lease = f"netweave:controller:{self.queue_name}"
+            if text(self.redis.get(lease) or b"") == self._identity:
+                self.redis.delete(lease)
         self.redis.close()
 
 
@@ -383,7 +387,7 @@ class RqWorkerPool(RqExecutor):
         with contextlib.suppress(Exception):
             worker.register_death()
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def stop(self, timeout: float = 10.0) -> None:
         """Graceful: take no new job, let running ones finish (up to ``timeout``), then cut
         the idle workers' blocking reads and leave."""
         for worker in self._workers:
@@ -391,8 +395,11 @@ class RqWorkerPool(RqExecutor):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self._in_flight:
             time.sleep(0.05)
-        for handle in self._handles:  # idle ones leave within one dequeue timeout (1 s)
-            handle.join(timeout=max(deadline - time.monotonic(), 1.0))
+        # idle ones leave within one dequeue timeout (1 s); one bound for all of them, not
+        # one each: a job still running past the deadline is left to the process's exit
+        joined_by = max(deadline, time.monotonic() + 1.5)
+        for handle in self._handles:
+            handle.join(timeout=max(joined_by - time.monotonic(), 0.0))
         self._beating.set()
         with contextlib.suppress(Exception):
             self.redis.delete(self._node_key(self.node))

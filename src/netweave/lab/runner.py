@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -17,6 +19,7 @@ from netweave.lab.server import Lab
 from netweave.lab.specs import LabDeviceSpec, write_manifest
 
 T = TypeVar("T")
+STOP_TIMEOUT_S = 10.0  # closing every session and listener of a stopping lab
 
 
 class LabThread:
@@ -101,24 +104,37 @@ def run_forever(
     host_key_path: Path | None = None,
     on_ready: Callable[[Lab, float], None] | None = None,
 ) -> None:
-    """Serve until SIGINT/SIGTERM. ``on_ready(lab, start_seconds)`` runs once listening."""
+    """Serve until SIGINT/SIGTERM, then close every session and listener (bounded by
+    :data:`STOP_TIMEOUT_S`) and return. A second signal during the stop exits at once
+    (status 128 + signal). ``on_ready(lab, start_seconds)`` runs once listening."""
 
     async def main() -> None:
-        lab = Lab(specs, host_key_path=host_key_path)
-        started = time.perf_counter()
-        await lab.start()
-        elapsed = time.perf_counter() - started
-        if manifest is not None:
-            write_manifest(manifest, specs)
-        if on_ready is not None:
-            on_ready(lab, elapsed)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        await stop.wait()
-        await lab.stop()
-        if manifest is not None:
-            manifest.unlink(missing_ok=True)
+
+        def on_signal(signum: int) -> None:
+            if stop.is_set():  # a second signal: the stop is stuck, leave now
+                os._exit(128 + signum)
+            stop.set()
+
+        for signum in (signal.SIGINT, signal.SIGTERM):  # before the start: none is missed
+            loop.add_signal_handler(signum, on_signal, signum)
+        lab = Lab(specs, host_key_path=host_key_path)
+        try:
+            started = time.perf_counter()
+            await lab.start()
+            elapsed = time.perf_counter() - started
+            if manifest is not None:
+                write_manifest(manifest, specs)
+            if on_ready is not None:
+                on_ready(lab, elapsed)
+            await stop.wait()
+        finally:
+            if manifest is not None:
+                manifest.unlink(missing_ok=True)
+            try:
+                await asyncio.wait_for(lab.stop(), STOP_TIMEOUT_S)
+            except TimeoutError:
+                print(f"lab: stop took over {STOP_TIMEOUT_S:g} s; exiting", file=sys.stderr)
 
     asyncio.run(main())

@@ -22,6 +22,7 @@ from netweave.drivers.base import (
     DriverSession,
     SessionKey,
 )
+from netweave.sessions import cancel
 
 T = TypeVar("T")
 DeviceKey = tuple[str, int, str]  # host, port, driver: one job at a time per device
@@ -65,6 +66,7 @@ class PoolCounters:
     breaker_rejections: int = 0
     keepalive_failures: int = 0
     unsettled: int = 0  # sessions discarded because they could not return to their base state
+    aborted: int = 0  # sessions cut under a running job that was canceled (then discarded)
     extra: dict[str, int] = field(default_factory=dict)
 
 
@@ -156,9 +158,18 @@ class SessionPool:
     ) -> tuple[T, bool]:
         """Run ``action`` on the device's session (serially per device). Returns the result
         and whether an already-open session was reused. A session found dead is replaced;
-        a session that dies during ``action`` is retried once only when allowed (reads)."""
+        a session that dies during ``action`` is retried once only when allowed (reads).
+
+        Under a job's :class:`~netweave.sessions.cancel.CancelToken` a cancel aborts the
+        session in use: ``action`` fails at once with the ``canceled`` error, nothing is
+        retried and the session is discarded."""
         key = args.session_key(driver.name)
+        token = cancel.current()
+        if token is not None:
+            token.check()
         with self._lock_for(key):
+            if token is not None:
+                token.check()  # canceled while it waited for the device
             self._check_breaker(key)
             entry = self._entries.get(key)
             now = time.monotonic()
@@ -174,16 +185,19 @@ class SessionPool:
             if entry is None:
                 entry = self._connect(key, driver, args)
             try:
-                result = action(entry.session)
+                result = self._guarded(key, entry, action, token)
             except DriverError as error:
                 self._discard(key)
-                if not (error.retryable and reused and retry_on_dead_session):
+                retry = error.retryable and reused and retry_on_dead_session
+                if not retry or error.kind == "canceled":
                     raise
                 self.counters.reconnected += 1
                 entry = self._connect(key, driver, args)
                 reused = False
-                result = action(entry.session)
-            if driver.persistent and not self._settled(entry.session):
+                result = self._guarded(key, entry, action, token)
+            if token is not None and token.canceled:  # it ended as the abort came: cut
+                self._aborted(key, entry)
+            elif driver.persistent and not self._settled(entry.session):
                 self._discard(key)  # the next job gets a fresh session, never this state
                 self.counters.unsettled += 1
             entry.last_used = time.monotonic()
@@ -193,6 +207,34 @@ class SessionPool:
             if not driver.persistent:
                 entry.session.close()
             return result, reused
+
+    def _guarded(
+        self,
+        key: SessionKey,
+        entry: _Entry,
+        action: Callable[[DriverSession], T],
+        token: cancel.CancelToken | None,
+    ) -> T:
+        """``action`` on the session; under a token, a cancel aborts the session and
+        whatever it raised becomes the ``canceled`` error."""
+        if token is None:
+            return action(entry.session)
+        try:
+            with token.attached(entry.session):
+                token.check()  # canceled while it logged in
+                return action(entry.session)
+        except Exception as exc:
+            if not token.canceled:
+                raise
+            self._aborted(key, entry)
+            raise DriverError("canceled", token.reason or "canceled") from exc
+
+    def _aborted(self, key: SessionKey, entry: _Entry) -> None:
+        """A session cut under a canceled job is never used again."""
+        if self._entries.get(key) is entry:
+            self._entries.pop(key, None)
+        entry.session.abort()
+        self.counters.aborted += 1
 
     @staticmethod
     def _settled(session: DriverSession) -> bool:
@@ -268,4 +310,5 @@ class SessionPool:
             "breaker_rejections": counters.breaker_rejections,
             "keepalive_failures": counters.keepalive_failures,
             "unsettled": counters.unsettled,
+            "aborted": counters.aborted,
         }

@@ -79,6 +79,8 @@ def get_job(
 
 @router.delete("/jobs/{job_id}", response_model=JobRead, responses=LOOKUP_CONFLICT)
 def cancel_job(job_id: str, _: Operator, runtime: RuntimeDep) -> JobRead:
+    """Cancel a queued or running job: a running one's device session is aborted within
+    about a second, wherever it runs. It ends ``canceled`` (error type ``canceled``)."""
     return runtime.jobs.cancel(job_id)
 
 

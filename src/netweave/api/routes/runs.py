@@ -60,7 +60,8 @@ def get_run(run_id: str, _: Viewer, runtime: RuntimeDep) -> RunRead:
 
 @router.post("/runs/{run_id}/stop", response_model=RunRead, responses=LOOKUP_CONFLICT)
 def stop_run(run_id: str, _: Operator, runtime: RuntimeDep) -> RunRead:
-    """Queued steps are canceled, running ones finish, no device takes another step."""
+    """Queued steps are canceled, running ones interrupted (their device sessions are
+    aborted, never retried), no device takes another step; the run ends ``stopped``."""
     return runtime.runs.stop(run_id)
 
 

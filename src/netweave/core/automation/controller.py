@@ -11,7 +11,7 @@ import uuid
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select, update
@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 TERMINAL = ("finished", "failed", "canceled", "stopped")
 ALL = "*"
+BEAT_EVERY = 1.0  # seconds between lease renewals (with the live summary)
+ACK_GRACE = timedelta(seconds=10)  # how long a stopped step's worker has to store its result
 
 
 @dataclass
@@ -37,16 +39,29 @@ class Group:
     move: Move
     pending: set[str] = field(default_factory=set)
     outcomes: list[bool] = field(default_factory=list)
+    states: set[str] = field(default_factory=set)  # done | stopped | canceled
+
+
+class LeaseLost(Exception):
+    """Another process took the run over (this one stalled past the lease)."""
 
 
 class RunController(threading.Thread):
-    def __init__(self, owner: RunService, run_id: str) -> None:
+    """Drives one run while its process holds the run's lease (the run row's ``process``
+    and ``heartbeat_at``, renewed every second; see ``takeover``). ``resume``: the run was
+    taken over from a process that died; the steps it had queued or finished are adopted
+    from SQL, not queued again."""
+
+    def __init__(self, owner: RunService, run_id: str, *, resume: bool = False) -> None:
         super().__init__(name=f"run-{run_id[:8]}", daemon=True)
         self.owner = owner
         self.run_id = run_id
+        self.resume = resume
         self.wake = threading.Event()
         self.stop_requested = threading.Event()
+        self.released = threading.Event()  # the process leaves: hand the run over
         self.job_ids: set[str] = set()
+        self.stopped_at: dict[str, str] = {}  # token → the step a stop interrupted
 
     # -- called from other threads -------------------------------------------------------
     def jobs_changed(self, job_ids: set[str]) -> None:
@@ -57,10 +72,18 @@ class RunController(threading.Thread):
         self.stop_requested.set()
         self.wake.set()
 
+    def release(self) -> None:
+        """Stop driving without ending the run: another process (or this one restarted)
+        takes it over."""
+        self.released.set()
+        self.wake.set()
+
     # -- the walk -------------------------------------------------------------------------
     def run(self) -> None:
         try:
             self._walk()
+        except LeaseLost:
+            log.warning("run %s: another process took it over; this one lets go", self.run_id)
         except Exception as exc:  # a controller bug ends the run visibly, never silently
             log.exception("run %s", self.run_id)
             self.owner.finish(self.run_id, "error", {}, f"{type(exc).__name__}: {exc}")
@@ -80,34 +103,48 @@ class RunController(threading.Thread):
         self.variables = variables
         self.mode = mode
         tokens = list(self.devices) if mode == "per_device" and self.devices else [ALL]
+        self.per_token = tokens != [ALL]
         walk = Walk(self.graph, tokens)
         moves: deque[Move] = deque(walk.begin(start_at))
+        adoptable = self._earlier_jobs() if self.resume else {}
         groups: dict[str, Group] = {}  # job id → its group
         running: Counter[str] = Counter()  # jobs in flight per step
         last_beat = 0.0
         stopping = False
         unsent: list[dict[str, Any]] = []  # job rows the database did not take yet
         while True:
+            if self.released.is_set():
+                self._patiently(self.owner.release, self.run_id)
+                return
             if not stopping and (self.stop_requested.is_set() or self._stop_in_db()):
                 stopping = True
-                for move in moves:
-                    walk.stop(move.token)
-                moves.clear()
-                self.owner.jobs.cancel_run(self.run_id)
+                kept = deque(m for m in moves if (m.node, m.token) in adoptable)
+                for move in moves:  # steps already sent (a takeover) are followed to the end
+                    if move not in kept:
+                        walk.stop(move.token)
+                moves = kept
+                self._patiently(self.owner.jobs.cancel_run, self.run_id)
             blocked: deque[Move] = deque()
             rows: list[dict[str, Any]] = []
+            adopted = False
             while moves:
                 move = moves.popleft()
-                limit = int(self.steps[move.node]["options"].get("max_parallel", 50))
-                if running[move.node] >= limit:
-                    blocked.append(move)
-                    continue
-                group = Group(move)
-                for row in self._rows(move):
-                    rows.append(row)
-                    group.pending.add(row["id"])
-                    groups[row["id"]] = group
-                    self.job_ids.add(row["id"])
+                earlier = adoptable.pop((move.node, move.token), None)
+                if earlier:  # queued or done before the takeover: followed, not sent again
+                    group = Group(move, pending=set(earlier))
+                    adopted = True
+                else:
+                    limit = int(self.steps[move.node]["options"].get("max_parallel", 50))
+                    if running[move.node] >= limit:
+                        blocked.append(move)
+                        continue
+                    group = Group(move)
+                    for row in self._rows(move):
+                        rows.append(row)
+                        group.pending.add(row["id"])
+                for job_id in group.pending:
+                    groups[job_id] = group
+                    self.job_ids.add(job_id)
                 running[move.node] += 1
             moves = blocked
             unsent += rows
@@ -115,27 +152,35 @@ class RunController(threading.Thread):
                 unsent = []
             if not groups and not moves:
                 break
-            self.wake.wait(0.5)
+            if not adopted:
+                self.wake.wait(0.5)
             self.wake.clear()
-            for job_id, success in self._patiently(self._finished, set(groups))[1] or []:
+            for job_id, success, state in self._patiently(self._finished, set(groups))[1] or []:
                 group = groups.pop(job_id)
                 self.job_ids.discard(job_id)
                 group.pending.discard(job_id)
                 group.outcomes.append(success)
+                group.states.add(state)
                 if group.pending:
                     continue
                 move = group.move
                 running[move.node] -= 1
-                if stopping:
-                    walk.complete(move.token, move.node, all(group.outcomes))
+                if stopping and group.states & {"stopped", "canceled", "lost"}:
+                    self.stopped_at[move.token] = move.node  # interrupted here
                     walk.stop(move.token)
                     continue
                 following = walk.complete(move.token, move.node, all(group.outcomes))
+                if stopping:
+                    walk.stop(move.token)
+                    continue
                 if following is not None:
                     moves.append(following)
-            if time.monotonic() - last_beat > 1.0:
+            if time.monotonic() - last_beat > BEAT_EVERY:
                 last_beat = time.monotonic()
-                self._patiently(self.owner.beat, self.run_id, self._summary(walk, partial=True))
+                summary = self._summary(walk, partial=True)
+                held = self._patiently(self.owner.beat, self.run_id, summary)
+                if held[0] and not held[1]:
+                    raise LeaseLost(self.run_id)
         summary = self._summary(walk, partial=False)
         counts = summary["counts"]
         if counts.get("stopped"):
@@ -169,6 +214,23 @@ class RunController(threading.Thread):
                     raise
                 return False
             return status == "stopping"
+
+    def _token(self, request: dict[str, Any]) -> str:
+        devices = request.get("devices") or []
+        return str(devices[0]) if self.per_token and devices else ALL
+
+    def _earlier_jobs(self) -> dict[tuple[str, str], list[str]]:
+        """The run's jobs by (step, token): what a resumed walk adopts instead of queuing
+        the step again (a graph has no cycles: one move per step and token)."""
+        found: dict[tuple[str, str], list[str]] = {}
+        with self.owner.sessions() as session:
+            rows = session.execute(
+                select(Job.id, Job.request).where(Job.run_id == self.run_id)
+            ).all()
+        for job_id, request in rows:
+            key = (str(request.get("step", "")), self._token(request))
+            found.setdefault(key, []).append(job_id)
+        return found
 
     def _rows(self, move: Move) -> list[dict[str, Any]]:
         step = self.steps[move.node]
@@ -225,25 +287,84 @@ class RunController(threading.Thread):
             )
         return rows
 
-    def _finished(self, job_ids: set[str]) -> list[tuple[str, bool]]:
-        """Terminal jobs among ``job_ids`` with the step's success; a job that ended with no
-        result (canceled, lost worker, expired) gets a failed result written here."""
+    def _finished(self, job_ids: set[str]) -> list[tuple[str, bool, str]]:
+        """Terminal jobs among ``job_ids``: (job, the step's success, its state: ``done``,
+        ``stopped`` — canceled while it ran — or ``canceled`` — never started). A job that
+        ended with no step result (canceled, lost worker, expired) gets a failed result
+        written here; a step canceled while it ran is given ``ACK_GRACE`` for its worker to
+        store its own (its attempts, its log) first."""
         if not job_ids:
             return []
-        done: list[tuple[str, bool]] = []
-        with self.owner.sessions() as session, session.begin():
+        now = datetime.now(UTC)
+        done: list[tuple[str, bool, str]] = []
+        missing: list[tuple[str, str, dict[str, Any], dict[str, Any], int | None]] = []
+        with self.owner.sessions() as session:
             rows = session.execute(
-                select(Job.id, Job.status, Job.result, Job.error, Job.request, Job.device_id).where(
-                    Job.id.in_(job_ids), Job.status.in_(TERMINAL)
-                )
+                select(
+                    Job.id,
+                    Job.status,
+                    Job.result,
+                    Job.error,
+                    Job.request,
+                    Job.device_id,
+                    Job.started_at,
+                    Job.ended_at,
+                    Job.worker,
+                ).where(Job.id.in_(job_ids), Job.status.in_(TERMINAL))
             ).all()
-            for job_id, _status, result, error, request, device_id in rows:
-                retval = (result or {}).get("retval")
-                if isinstance(retval, dict) and retval.get("step_result"):
-                    done.append((job_id, bool(retval.get("success"))))
-                    continue
-                message = (error or {}).get("message") or "the step did not run"
+        for job_id, status, result, error, request, device_id, started, ended, worker in rows:
+            retval = (result or {}).get("retval")
+            ran = started is not None
+            if isinstance(retval, dict) and retval.get("step_result"):
+                state = "stopped" if status == "canceled" else "done"
+                done.append((job_id, bool(retval.get("success")), state))
+                continue
+            if status == "canceled" and ran and worker is not None:
+                if _aware(ended or now) + ACK_GRACE > now:
+                    continue  # its worker is storing what it did
+                if not self._take_from_worker(job_id, worker):
+                    continue  # acknowledged just now: read again next round
+            state = ("stopped" if ran else "canceled") if status == "canceled" else "done"
+            if (error or {}).get("type") == "worker_lost":
+                state = "lost"  # it ran in a process that died
+            message = (error or {}).get("message") or "the step did not run"
+            missing.append(
+                (job_id, state, {"error": message, "job_status": status}, request, device_id)
+            )
+            done.append((job_id, False, state))
+        if missing:
+            self._record(missing)
+        return done
+
+    def _take_from_worker(self, job_id: str, worker: str) -> bool:
+        """After the grace, the controller writes the stopped step's result itself: the
+        job is taken from its worker first, so a late acknowledgment stores nothing."""
+        with self.owner.sessions() as session, session.begin():
+            taken = session.execute(
+                update(Job).where(Job.id == job_id, Job.worker == worker).values(worker=None)
+            )
+            if not taken.rowcount:  # type: ignore[attr-defined]
+                return False
+            result = session.scalar(select(Job.result).where(Job.id == job_id)) or {}
+        retval = result.get("retval")
+        return not (isinstance(retval, dict) and retval.get("step_result"))
+
+    def _record(
+        self, missing: list[tuple[str, str, dict[str, Any], dict[str, Any], int | None]]
+    ) -> None:
+        with self.owner.sessions() as session, session.begin():
+            stored = set(
+                session.scalars(
+                    select(Result.job_id).where(Result.job_id.in_([m[0] for m in missing]))
+                )
+            )
+            for job_id, state, body, request, device_id in missing:
+                if job_id in stored:
+                    continue  # written before a takeover
                 device = self.devices.get(str(device_id)) if device_id else None
+                message = str(body["error"])
+                if state == "canceled":
+                    message = f"not started: {message}"
                 session.add(
                     Result(
                         run_id=self.run_id,
@@ -252,14 +373,12 @@ class RunController(threading.Thread):
                         device_id=device_id,
                         device_name=device["name"] if device else "",
                         success=False,
-                        result={"error": message, "job_status": _status},
+                        result={**body, "state": state},
                         logs=message,
-                        attempts=0,
+                        attempts=0 if state == "canceled" else 1,
                         job_id=job_id,
                     )
                 )
-                done.append((job_id, False))
-        return done
 
     def _summary(self, walk: Walk, *, partial: bool) -> dict[str, Any]:
         devices: dict[str, Any] = {}
@@ -269,13 +388,16 @@ class RunController(threading.Thread):
             name = self.devices[token]["name"] if token != ALL else "all targets"
             outcome = track.outcome or "running"
             counts[outcome] += 1
+            stopped_at = self.stopped_at.get(token)
             devices[name] = {
                 "outcome": outcome,
-                "at": track.at,
+                "at": track.at or stopped_at,
                 "path": [{"step": node, "success": ok} for node, ok in track.path],
             }
             for node, ok in track.path:
                 steps.setdefault(node, Counter())["success" if ok else "failure"] += 1
+            if stopped_at is not None:
+                steps.setdefault(stopped_at, Counter())["stopped"] += 1
         return {
             "counts": dict(counts),
             "devices": devices,
@@ -284,6 +406,16 @@ class RunController(threading.Thread):
         }
 
 
-def mark(sessions: Any, run_id: str, **values: Any) -> None:
+def mark(sessions: Any, run_id: str, *, holder: str | None = None, **values: Any) -> bool:
+    """Update the run's row (only while ``holder`` holds its lease, when given); whether
+    it applied."""
     with sessions() as session, session.begin():
-        session.execute(update(Run).where(Run.id == run_id).values(**values))
+        query = update(Run).where(Run.id == run_id)
+        if holder is not None:
+            query = query.where(Run.process == holder)
+        changed = session.execute(query.values(**values))
+        return bool(changed.rowcount)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

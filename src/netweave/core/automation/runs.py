@@ -9,10 +9,10 @@ import logging
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.core.access.scopes import ensure_allowed
@@ -30,6 +30,7 @@ from netweave.core.automation.schemas import (
     ServiceOptions,
     TargetSpec,
 )
+from netweave.core.automation.takeover import LEASE, RunTakeover
 from netweave.core.automation.targets import resolve_targets
 from netweave.core.jobs.service import JobService
 from netweave.db.models import Automation, Credential, Device, Result, Run
@@ -39,7 +40,6 @@ from netweave.foundation.errors import Conflict, InvalidInput, NotFound
 log = logging.getLogger(__name__)
 ACTIVE = ("queued", "running", "stopping")
 FINAL = ("success", "failure", "stopped", "error", "interrupted")
-STALE_AFTER = timedelta(seconds=60)
 
 
 def run_read(run: Run) -> RunRead:
@@ -97,32 +97,37 @@ class RunService:
         self._controllers: dict[str, RunController] = {}
         self._lock = threading.Lock()
         self._ended = threading.Condition()
+        self.takeover = RunTakeover(self)
         jobs.listeners.append(self._jobs_changed)
 
     # -- lifecycle ------------------------------------------------------------------------
     def recover(self) -> int:
-        """Runs whose controller stopped beating (its process died) end ``interrupted``;
-        they can be restarted from any step."""
-        cutoff = datetime.now(UTC) - STALE_AFTER
-        with self.sessions() as session, session.begin():
-            stale = session.execute(
-                update(Run)
-                .where(Run.status.in_(ACTIVE), Run.heartbeat_at < cutoff)
-                .values(
-                    status="interrupted",
-                    ended_at=datetime.now(UTC),
-                    error="the process running it stopped; restart it from a step",
-                )
-            )
-            return int(stale.rowcount or 0)  # type: ignore[attr-defined]
+        """Take over, now, the runs whose process stopped renewing their lease: each is
+        resumed, finished as stopped or ends ``interrupted`` (see ``takeover``)."""
+        return self.takeover.tick()
+
+    def watch(self) -> None:
+        """Keep taking over orphaned runs every few seconds (servers)."""
+        self.takeover.start()
 
     def close(self) -> None:
+        """This process leaves: its controllers let go of their runs (lease released), so
+        another server — or this one restarted — takes them over at once."""
+        self.takeover.stop()
         with self._lock:
             controllers = list(self._controllers.values())
         for controller in controllers:
-            controller.request_stop()
+            controller.release()
         for controller in controllers:
             controller.join(timeout=10)
+
+    def drives(self, run_id: str) -> bool:
+        with self._lock:
+            return run_id in self._controllers
+
+    def resume(self, run_id: str) -> None:
+        """Drive a run taken over from another process (its lease is ours)."""
+        self._start(run_id, resume=True)
 
     def _jobs_changed(self, job_ids: set[str]) -> None:
         with self._lock:
@@ -311,9 +316,11 @@ class RunService:
             "credential_id": credential_id,
         }
 
-    def _start(self, run_id: str) -> None:
-        controller = RunController(self, run_id)
+    def _start(self, run_id: str, *, resume: bool = False) -> None:
+        controller = RunController(self, run_id, resume=resume)
         with self._lock:
+            if run_id in self._controllers:
+                return
             self._controllers[run_id] = controller
         controller.start()
 
@@ -386,13 +393,25 @@ class RunService:
         return self.wait(new_id, request.wait) if request.wait else self.get(new_id)
 
     # -- controller callbacks ----------------------------------------------------------
-    def beat(self, run_id: str, summary: dict[str, Any]) -> None:
-        mark(self.sessions, run_id, heartbeat_at=datetime.now(UTC), summary=summary)
+    def beat(self, run_id: str, summary: dict[str, Any]) -> bool:
+        """Renew the run's lease (with its live summary); False: another process has it."""
+        return mark(
+            self.sessions,
+            run_id,
+            holder=self.process,
+            heartbeat_at=datetime.now(UTC),
+            summary=summary,
+        )
+
+    def release(self, run_id: str) -> None:
+        """Give the run's lease up now (this process leaves): the next look takes it."""
+        mark(self.sessions, run_id, holder=self.process, heartbeat_at=datetime.now(UTC) - LEASE)
 
     def finish(self, run_id: str, status: str, summary: dict[str, Any], error: str | None) -> None:
+        """End the run, unless another process took it over meanwhile."""
         with self.sessions() as session, session.begin():
             run = session.get(Run, run_id)
-            if run is None:
+            if run is None or run.process != self.process or run.status in FINAL:
                 return
             run.status, run.ended_at, run.error = status, datetime.now(UTC), error
             if summary:
@@ -414,6 +433,9 @@ class RunService:
 
     # -- control and queries ---------------------------------------------------------------
     def stop(self, run_id: str) -> RunRead:
+        """Queued steps are canceled, running ones interrupted (their device sessions are
+        aborted), no device takes another step; the run ends ``stopped``. A run whose
+        process died is taken over here to finish the stop."""
         with self.sessions() as session, session.begin():
             run = self._run(session, run_id)
             if run.status not in ACTIVE:
@@ -423,6 +445,8 @@ class RunService:
             controller = self._controllers.get(run_id)
         if controller is not None:
             controller.request_stop()
+        else:
+            self.takeover.take(run_id)  # only when its lease is free (its process died)
         return self.get(run_id)
 
     def wait(self, run_id: str, timeout: float) -> RunRead:

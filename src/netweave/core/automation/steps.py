@@ -27,6 +27,7 @@ from netweave.foundation.secrets import SecretBox
 from netweave.services import DeviceFacts, Service, ServiceOutcome
 from netweave.services.builtin.matching import evaluate
 from netweave.sessions import SessionPool
+from netweave.sessions.cancel import current as current_token
 
 log = logging.getLogger(__name__)
 OK, FAILED = 1, 2
@@ -99,12 +100,18 @@ class StepRunner:
             # checked again where it runs (a playbook path against this worker's folder)
             inputs = cls.Inputs.model_validate(plain, context=self.catalog.validation_context)
             outcome = ServiceOutcome(False)
+            token = current_token()  # a stop of the run or a cancel of the job
             for attempts in range(1, options.retries + 2):
                 outcome = self._attempt(cls, ctx, inputs, options)
                 if outcome.success or attempts > options.retries:
                     break
+                if token is not None and token.canceled:
+                    break  # stopped: never retried
                 ctx.log(f"attempt {attempts} failed; retrying in {options.retry_delay:g} s")
-                time.sleep(options.retry_delay)
+                if token is not None and token.wait(options.retry_delay):
+                    break
+                if token is None:
+                    time.sleep(options.retry_delay)
         except ValidationError as exc:
             problem = exc.errors()[0]
             where = ".".join(str(p) for p in problem["loc"])
@@ -112,6 +119,10 @@ class StepRunner:
         except NetWeaveError as exc:
             outcome = ServiceOutcome(False, {"error": exc.to_detail()})
         ctx.variables.clear()
+        token = current_token()
+        if token is not None and token.canceled:
+            ctx.log(f"stopped: {token.reason}")
+            outcome = ServiceOutcome(False, {**outcome.result, "state": "stopped"})
         row = Result(
             run_id=request["run_id"],
             step=request.get("step", ""),

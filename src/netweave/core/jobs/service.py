@@ -8,11 +8,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.core import templates
@@ -48,6 +48,8 @@ from netweave.sessions import SessionPool
 
 DEFAULT_RESULT_TTL = 1800
 TERMINAL = ("finished", "failed", "canceled", "stopped")
+CANCELABLE = ("queued", "started")
+CANCELED = 3  # NetPulse's result type of a canceled job
 
 
 def job_read(job: Job) -> JobRead:
@@ -132,6 +134,8 @@ class JobService:
         self.started = True
         self.writer.start()
         self.pool.start()
+        self.listeners.append(self.runner.running.changed)  # a cancel noticed elsewhere
+        self.runner.running.start()
         self.executor.start(self.runner)
         self.executor.subscribe(self._notify)
         if recover:
@@ -143,6 +147,7 @@ class JobService:
         if not self.started:
             return
         self.housekeeper.stop()
+        self.runner.running.stop()
         self.executor.stop()
         self.writer.stop()
         self.webhooks.close()
@@ -230,22 +235,47 @@ class JobService:
         self.executor.submit([QueuedJob.from_queue(row["id"], row["queue"]) for row in rows])
 
     def cancel_run(self, run_id: str) -> int:
-        """Cancel every still-queued job of a run; how many were canceled."""
-        now = datetime.now(UTC)
-        with self.sessions() as session, session.begin():
-            jobs = list(
-                session.scalars(select(Job).where(Job.run_id == run_id, Job.status == "queued"))
+        """Cancel every queued or running job of a run (a stop); how many were canceled."""
+        with self.sessions() as session:
+            ids = list(
+                session.scalars(
+                    select(Job.id).where(Job.run_id == run_id, Job.status.in_(CANCELABLE))
+                )
             )
-            for job in jobs:
-                job.status, job.ended_at = "canceled", now
-                job.result = {
-                    "type": 3,
-                    "retval": None,
-                    "error": {"type": "canceled", "message": "the run was stopped"},
-                }
-        if jobs:
-            self._committed_here({job.id for job in jobs})
-        return len(jobs)
+        return len(self.cancel_jobs(ids, "the run was stopped"))
+
+    def cancel_jobs(self, job_ids: list[str], message: str) -> list[str]:
+        """Queued or running → ``canceled`` (error type ``canceled``), each with one
+        conditional UPDATE (a job ending meanwhile keeps its own end); then the processes
+        running them are told (see ``cancellation``). The canceled ids."""
+        if not job_ids:
+            return []
+        now = datetime.now(UTC)
+        error = {"type": "canceled", "message": message}
+        done: list[str] = []
+        with self.sessions() as session, session.begin():
+            ttls = dict(
+                session.execute(select(Job.id, Job.result_ttl).where(Job.id.in_(job_ids))).all()
+            )
+            for job_id, ttl in ttls.items():
+                changed = session.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.status.in_(CANCELABLE))
+                    .values(
+                        status="canceled",
+                        ended_at=now,
+                        error=error,
+                        result={"type": CANCELED, "retval": None, "error": error},
+                        expires_at=now + timedelta(seconds=ttl or DEFAULT_RESULT_TTL),
+                    )
+                )
+                if changed.rowcount:  # type: ignore[attr-defined]
+                    done.append(job_id)
+        for job_id in done:
+            self.runner.running.cancel(job_id, message)  # runs here: interrupted at once
+        if done:
+            self._committed_here(set(done))  # waiters, run controllers, worker nodes
+        return done
 
     def submit_exec(self, request: ExecRequest, principal: Principal) -> JobRead:
         self._driver(request.driver)
@@ -395,23 +425,20 @@ class JobService:
             return [job_read(job) for job in session.scalars(query)]
 
     def cancel(self, job_id: str) -> JobRead:
-        """Only a queued job can be canceled (a running one holds a device session)."""
-        with self.sessions() as session, session.begin():
+        """Cancel a queued job (it never runs) or a running one: its device session is
+        aborted within about a second, wherever it runs, and discarded; the job ends
+        ``canceled`` with error type ``canceled``. A job already ended is a 422."""
+        with self.sessions() as session:
             job = session.get(Job, job_id)
-            if job is None:
+            if job is None or _expired(job):
                 raise NotFound(f"no job with id {job_id}", field="id")
-            if job.status != "queued":
-                raise InvalidInput(
-                    f"job is {job.status}; only queued jobs can be canceled", field="id"
-                )
-            now = datetime.now(UTC)
-            job.status, job.ended_at = "canceled", now
-            job.result = {
-                "type": 3,
-                "retval": None,
-                "error": {"type": "canceled", "message": "canceled by request"},
-            }
-            return job_read(job)
+            status = job.status
+        if status not in CANCELABLE or not self.cancel_jobs([job_id], "canceled by request"):
+            ended = self.get(job_id).status if status in CANCELABLE else status
+            raise InvalidInput(
+                f"job is {ended}; only queued or running jobs can be canceled", field="id"
+            )
+        return self.get(job_id)
 
     def cancel_many(self, *, status: str | None = "queued", host: str | None = None) -> list[str]:
         with self.sessions() as session, session.begin():
