@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.fixtures.workers",
     "tests.fixtures.browser",
     "tests.fixtures.vault",
+    "tests.fixtures.bastion",
 ]

@@ -66,6 +66,7 @@ def test_sign_in_browse_devices_sign_out(live_api: LiveApi, page: Page, tmp_path
         "Links",
         "Pools",
         "Credentials",
+        "Bastions",
         "Services",
         "Workflows",
         "Runs",

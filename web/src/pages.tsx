@@ -94,6 +94,19 @@ export const TABLES: Record<string, TableSpec<Row> & { section: Section }> = {
       { key: "has_enable_secret", title: "Enable", render: (r) => (r.has_enable_secret ? "set" : "") },
     ],
   },
+  bastions: {
+    section: "Inventory",
+    title: "Bastions",
+    endpoint: "/api/v1/bastions",
+    resource: { schema: "BastionCreate", noun: "bastion" },
+    columns: [
+      { key: "name", title: "Name" },
+      { key: "host", title: "Address", render: (r) => `${r.host}:${r.port}` },
+      { key: "credential", title: "Login" },
+      { key: "via", title: "Through" },
+      { key: "devices", title: "Devices" },
+    ],
+  },
   services: {
     section: "Automation",
     title: "Services",

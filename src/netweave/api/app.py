@@ -15,6 +15,7 @@ from netweave.api.routes import (
     audit,
     auth,
     automations,
+    bastions,
     changelog,
     configs,
     credentials,
@@ -63,6 +64,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     for module in (
         users,
         api_keys,
+        bastions,
         devices,
         links,
         pools,

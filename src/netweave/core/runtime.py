@@ -262,7 +262,14 @@ class Runtime:
         if self._runs is not None:
             steps.append(("run controllers", self._runs.close))
         if self._jobs is not None:
-            steps.append(("job engine and device sessions", self._jobs.stop))
+            jobs = self._jobs
+            # in-flight jobs get what is left of the grace, then are canceled (sessions cut)
+            left = (
+                (lambda: max(deadline - time.monotonic() - MIN_STEP_S, 0.0))
+                if deadline
+                else (lambda: 10.0)
+            )
+            steps.append(("job engine and device sessions", lambda: jobs.stop(grace=left())))
         self._events, self._backups, self._runs, self._jobs = None, None, None, None
         for name, step in steps:
             if deadline is None:

@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
+from netweave.drivers.arguments import no_pass_through
 from netweave.foundation.plugins import PluginRegistry
 
 QueueStrategy = Literal["pinned", "fifo"]
@@ -22,7 +23,14 @@ SessionKey = tuple[str, int, str, str]  # host, port, driver, identity fingerpri
 # Keys the session identity by an HMAC, never a plain hash of a password: a per-process random
 # key makes the fingerprint useless outside this process (logs, dumps, stats).
 _FINGERPRINT_KEY = secrets.token_bytes(32)
-_KEY_FILE_FIELDS = ("key_file", "key_filename", "ssh_key_file", "ssh_config_file", "pkey_file")
+_KEY_FILE_FIELDS = (
+    "key_file",
+    "key_filename",
+    "ssh_key_file",
+    "ssh_config_file",
+    "pkey_file",
+    "proxy_key_filename",
+)
 # Commands that change the terminal (paging, width, monitor): no cheap way back, so the
 # session is not reused. Netmiko's own settings at login are the exceptions.
 _TERMINAL = re.compile(r"^\s*(ter(m(i(n(al?)?)?)?)?\s|screen-length\b|set\s+cli\s)", re.I)
@@ -83,8 +91,33 @@ class BaseDriverArgs(BaseModel):
     read_timeout: float = Field(default=30, gt=0, le=3600, description="Seconds per command")
 
 
+class JumpHost(BaseModel):
+    """One SSH jump host (bastion) in front of a device: the driver logs in here first and
+    has it forward a TCP connection to the next hop or the device. ``name``: the inventory
+    bastion's name (none for a per-request ``proxy_host``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field(min_length=1, max_length=255)
+    port: int = Field(default=22, ge=1, le=65535)
+    username: str | None = Field(default=None, max_length=128)
+    password: SecretStr | None = None
+    pkey: SecretStr | None = Field(default=None, description="Private key (PEM/OpenSSH text)")
+    key_filename: str | None = Field(default=None, max_length=4096)
+    passphrase: SecretStr | None = None
+    name: str | None = None
+
+    def label(self) -> str:
+        where = f"{self.host}:{self.port}"
+        return f"jump host {self.name} ({where})" if self.name else f"jump host {where}"
+
+
 class BaseConnectionArgs(BaseModel):
-    """What every SSH-based driver needs. Extra keys pass through to the library."""
+    """What every SSH-based driver needs. Extra keys pass through to the library when its
+    call accepts them (``netweave.drivers.arguments``); any other is refused.
+
+    A jump host comes from the request (NetPulse's ``proxy_*`` fields: one hop) or from the
+    inventory (the device's bastion and the bastion's own: ``jump_hosts``, first hop first)."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -95,6 +128,29 @@ class BaseConnectionArgs(BaseModel):
     secret: SecretStr | None = Field(default=None, description="Enable secret")
     device_type: str | None = Field(default=None, description="Netmiko device_type / platform")
     timeout: float = Field(default=20, gt=0, le=600)
+    proxy_host: str | None = Field(default=None, min_length=1, max_length=255)
+    proxy_port: int = Field(default=22, ge=1, le=65535)
+    proxy_username: str | None = Field(default=None, max_length=128)
+    proxy_password: SecretStr | None = None
+    proxy_pkey: SecretStr | None = None
+    proxy_key_filename: str | None = Field(default=None, max_length=4096)
+    proxy_passphrase: SecretStr | None = None
+    jump_hosts: list[JumpHost] = Field(default_factory=list, max_length=2)
+
+    def hops(self) -> list[JumpHost]:
+        """The jump hosts in order, first hop first (empty: a direct connection)."""
+        if self.proxy_host is None:
+            return list(self.jump_hosts)
+        proxy = JumpHost(
+            host=self.proxy_host,
+            port=self.proxy_port,
+            username=self.proxy_username or self.username,
+            password=self.proxy_password,
+            pkey=self.proxy_pkey,
+            key_filename=self.proxy_key_filename,
+            passphrase=self.proxy_passphrase,
+        )
+        return [*self.jump_hosts, proxy]
 
     def session_key(self, driver: str) -> SessionKey:
         """Devices are identified by host + port, never by address alone; a session by its
@@ -106,13 +162,23 @@ class BaseConnectionArgs(BaseModel):
         """HMAC (per-process random key) of everything but host and port, secrets included."""
         identity: dict[str, Any] = {}
         for name, value in self.model_dump(exclude={"host", "port"}).items():
-            if isinstance(value, SecretStr):
-                value = value.get_secret_value()
+            value = _revealed(value)
             identity[name] = value
             if name in _KEY_FILE_FIELDS and isinstance(value, str):
                 identity[f"{name}:stat"] = _file_stamp(value)  # a rotated key is a new identity
         text = json.dumps(identity, sort_keys=True, default=repr, separators=(",", ":"))
         return hmac.new(_FINGERPRINT_KEY, text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _revealed(value: Any) -> Any:
+    """``value`` with every secret (nested ones too: jump hosts) in clear, for the HMAC."""
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, dict):
+        return {key: _revealed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_revealed(item) for item in value]
+    return value
 
 
 def _file_stamp(path: str) -> list[int]:
@@ -195,6 +261,24 @@ class Driver(ABC):
 
     @abstractmethod
     def connect(self, args: BaseConnectionArgs) -> DriverSession: ...
+
+    @classmethod
+    def pass_through_driver_args(
+        cls, extra: dict[str, Any], field: str = "driver_args"
+    ) -> dict[str, dict[str, Any]]:
+        """``driver_args`` beyond the driver's own, by the library call each goes to;
+        ``ArgumentRefused`` (a 422) for one it cannot honour (``netweave.drivers.arguments``).
+        Default: none accepted."""
+        return no_pass_through(cls.name, field, extra)
+
+    @classmethod
+    def pass_through_connection_args(
+        cls, extra: dict[str, Any], device_type: str | None, field: str = "connection_args"
+    ) -> dict[str, dict[str, Any]]:
+        """``connection_args`` beyond the declared ones (``model_extra``) for a device of
+        ``device_type``, by the library call each goes to; ``ArgumentRefused`` for one the
+        driver cannot honour. Default: none accepted."""
+        return no_pass_through(cls.name, field, extra)
 
 
 registry: PluginRegistry[Driver] = PluginRegistry(

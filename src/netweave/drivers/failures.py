@@ -22,6 +22,7 @@ Cause = Literal[
     "auth_failed",
     "enable_failed",
     "connection_refused",
+    "forwarding_refused",
     "unreachable",
     "timeout",
     "host_key_mismatch",
@@ -35,6 +36,7 @@ KIND_OF_CAUSE: dict[str, str] = {
     "auth_failed": "authentication",
     "enable_failed": "authentication",
     "connection_refused": "connection",
+    "forwarding_refused": "connection",  # a jump host would not forward to the device
     "unreachable": "connection",
     "host_key_mismatch": "connection",
     "session_lost": "connection",

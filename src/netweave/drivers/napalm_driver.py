@@ -5,16 +5,21 @@ commit (with a message where supported), dry run (discard) and rollback."""
 from __future__ import annotations
 
 import contextlib
+import functools
+import inspect
 import json
+import sys
 import time
 from typing import Any, ClassVar, Literal
 
 from napalm import get_network_driver
 from napalm.base import NetworkDriver
 from napalm.base.exceptions import ConnectionException
+from netmiko import BaseConnection
 from netmiko.exceptions import ReadTimeout
 from pydantic import Field
 
+from netweave.drivers.arguments import ArgumentRefused, LibraryCall, PassThrough, Routed, route
 from netweave.drivers.base import (
     BaseConnectionArgs,
     BaseDriverArgs,
@@ -27,6 +32,8 @@ from netweave.drivers.base import (
     changes_mode,
 )
 from netweave.drivers.failures import PhaseClock, rejected
+from netweave.drivers.jump import JumpChain
+from netweave.drivers.netmiko_driver import CONNECTION_ARGS as NETMIKO_CONNECTION_ARGS
 
 # Our platform names (Netmiko device types) → NAPALM driver names.
 NAPALM_DRIVERS = {
@@ -46,10 +53,62 @@ class NapalmDriverArgs(BaseDriverArgs):
     rollback: bool = Field(default=False, description="Restore the pre-commit configuration")
 
 
+# Pass-through: other driver_args go to cli / commit_config; connection_args take
+# NetPulse's ``optional_args`` (a dict): the keys the NAPALM driver class reads from it,
+# and Netmiko's ConnectHandler arguments where the class hands them to Netmiko.
+DRIVER_ARGS = PassThrough(
+    driver="napalm",
+    field="driver_args",
+    calls=(
+        LibraryCall("cli", NetworkDriver.cli),
+        LibraryCall("commit_config", NetworkDriver.commit_config),
+    ),
+    refused={"commands": "NetWeave sends the request's command or config itself"},
+    own=frozenset(NapalmDriverArgs.model_fields),
+)
+_TRANSPORT = Literal["ssh", "telnet", "http", "https"]  # not the server's own eAPI socket
+_OPTIONAL_REFUSED = {
+    **NETMIKO_CONNECTION_ARGS.refused,
+    **{name: f"use connection_args.{name}" for name in ("port", "secret", "username", "password")},
+    **{name: "use connection_args.host" for name in ("host", "hostname")},
+    "device_type": "use connection_args.device_type",
+    "timeout": "use connection_args.timeout",
+    "enable_password": "use connection_args.secret",
+    "key_file": "it makes the server read or write a file",
+}
+
+
+@functools.cache
+def optional_args_calls(driver_name: str) -> tuple[LibraryCall, ...]:
+    """Where a NAPALM driver's ``optional_args`` go: the keys its class reads (its
+    ``__init__`` and ``_process_optional_args*``), plus Netmiko's where it calls
+    ``netmiko_args``."""
+    driver_class = get_network_driver(driver_name)
+    readers = tuple(
+        member
+        for name, member in inspect.getmembers(driver_class, inspect.isfunction)
+        if name.startswith("_process_optional_args")
+    )
+    calls = [
+        LibraryCall(
+            f"{driver_class.__name__} optional_args",
+            driver_class.__init__,
+            reads_from="optional_args",
+            hints={"transport": _TRANSPORT, "eos_transport": _TRANSPORT},
+            also=readers,
+        )
+    ]
+    module = sys.modules[driver_class.__module__]
+    if "netmiko_args" in vars(module):
+        calls.append(LibraryCall("ConnectHandler", BaseConnection.__init__))
+    return tuple(calls)
+
+
 class NapalmSession(DriverSession):
     def __init__(self, device: NetworkDriver, driver_name: str, target: str = "") -> None:
         self.device = device
         self.target = target  # host:port, for error messages
+        self.jump: JumpChain | None = None  # the bastions this session goes through
         self.info = {"napalm_driver": driver_name}
         # a raw CLI command that may have changed the mode or the terminal: NAPALM cannot
         # tell where it left the session, so it is not handed to the next job
@@ -81,7 +140,7 @@ class NapalmSession(DriverSession):
                     )
                 else:
                     self.tainted = self.tainted or changes_mode(command)
-                    text = self.device.cli([command])[command]
+                    text = self.device.cli([command], **DRIVER_ARGS.pick(options, "cli"))[command]
                     outputs.append(
                         CommandOutput(command, text, duration_seconds=time.perf_counter() - started)
                     )
@@ -120,13 +179,14 @@ class NapalmSession(DriverSession):
             elif diff:
                 clock.enter("committing")
                 message = options.get("message")
+                library = DRIVER_ARGS.pick(options, "commit_config")
                 if message:
                     try:
-                        device.commit_config(message=message)
+                        device.commit_config(message=message, **library)
                     except NotImplementedError:
-                        device.commit_config()
+                        device.commit_config(**library)
                 else:
-                    device.commit_config()
+                    device.commit_config(**library)
                 outcome.applied = list(lines)
                 outcome.saved = True
             outcome.duration_seconds = time.perf_counter() - started
@@ -154,6 +214,8 @@ class NapalmSession(DriverSession):
     def close(self) -> None:
         with contextlib.suppress(Exception):  # closing a dead session must never raise
             self.device.close()
+        if self.jump is not None:
+            self.jump.close()
 
 
 class NapalmDriver(Driver):
@@ -162,6 +224,40 @@ class NapalmDriver(Driver):
     driver_args = NapalmDriverArgs
     default_queue_strategy: ClassVar[QueueStrategy] = "pinned"
 
+    @classmethod
+    def pass_through_driver_args(
+        cls, extra: dict[str, Any], field: str = "driver_args"
+    ) -> dict[str, dict[str, Any]]:
+        return DRIVER_ARGS.check(extra, field)
+
+    @classmethod
+    def pass_through_connection_args(
+        cls, extra: dict[str, Any], device_type: str | None, field: str = "connection_args"
+    ) -> Routed:
+        """Only ``optional_args`` (a dict), each key checked against the NAPALM driver
+        class of ``device_type``; every call's arguments end up in that one dict."""
+        others = {k: v for k, v in extra.items() if k != "optional_args"}
+        if others:
+            name = next(iter(others))
+            raise ArgumentRefused(
+                f"not accepted by the napalm driver (library options go in {field}.optional_args)",
+                field=f"{field}.{name}",
+            )
+        optional = extra.get("optional_args") or {}
+        where = f"{field}.optional_args"
+        if not isinstance(optional, dict):
+            raise ArgumentRefused("must be an object (NAPALM's optional_args)", field=where)
+        platform = device_type or "cisco_ios"
+        try:
+            calls = optional_args_calls(NAPALM_DRIVERS.get(platform, platform))
+        except Exception:
+            return {"optional_args": {}}  # no such driver: connect() says so
+        routed = route(optional, calls, _OPTIONAL_REFUSED, driver="napalm", field=where)
+        merged: dict[str, Any] = {}
+        for arguments in routed.values():
+            merged.update(arguments)
+        return {"optional_args": merged}
+
     def connect(self, args: BaseConnectionArgs) -> DriverSession:
         platform = args.device_type or "cisco_ios"
         driver_name = NAPALM_DRIVERS.get(platform, platform)
@@ -169,12 +265,15 @@ class NapalmDriver(Driver):
             driver_class = get_network_driver(driver_name)
         except Exception as exc:
             raise DriverError("invalid_request", f"no NAPALM driver for {platform!r}") from exc
-        optional: dict[str, Any] = {"port": args.port}
+        jump = JumpChain(args.hops(), args.timeout) if args.hops() else None
+        host, port = jump.open_loopback(args.host, args.port) if jump else (args.host, args.port)
+        extra = self.pass_through_connection_args(args.model_extra or {}, args.device_type)
+        optional: dict[str, Any] = {**extra["optional_args"], "port": port}
         enable = args.secret or args.password  # NAPALM ios opens in enable mode
         if enable:
             optional["secret"] = enable.get_secret_value()
         device = driver_class(
-            args.host,
+            host,
             args.username or "",
             args.password.get_secret_value() if args.password else "",
             timeout=int(args.timeout),
@@ -184,8 +283,12 @@ class NapalmDriver(Driver):
         try:
             device.open()
         except Exception as exc:  # ConnectionException, but Netmiko's own errors escape too
+            if jump is not None:
+                jump.close()
             raise clock.error(exc) from exc
-        return NapalmSession(device, driver_name, clock.target)
+        session = NapalmSession(device, driver_name, clock.target)
+        session.jump = jump
+        return session
 
 
 def _rejection(exc: Exception, lines: list[str]) -> str:

@@ -17,6 +17,15 @@ from netmiko.exceptions import (
 )
 from pydantic import Field, field_validator
 
+from netweave.drivers.arguments import (
+    HOST_KEYS,
+    JUMP_HOST,
+    PARSER,
+    SERVER_FILE,
+    SERVER_KEYS,
+    LibraryCall,
+    PassThrough,
+)
 from netweave.drivers.base import (
     BaseConnectionArgs,
     BaseDriverArgs,
@@ -28,11 +37,11 @@ from netweave.drivers.base import (
     changes_terminal,
 )
 from netweave.drivers.failures import PhaseClock, device_error, failure, rejected, seconds
+from netweave.drivers.jump import JumpChain
 
 DEFAULT_ERROR_PATTERN = (
     r"% ?Invalid input|% ?Incomplete command|% ?Ambiguous command|^syntax error|unknown command\."
 )
-_PASSTHROUGH = ("global_delay_factor", "fast_cli", "conn_timeout", "auth_timeout", "banner_timeout")
 
 
 class NetmikoDriverArgs(BaseDriverArgs):
@@ -57,6 +66,63 @@ class NetmikoDriverArgs(BaseDriverArgs):
 
 class NetmikoConnectionArgs(BaseConnectionArgs):
     device_type: str | None = Field(default="cisco_ios", description="Netmiko device_type")
+
+
+# Pass-through: other driver_args go to send_command / send_config_set, other
+# connection_args to ConnectHandler, when their signatures take them (see arguments.py).
+_OWN_INPUT = "NetWeave sends the request's command or config itself"
+_CONFIG_MODE = "NetWeave enters and leaves configuration mode once per push"
+DRIVER_ARGS = PassThrough(
+    driver="netmiko",
+    field="driver_args",
+    calls=(
+        LibraryCall("send_command", BaseConnection.send_command),
+        LibraryCall("send_config_set", BaseConnection.send_config_set),
+    ),
+    refused={
+        "command_string": _OWN_INPUT,
+        "config_commands": _OWN_INPUT,
+        "auto_find_prompt": "NetWeave always waits for the prompt (or driver_args.expect_string)",
+        "enter_config_mode": _CONFIG_MODE,
+        "exit_config_mode": _CONFIG_MODE,
+        "use_textfsm": PARSER,
+        "textfsm_template": PARSER,
+        "use_ttp": PARSER,
+        "ttp_template": PARSER,
+        "use_genie": PARSER,
+        "raise_parsing_error": PARSER,
+    },
+    own=frozenset(NetmikoDriverArgs.model_fields),
+)
+_ONLY_WITH_SESSION_LOG = "it only acts on session_log, which is refused: " + SERVER_FILE
+CONNECTION_ARGS = PassThrough(
+    driver="netmiko",
+    field="connection_args",
+    calls=(LibraryCall("ConnectHandler", BaseConnection.__init__),),
+    refused={
+        "ip": "use connection_args.host",
+        "session_log": SERVER_FILE,
+        "session_log_record_writes": _ONLY_WITH_SESSION_LOG,
+        "session_log_file_mode": _ONLY_WITH_SESSION_LOG,
+        "ssh_config_file": SERVER_FILE,
+        "key_file": SERVER_FILE,
+        "alt_key_file": SERVER_FILE,
+        "use_keys": SERVER_KEYS,
+        "allow_agent": SERVER_KEYS,
+        "passphrase": "it only unlocks a key file, which is refused: " + SERVER_FILE,
+        "ssh_strict": HOST_KEYS,
+        "system_host_keys": HOST_KEYS,
+        "alt_host_keys": HOST_KEYS,
+        "sock": JUMP_HOST,
+        "sock_telnet": "it opens a proxy connection from the server; " + JUMP_HOST,
+        "serial_settings": "it opens a serial port of the server",
+        "verbose": "it prints to the server's console",
+        "read_timeout_override": "NetWeave sets it: logins wait connection_args.timeout, "
+        "commands driver_args.read_timeout",
+        "auto_connect": "NetWeave opens the session itself",
+    },
+    own=frozenset(NetmikoConnectionArgs.model_fields),
+)
 
 
 def _target(args: BaseConnectionArgs) -> str:
@@ -96,6 +162,7 @@ class NetmikoSession(DriverSession):
         self.last_prompt = home
         self.privileged = False  # enable mode entered with this session's own secret
         self.tainted = False  # terminal settings changed: no cheap way back
+        self.jump: JumpChain | None = None  # the bastions this session goes through
 
     def _prompt_pattern(self) -> str:
         return prompt_pattern(self.connection)
@@ -128,6 +195,11 @@ class NetmikoSession(DriverSession):
     def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
         error_pattern = options.get("error_pattern") or DEFAULT_ERROR_PATTERN
         read_timeout = float(options.get("read_timeout", 30))
+        library = DRIVER_ARGS.pick(options, "send_command")
+        # the trailing prompt is always read (it tells the mode); strip_prompt (default
+        # True) says whether stdout keeps it
+        keep_prompt = not library.pop("strip_prompt", True)
+        library.setdefault("strip_command", True)
         clock = PhaseClock(_target(self.args), "entering enable mode")
         try:
             self._ensure_enable(options, clock)
@@ -142,11 +214,11 @@ class NetmikoSession(DriverSession):
                         expect_string=options.get("expect_string") or self._prompt_pattern(),
                         read_timeout=read_timeout,
                         strip_prompt=False,
-                        strip_command=True,
+                        **library,
                     )
                 )
                 self.last_prompt = raw.rsplit(self.connection.RESPONSE_RETURN, 1)[-1].strip()
-                stdout = self.connection.strip_prompt(raw)
+                stdout = raw if keep_prompt else self.connection.strip_prompt(raw)
                 failed = re.search(error_pattern, str(stdout), re.M) is not None
                 outputs.append(
                     CommandOutput(
@@ -168,12 +240,16 @@ class NetmikoSession(DriverSession):
         started = time.perf_counter()
         outcome = ConfigOutcome(output="")
         conn = self.connection
+        library = DRIVER_ARGS.pick(options, "send_config_set")
+        config_command = library.pop("config_mode_command", None)
         clock = PhaseClock(_target(self.args), "entering enable mode")
         try:
             if not conn.check_enable_mode():  # configuration always needs privileged mode
                 self._enable(clock)
             clock.enter("entering configuration mode")
-            outcome.output += conn.config_mode()
+            outcome.output += (
+                conn.config_mode(config_command) if config_command else conn.config_mode()
+            )
             for position, line in enumerate(lines):
                 clock.enter(f"running {line!r}")
                 echoed = conn.send_config_set(
@@ -181,6 +257,7 @@ class NetmikoSession(DriverSession):
                     enter_config_mode=False,
                     exit_config_mode=False,
                     read_timeout=float(options.get("read_timeout", 30)),
+                    **library,
                 )
                 outcome.output += echoed
                 said = device_error(echoed, error_pattern)  # the device's own words
@@ -261,6 +338,8 @@ class NetmikoSession(DriverSession):
             if self.broken:  # hung or out of step: Netmiko's polite exit would wait on it
                 self.connection.paramiko_cleanup()
             self.connection.disconnect()
+        if self.jump is not None:
+            self.jump.close()
 
     def abort(self) -> None:
         """No polite exit (it would wait on a hung device): the transport is cut at once."""
@@ -274,6 +353,18 @@ class NetmikoDriver(Driver):
     default_queue_strategy: ClassVar[QueueStrategy] = "pinned"
     connection_args = NetmikoConnectionArgs
     driver_args = NetmikoDriverArgs
+
+    @classmethod
+    def pass_through_driver_args(
+        cls, extra: dict[str, Any], field: str = "driver_args"
+    ) -> dict[str, dict[str, Any]]:
+        return DRIVER_ARGS.check(extra, field)
+
+    @classmethod
+    def pass_through_connection_args(
+        cls, extra: dict[str, Any], device_type: str | None, field: str = "connection_args"
+    ) -> dict[str, dict[str, Any]]:
+        return CONNECTION_ARGS.check(extra, field)
 
     def connect(self, args: BaseConnectionArgs) -> DriverSession:
         parsed = NetmikoConnectionArgs.model_validate(args.model_dump())
@@ -291,12 +382,17 @@ class NetmikoDriver(Driver):
             "allow_agent": False,
             "use_keys": False,
         }
-        extra = parsed.model_extra or {}
-        params.update({k: v for k, v in extra.items() if k in _PASSTHROUGH})
+        extra = self.pass_through_connection_args(parsed.model_extra or {}, parsed.device_type)
+        params.update(extra["ConnectHandler"])
+        jump = JumpChain(parsed.hops(), parsed.timeout) if parsed.hops() else None
+        if jump is not None:  # Netmiko (Paramiko) logs in over the last hop's channel
+            params["sock"] = jump.open(parsed.host, parsed.port)
         clock = PhaseClock(_target(parsed), "connecting")  # TCP, SSH, login, first prompt
         try:
             connection = ConnectHandler(**params)
         except Exception as exc:
+            if jump is not None:
+                jump.close()
             raise clock.error(exc) from exc
         connection.read_timeout_override = None  # commands use their own read_timeout
         connection.channel = _WatchedChannel(connection.remote_conn, connection.encoding)
@@ -306,8 +402,12 @@ class NetmikoDriver(Driver):
             home = read_prompt(connection)  # the base state settle() returns to
         except Exception as exc:
             connection.disconnect()
+            if jump is not None:
+                jump.close()
             raise clock.error(exc) from exc
-        return NetmikoSession(connection, parsed, home)
+        session = NetmikoSession(connection, parsed, home)
+        session.jump = jump
+        return session
 
 
 def prompt_pattern(connection: BaseConnection, flags: bool = True) -> str:

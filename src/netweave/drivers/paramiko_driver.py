@@ -3,13 +3,23 @@ status). Stateless commands, so FIFO by default."""
 
 from __future__ import annotations
 
+import codecs
 import time
 from typing import Any, ClassVar
 
 import paramiko
+from pydantic import Field, field_validator
 
+from netweave.drivers.arguments import (
+    JUMP_HOST,
+    SERVER_FILE,
+    SERVER_KEYS,
+    LibraryCall,
+    PassThrough,
+)
 from netweave.drivers.base import (
     BaseConnectionArgs,
+    BaseDriverArgs,
     CommandOutput,
     ConfigOutcome,
     Driver,
@@ -17,26 +27,85 @@ from netweave.drivers.base import (
     QueueStrategy,
 )
 from netweave.drivers.failures import PhaseClock
+from netweave.drivers.jump import JumpChain
 from netweave.drivers.netmiko_driver import set_nodelay
+
+
+class ParamikoDriverArgs(BaseDriverArgs):
+    encoding: str = Field(default="utf-8", description="Codec decoding stdout and stderr")
+
+    @field_validator("encoding")
+    @classmethod
+    def _codec(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError as exc:
+            raise ValueError(f"unknown encoding {value!r}") from exc
+        return value
+
+
+# Pass-through: other driver_args go to exec_command, other connection_args to
+# SSHClient.connect, when their signatures take them (see arguments.py).
+DRIVER_ARGS = PassThrough(
+    driver="paramiko",
+    field="driver_args",
+    calls=(
+        LibraryCall(
+            "exec_command",
+            paramiko.SSHClient.exec_command,
+            hints={"environment": dict[str, str]},
+        ),
+    ),
+    refused={
+        "command": "NetWeave sends the request's command or config itself",
+        "timeout": "use driver_args.read_timeout",
+    },
+    own=frozenset(ParamikoDriverArgs.model_fields),
+)
+CONNECTION_ARGS = PassThrough(
+    driver="paramiko",
+    field="connection_args",
+    calls=(LibraryCall("connect", paramiko.SSHClient.connect),),
+    refused={
+        "hostname": "use connection_args.host",
+        "key_filename": SERVER_FILE,
+        "pkey": "private keys come from a credential",
+        "passphrase": "it only unlocks a key, which a request cannot give",
+        "look_for_keys": SERVER_KEYS,
+        "allow_agent": SERVER_KEYS,
+        "sock": JUMP_HOST,
+        "gss_auth": "Kerberos (GSS-API) uses the server's own tickets and configuration",
+        "gss_kex": "Kerberos (GSS-API) uses the server's own tickets and configuration",
+        "gss_deleg_creds": "Kerberos (GSS-API) uses the server's own tickets and configuration",
+        "gss_host": "Kerberos (GSS-API) uses the server's own tickets and configuration",
+        "gss_trust_dns": "Kerberos (GSS-API) uses the server's own tickets and configuration",
+        "transport_factory": "it takes Python code",
+        "auth_strategy": "it takes a Python object",
+    },
+    own=frozenset(BaseConnectionArgs.model_fields),
+)
 
 
 class ParamikoSession(DriverSession):
     def __init__(self, client: paramiko.SSHClient, target: str = "") -> None:
         self.client = client
         self.target = target  # host:port, for error messages
+        self.jump: JumpChain | None = None  # the bastions this session goes through
         transport = client.get_transport()
         self.info = {"remote_version": transport.remote_version if transport else None}
 
     def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
         timeout = float(options.get("read_timeout", 30))
+        encoding = str(options.get("encoding") or "utf-8")
+        library = DRIVER_ARGS.pick(options, "exec_command")
         outputs = []
         for command in commands:
             started = time.perf_counter()
             clock = PhaseClock(self.target, f"running {command!r}")
             try:
-                _, stdout, stderr = self.client.exec_command(command, timeout=timeout)
-                out = stdout.read().decode(errors="replace")
-                err = stderr.read().decode(errors="replace")
+                _, stdout, stderr = self.client.exec_command(command, timeout=timeout, **library)
+                out = stdout.read().decode(encoding, errors="replace")
+                err = stderr.read().decode(encoding, errors="replace")
                 status = stdout.channel.recv_exit_status()
             except (paramiko.SSHException, OSError, EOFError) as exc:  # TimeoutError too
                 raise clock.error(exc) from exc
@@ -77,16 +146,33 @@ class ParamikoSession(DriverSession):
 
     def close(self) -> None:
         self.client.close()
+        if self.jump is not None:
+            self.jump.close()
 
 
 class ParamikoDriver(Driver):
     name = "paramiko"
     persistent = True
     default_queue_strategy: ClassVar[QueueStrategy] = "fifo"
+    driver_args = ParamikoDriverArgs
+
+    @classmethod
+    def pass_through_driver_args(
+        cls, extra: dict[str, Any], field: str = "driver_args"
+    ) -> dict[str, dict[str, Any]]:
+        return DRIVER_ARGS.check(extra, field)
+
+    @classmethod
+    def pass_through_connection_args(
+        cls, extra: dict[str, Any], device_type: str | None, field: str = "connection_args"
+    ) -> dict[str, dict[str, Any]]:
+        return CONNECTION_ARGS.check(extra, field)
 
     def connect(self, args: BaseConnectionArgs) -> DriverSession:
         client = paramiko.SSHClient()
         client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        jump = JumpChain(args.hops(), args.timeout) if args.hops() else None
+        sock = jump.open(args.host, args.port) if jump is not None else None
         clock = PhaseClock(f"{args.host}:{args.port}", "connecting")  # TCP, SSH and login
         try:
             client.connect(
@@ -95,15 +181,25 @@ class ParamikoDriver(Driver):
                 username=args.username,
                 password=args.password.get_secret_value() if args.password else None,
                 timeout=args.timeout,
-                banner_timeout=args.timeout,
-                auth_timeout=args.timeout,
                 look_for_keys=False,
                 allow_agent=False,
+                sock=sock,
+                **{  # NetWeave's login timeouts, unless the request sets its own
+                    "banner_timeout": args.timeout,
+                    "auth_timeout": args.timeout,
+                    **self.pass_through_connection_args(args.model_extra or {}, args.device_type)[
+                        "connect"
+                    ],
+                },
             )
         except (paramiko.SSHException, OSError, EOFError) as exc:  # auth and host key too
             client.close()
+            if jump is not None:
+                jump.close()
             raise clock.error(exc) from exc
         transport = client.get_transport()
-        if transport is not None:
+        if transport is not None and jump is None:
             set_nodelay(transport)
-        return ParamikoSession(client, clock.target)
+        session = ParamikoSession(client, clock.target)
+        session.jump = jump
+        return session

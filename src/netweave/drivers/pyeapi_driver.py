@@ -10,9 +10,11 @@ import time
 from typing import Any, ClassVar, Literal
 
 import pyeapi
-from pyeapi.eapilib import CommandError
+from pyeapi.client import Node
+from pyeapi.eapilib import CommandError, EapiConnection
 from pyeapi.eapilib import ConnectionError as EapiConnectionError
 
+from netweave.drivers.arguments import SERVER_FILE, LibraryCall, PassThrough
 from netweave.drivers.base import (
     BaseConnectionArgs,
     BaseDriverArgs,
@@ -24,6 +26,7 @@ from netweave.drivers.base import (
     QueueStrategy,
 )
 from netweave.drivers.failures import PhaseClock, failure, seconds
+from netweave.drivers.jump import JumpChain
 
 _FAILED_AT = re.compile(r"CLI command (\d+) of (\d+)")
 
@@ -33,18 +36,66 @@ class PyeapiDriverArgs(BaseDriverArgs):
     save: bool = False
 
 
+# Pass-through: other driver_args go to Node.run_commands and to the eAPI request (the
+# keys pyeapi reads from its **kwargs), other connection_args to pyeapi.connect.
+DRIVER_ARGS = PassThrough(
+    driver="pyeapi",
+    field="driver_args",
+    calls=(
+        LibraryCall("run_commands", Node.run_commands),
+        LibraryCall(
+            "eAPI request",
+            EapiConnection.request,
+            reads_from="kwargs",
+            hints={
+                "autoComplete": bool,
+                "expandAliases": bool,
+                "apiVersion": int | Literal["latest"],
+                "streaming": bool,
+            },
+        ),
+    ),
+    refused={
+        "commands": "NetWeave sends the request's command or config itself",
+        "streaming": "NetWeave reads whole replies",
+    },
+    own=frozenset(PyeapiDriverArgs.model_fields),
+)
+CONNECTION_ARGS = PassThrough(
+    driver="pyeapi",
+    field="connection_args",
+    calls=(
+        LibraryCall(
+            "connect",
+            pyeapi.connect,
+            # socket and http_local reach the server's own eAPI socket, not the device
+            hints={"transport": Literal["http", "https"]},
+        ),
+    ),
+    refused={
+        "key_file": SERVER_FILE,
+        "cert_file": SERVER_FILE,
+        "ca_file": SERVER_FILE,
+        "return_node": "NetWeave needs the node",
+    },
+    own=frozenset(BaseConnectionArgs.model_fields),
+)
+
+
 class PyeapiSession(DriverSession):
     def __init__(self, node: Any, transport: str, target: str = "") -> None:
         self.node = node
         self.target = target  # host:port, for error messages
+        self.jump: JumpChain | None = None  # the bastions this session goes through
         self.info = {"transport": transport}
 
     def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
         encoding = options.get("encoding", "text")
+        library = {**DRIVER_ARGS.pick(options, "run_commands"), **_request_args(options)}
         started = time.perf_counter()
         clock = PhaseClock(self.target, f"running {commands[0]!r}" if commands else "running")
         try:
-            replies = self.node.run_commands(commands, encoding=encoding)
+            replies = self.node.run_commands(commands, encoding=encoding, **library)
         except CommandError as exc:
             position = _position(exc, prefix=1)
             outputs = [CommandOutput(c, "", "", 0) for c in commands[:position]]
@@ -73,7 +124,7 @@ class PyeapiSession(DriverSession):
         outcome = ConfigOutcome(output="")
         clock = PhaseClock(self.target, "pushing the configuration")
         try:
-            self.node.config(lines)
+            self.node.config(lines, **_request_args(options))
             outcome.applied = list(lines)
             if options.get("save"):
                 self.node.run_commands(["copy running-config startup-config"], encoding="text")
@@ -95,7 +146,12 @@ class PyeapiSession(DriverSession):
         return True
 
     def close(self) -> None:
-        return None
+        if self.jump is not None:
+            self.jump.close()
+
+
+def _request_args(options: dict[str, Any]) -> dict[str, Any]:
+    return DRIVER_ARGS.pick(options, "eAPI request")
 
 
 def _position(exc: CommandError, prefix: int) -> int:
@@ -123,18 +179,39 @@ class PyeapiDriver(Driver):
     driver_args = PyeapiDriverArgs
     default_queue_strategy: ClassVar[QueueStrategy] = "fifo"
 
+    @classmethod
+    def pass_through_driver_args(
+        cls, extra: dict[str, Any], field: str = "driver_args"
+    ) -> dict[str, dict[str, Any]]:
+        return DRIVER_ARGS.check(extra, field)
+
+    @classmethod
+    def pass_through_connection_args(
+        cls, extra: dict[str, Any], device_type: str | None, field: str = "connection_args"
+    ) -> dict[str, dict[str, Any]]:
+        return CONNECTION_ARGS.check(extra, field)
+
     def connect(self, args: BaseConnectionArgs) -> DriverSession:
         extra = args.model_extra or {}
-        transport = str(extra.get("transport", "https"))
+        library = self.pass_through_connection_args(extra, args.device_type)["connect"]
+        transport = str(library.pop("transport", "https"))
+        jump = JumpChain(args.hops(), args.timeout) if args.hops() else None
+        host, port = args.host, args.port if args.port != 22 else None
+        if jump is not None:  # eAPI over HTTP(S) through the bastions, a channel per request
+            default = 443 if transport == "https" else 80
+            host, port = jump.open_loopback(args.host, port or default)
         node = pyeapi.connect(
             transport=transport,
-            host=args.host,
-            port=args.port if args.port != 22 else None,
+            host=host,
+            port=port,
             username=args.username or "",
             password=args.password.get_secret_value() if args.password else "",
             timeout=int(args.timeout),
             return_node=True,
+            **library,
         )
         if args.secret:
             node.enable_authentication(args.secret.get_secret_value())
-        return PyeapiSession(node, transport, f"{args.host}:{args.port}")
+        session = PyeapiSession(node, transport, f"{args.host}:{args.port}")
+        session.jump = jump
+        return session

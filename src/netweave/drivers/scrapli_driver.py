@@ -16,6 +16,13 @@ from scrapli import AuthOptions, Cli, LookupKeyValue, TransportSsh2Options
 from scrapli.exceptions import ScrapliException
 from scrapli.ffi_types import ffi_logger_callback_wrapper
 
+from netweave.drivers.arguments import (
+    HOST_KEYS,
+    JUMP_HOST,
+    SERVER_FILE,
+    LibraryCall,
+    PassThrough,
+)
 from netweave.drivers.base import (
     BaseConnectionArgs,
     BaseDriverArgs,
@@ -27,6 +34,7 @@ from netweave.drivers.base import (
     changes_terminal,
 )
 from netweave.drivers.failures import PhaseClock, classify, failure, probe_connect
+from netweave.drivers.jump import JumpChain
 
 # Netmiko device_type (our platform names) → scrapli definition.
 DEFINITIONS = {
@@ -96,6 +104,39 @@ class ScrapliDriverArgs(BaseDriverArgs):
     commit: bool = False
 
 
+# Pass-through: other driver_args go to Cli.send_input, other connection_args to Cli and
+# AuthOptions, when their signatures take them (see arguments.py).
+DRIVER_ARGS = PassThrough(
+    driver="scrapli",
+    field="driver_args",
+    calls=(LibraryCall("send_input", Cli.send_input),),
+    refused={
+        "input_": "NetWeave sends the request's command or config itself",
+        "requested_mode": "NetWeave runs commands in the base mode, config in configuration mode",
+    },
+    own=frozenset(ScrapliDriverArgs.model_fields),
+)
+_PRIVATE_KEY = "private keys come from a credential"
+CONNECTION_ARGS = PassThrough(
+    driver="scrapli",
+    field="connection_args",
+    calls=(LibraryCall("Cli", Cli.__init__), LibraryCall("AuthOptions", AuthOptions)),
+    refused={
+        "private_key_path": SERVER_FILE,
+        "private_key_content": _PRIVATE_KEY,
+        "private_key_passphrase": _PRIVATE_KEY,
+        "private_key_passphrase_pattern": _PRIVATE_KEY,
+        "known_hosts_path": HOST_KEYS,
+        "libssh2_trace": "it writes libssh2 traces to the server's output",
+        **{
+            f"proxy_jump_{name}": JUMP_HOST
+            for name in ("host", "port", "username", "password", "private_key_path")
+        },
+    },
+    own=frozenset(BaseConnectionArgs.model_fields),
+)
+
+
 class ScrapliSession(DriverSession):
     """Base state: the prompt of the definition's default mode, read once at login. Every
     input's trailing prompt is kept (free); scrapli does not notice a mode changed by an
@@ -104,6 +145,7 @@ class ScrapliSession(DriverSession):
     def __init__(self, cli: Cli, definition: str, home: str = "", target: str = "") -> None:
         self.cli = cli
         self.target = target  # host:port, for error messages
+        self.jump: JumpChain | None = None  # the bastions this session goes through
         self.definition = definition
         self.open = True
         self.info = {"definition": definition}
@@ -111,21 +153,25 @@ class ScrapliSession(DriverSession):
         self.last_prompt = home
         self.tainted = False  # terminal settings changed: no cheap way back
 
-    def _send(self, command: str) -> tuple[str, bool]:
-        """The output without its trailing prompt (kept in ``last_prompt``), and failed."""
-        result = self.cli.send_input(command, retain_trailing_prompt=True)
+    def _send(self, command: str, library: dict[str, Any]) -> tuple[str, bool]:
+        """The output without its trailing prompt (kept in ``last_prompt``; in the output
+        too with ``retain_trailing_prompt``), and failed."""
+        keep_prompt = library.get("retain_trailing_prompt", False)
+        options = {**library, "retain_trailing_prompt": True}
+        result = self.cli.send_input(command, **options)
         body, _, prompt = result.result.rpartition("\n")
         self.last_prompt = prompt.strip()
-        return body.rstrip(), result.failed
+        return (result.result if keep_prompt else body.rstrip()), result.failed
 
     def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
+        library = DRIVER_ARGS.pick(options, "send_input")
         outputs = []
         for command in commands:
             started = time.perf_counter()
             self.tainted = self.tainted or changes_terminal(command)
             clock = PhaseClock(self.target, f"running {command!r}")
             try:
-                stdout, failed = self._send(command)
+                stdout, failed = self._send(command, library)
             except ScrapliException as exc:
                 self.open = False
                 raise clock.error(exc) from exc
@@ -144,6 +190,7 @@ class ScrapliSession(DriverSession):
         started = time.perf_counter()
         outcome = ConfigOutcome(output="")
         clock = PhaseClock(self.target, "entering configuration mode")
+        library = DRIVER_ARGS.pick(options, "send_input")
         if self.definition in PRIVILEGED_BASE and self.home.endswith(">"):
             raise failure(
                 "enable_failed",
@@ -154,7 +201,7 @@ class ScrapliSession(DriverSession):
         try:
             for position, line in enumerate(lines):
                 clock.enter(f"running {line!r}")
-                result = self.cli.send_input(line, requested_mode="configuration")
+                result = self.cli.send_input(line, requested_mode="configuration", **library)
                 outcome.output += result.result + "\n"
                 if result.failed:
                     outcome.failed_line = line
@@ -205,6 +252,8 @@ class ScrapliSession(DriverSession):
             self.open = False
             with contextlib.suppress(ScrapliException):
                 self.cli.close()
+        if self.jump is not None:
+            self.jump.close()
 
 
 class ScrapliDriver(Driver):
@@ -213,7 +262,20 @@ class ScrapliDriver(Driver):
     driver_args = ScrapliDriverArgs
     default_queue_strategy: ClassVar[QueueStrategy] = "pinned"
 
+    @classmethod
+    def pass_through_driver_args(
+        cls, extra: dict[str, Any], field: str = "driver_args"
+    ) -> dict[str, dict[str, Any]]:
+        return DRIVER_ARGS.check(extra, field)
+
+    @classmethod
+    def pass_through_connection_args(
+        cls, extra: dict[str, Any], device_type: str | None, field: str = "connection_args"
+    ) -> dict[str, dict[str, Any]]:
+        return CONNECTION_ARGS.check(extra, field)
+
     def connect(self, args: BaseConnectionArgs) -> DriverSession:
+        library = self.pass_through_connection_args(args.model_extra or {}, args.device_type)
         platform = args.device_type or "cisco_ios"
         definition = DEFINITIONS.get(platform, platform)
         # scrapli opens in privileged mode; without an enable secret, try the login password.
@@ -221,16 +283,20 @@ class ScrapliDriver(Driver):
         lookups = (
             [LookupKeyValue(key="enable", value=enable.get_secret_value())] if enable else None
         )
+        jump = JumpChain(args.hops(), args.timeout) if args.hops() else None
+        host, port = jump.open_loopback(args.host, args.port) if jump else (args.host, args.port)
         cli = Cli(
-            host=args.host,
-            port=args.port,
+            host=host,
+            port=port,
             definition_file_or_name=definition,
             auth_options=AuthOptions(
                 username=args.username,
                 password=args.password.get_secret_value() if args.password else None,
                 lookups=lookups,
+                **library["AuthOptions"],
             ),
             transport_options=TransportSsh2Options(),  # libssh2 in process, no ssh child
+            **library["Cli"],
         )
         clock = PhaseClock(f"{args.host}:{args.port}", "connecting")
         trace = _LoginTrace.attach(cli)
@@ -238,10 +304,14 @@ class ScrapliDriver(Driver):
             cli.open()
             home = cli.get_prompt().result.strip()  # the base state settle() checks against
         except ScrapliException as exc:
+            if jump is not None:
+                jump.close()
             raise _login_error(exc, clock, trace, args) from exc
         finally:
             trace.detach(cli)
-        return ScrapliSession(cli, definition, home, clock.target)
+        session = ScrapliSession(cli, definition, home, clock.target)
+        session.jump = jump
+        return session
 
 
 def _login_error(
@@ -252,7 +322,7 @@ def _login_error(
     took = clock.elapsed()
     for note in trace.notes:
         exc.add_note(note)
-    if "initSocket" in str(exc) and "timed out" not in str(exc):
+    if "initSocket" in str(exc) and "timed out" not in str(exc) and not args.hops():
         probed = probe_connect(args.host, args.port, timeout=min(args.timeout, 5.0))
         if probed is not None:
             probed.__cause__ = exc

@@ -79,3 +79,31 @@ def test_cancel_a_running_job_on_a_hung_device(
     assert following.result is not None
     assert following.result.retval[0].metadata["session_reused"] is False  # a new session
     assert "Cisco IOS" in following.result.retval[0].stdout
+
+
+def test_a_job_outliving_the_shutdown_grace_is_canceled_not_left_started(
+    runtime: Runtime, fault_lab: LabThread
+) -> None:
+    device = first(fault_lab, "cisco_ios")
+    request = ExecRequest(
+        connection_args={**LOGIN, "host": device.host, "port": device.port},
+        command="show version",
+        execution_timeout=120,
+    )
+    pool = _pool(runtime)
+    engine = runtime.worker.jobs if isinstance(runtime, ClusterRuntime) else runtime.jobs
+    assert engine is not None
+    warm = runtime.jobs.wait(runtime.jobs.submit_exec(request, ADMIN).id, 60)
+    assert warm.status == "finished", warm.result  # a pooled session: the hang is mid-read
+    fault_lab.set_fault(device.name, Fault("hang"))
+    try:
+        hung = runtime.jobs.submit_exec(request, ADMIN)
+        _until(lambda: runtime.jobs.get(hung.id).status == "started", 30, "the job started")
+        engine.stop(grace=0.5)  # what a SIGTERM'd serve or worker does with what is left
+        ended = runtime.jobs.get(hung.id)
+        assert ended.status == "canceled", ended
+        assert ended.result is not None and ended.result.error is not None
+        assert "shut down before it ended" in ended.result.error.message
+        assert pool.stats()["aborted"] == 1  # its session was cut, not left to the exit
+    finally:
+        fault_lab.clear_fault(device.name)

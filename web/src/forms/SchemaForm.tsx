@@ -24,6 +24,7 @@ const LOOKUPS: Record<string, (text: string) => string> = {
   devices: (text) => `/api/v1/devices?limit=20&sort=name${text ? `&q=${encodeURIComponent(text)}` : ""}`,
   pools: (text) => `/api/v1/pools?limit=20${text ? `&name=${encodeURIComponent(`*${text}*`)}` : ""}`,
   credentials: () => "/api/v1/credentials",
+  bastions: () => "/api/v1/bastions",
   services: (text) => `/api/v1/services?limit=20${text ? `&name=${encodeURIComponent(text)}` : ""}`,
 };
 

@@ -26,7 +26,7 @@ from netweave.core.inventory.schemas import (
     credential_problems,
     vault_fields,
 )
-from netweave.db.models import Credential, Device
+from netweave.db.models import Bastion, Credential, Device
 from netweave.foundation.errors import Conflict, InvalidInput, NotFound
 from netweave.foundation.secrets import SecretBox
 from netweave.foundation.vault import VaultError, api_path
@@ -193,9 +193,14 @@ def delete_credential(session: Session, credential_id: int) -> None:
     users = session.scalar(
         select(func.count()).select_from(Device).where(Device.credential_id == row.id)
     )
-    if users:
+    bastions = session.scalar(
+        select(func.count()).select_from(Bastion).where(Bastion.credential_id == row.id)
+    )
+    if users or bastions:
         raise Conflict(
-            f"credential {row.name!r} is used by {users} device(s)", field="credential_id"
+            f"credential {row.name!r} is used by {users} device(s)"
+            + (f" and {bastions} bastion(s)" if bastions else ""),
+            field="credential_id",
         )
     session.delete(row)
     session.flush()

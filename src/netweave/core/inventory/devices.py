@@ -14,7 +14,7 @@ from netweave.core.inventory.query import (
     parse_sort,
 )
 from netweave.core.inventory.schemas import DeviceCreate, DeviceFilter, DeviceRead, DeviceUpdate
-from netweave.db.models import Device, DeviceTag
+from netweave.db.models import Bastion, Device, DeviceTag
 from netweave.foundation.errors import Conflict, NotFound
 
 
@@ -35,6 +35,7 @@ def to_read(device: Device) -> DeviceRead:
         tags=device.tags,
         custom_fields=dict(device.custom_fields or {}),
         credential=device.credential.name if device.credential else None,
+        bastion=device.bastion.name if device.bastion else None,
         created_at=device.created_at,
         updated_at=device.updated_at,
     )
@@ -48,7 +49,11 @@ def list_devices(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Device], int]:
-    query = select(Device).options(joinedload(Device.credential)).where(device_filter_clause(filt))
+    query = (
+        select(Device)
+        .options(joinedload(Device.credential), joinedload(Device.bastion))
+        .where(device_filter_clause(filt))
+    )
     return paged(session, query, parse_sort(sort, DEVICE_SORT_FIELDS), limit, offset)
 
 
@@ -75,10 +80,12 @@ def _set_tags(device: Device, tags: list[str]) -> None:
 def create_device(session: Session, data: DeviceCreate) -> Device:
     if session.scalar(select(Device.id).where(Device.name == data.name)) is not None:
         raise Conflict(f"device {data.name!r} already exists", field="name")
-    fields = data.model_dump(exclude={"tags", "credential"})
+    fields = data.model_dump(exclude={"tags", "credential", "bastion"})
     device = Device(**fields)
     if data.credential is not None:
         device.credential = credential_by_name(session, data.credential)
+    if data.bastion is not None:
+        device.bastion = _bastion_by_name(session, data.bastion)
     _set_tags(device, data.tags)
     session.add(device)
     session.flush()
@@ -98,6 +105,9 @@ def update_device(session: Session, device_id: int, data: DeviceUpdate) -> Devic
     if "credential" in changes:
         name = changes.pop("credential")
         device.credential = credential_by_name(session, name) if name else None
+    if "bastion" in changes:
+        name = changes.pop("bastion")
+        device.bastion = _bastion_by_name(session, name) if name else None
     for key, value in changes.items():
         if value is None and key not in ("latitude", "longitude"):
             continue
@@ -111,6 +121,13 @@ def update_device(session: Session, device_id: int, data: DeviceUpdate) -> Devic
         )
         _ensure_credential_scope(session, device, field)
     return device
+
+
+def _bastion_by_name(session: Session, name: str) -> Bastion:
+    row = session.scalar(select(Bastion).where(Bastion.name == name))
+    if row is None:
+        raise NotFound(f"no bastion named {name!r}", field="bastion")
+    return row
 
 
 def _ensure_credential_scope(session: Session, device: Device, field: str) -> None:

@@ -343,6 +343,54 @@ class CredentialRead(BaseModel):
     updated_at: datetime
 
 
+# -- bastions ---------------------------------------------------------------------------
+
+
+class BastionCreate(BaseModel):
+    """An SSH jump host. ``credential``: its login (scoped: the scope must hold this host);
+    ``via``: the bastion in front of this one (two hops at most)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    description: str = Field(default="", max_length=2000)
+    host: Host
+    port: Port = 22
+    credential: str = Field(
+        description="Credential name (its login at the bastion)",
+        json_schema_extra={"x-lookup": "credentials"},
+    )
+    via: str | None = Field(
+        default=None,
+        description="Bastion in front of this one",
+        json_schema_extra={"x-lookup": "bastions"},
+    )
+
+
+class BastionUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    description: str | None = Field(default=None, max_length=2000)
+    host: Host | None = None
+    port: Port | None = None
+    credential: str | None = None
+    via: str | None = None
+
+
+class BastionRead(BaseModel):
+    id: int
+    name: str
+    description: str
+    host: str
+    port: int
+    credential: str | None
+    via: str | None
+    devices: int = Field(description="Devices reached through it")
+    created_at: datetime
+    updated_at: datetime
+
+
 # -- devices ----------------------------------------------------------------------------
 
 
@@ -365,6 +413,11 @@ class DeviceCreate(BaseModel):
     credential: str | None = Field(
         default=None, description="Credential name", json_schema_extra={"x-lookup": "credentials"}
     )
+    bastion: str | None = Field(
+        default=None,
+        description="Bastion (SSH jump host) it is reached through",
+        json_schema_extra={"x-lookup": "bastions"},
+    )
 
 
 class DeviceUpdate(BaseModel):
@@ -384,6 +437,7 @@ class DeviceUpdate(BaseModel):
     tags: list[Tag] | None = Field(default=None, max_length=64)
     custom_fields: CustomFields | None = None
     credential: str | None = None
+    bastion: str | None = None
 
 
 class DeviceRead(BaseModel):
@@ -402,6 +456,7 @@ class DeviceRead(BaseModel):
     tags: list[str]
     custom_fields: dict[str, Any]
     credential: str | None
+    bastion: str | None = None
     created_at: datetime
     updated_at: datetime
 

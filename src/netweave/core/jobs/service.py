@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 import uuid
@@ -33,13 +34,15 @@ from netweave.core.jobs.schemas import (
 from netweave.core.jobs.targets import (
     InventoryIndex,
     Target,
+    check_connection_extras,
     ensure_scope,
+    ensure_server_files_allowed,
     resolve_target,
     seal,
 )
 from netweave.core.jobs.webhooks import WebhookSender
 from netweave.core.jobs.writer import JobWriter
-from netweave.db.models import Job
+from netweave.db.models import Job, Role
 from netweave.drivers.base import Driver, DriverError, registry
 from netweave.executor import Executor, QueuedJob
 from netweave.foundation.errors import Conflict, InvalidInput, NetWeaveError, NotFound
@@ -47,9 +50,13 @@ from netweave.foundation.secrets import SecretBox
 from netweave.sessions import SessionPool
 
 DEFAULT_RESULT_TTL = 1800
+SHUTDOWN_CANCEL = "canceled: the process running it shut down before it ended"
+INTERRUPTED_END_S = 3.0  # an interrupted job's thread records its end within this
 TERMINAL = ("finished", "failed", "canceled", "stopped")
 CANCELABLE = ("queued", "started")
 CANCELED = 3  # NetPulse's result type of a canceled job
+
+log = logging.getLogger(__name__)
 
 
 def job_read(job: Job) -> JobRead:
@@ -143,12 +150,22 @@ class JobService:
             self.housekeeper.counters.requeued += self.housekeeper.recover()
             self.housekeeper.start()
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 10.0) -> None:
+        """Queued jobs stay queued (the next start recovers them); running ones get
+        ``grace`` seconds to end. Those still running then are canceled, their device
+        sessions cut, and say so: no row is left ``started`` by a process that is gone."""
         if not self.started:
             return
         self.housekeeper.stop()
+        self.executor.stop(timeout=grace)
+        left = sorted(self.runner.running.running())
+        if left:
+            log.warning("shutdown: canceling %d job(s) still running", len(left))
+            self.cancel_jobs(left, SHUTDOWN_CANCEL)
+            deadline = time.monotonic() + INTERRUPTED_END_S  # their threads end once cut
+            while self.runner.running.running() and time.monotonic() < deadline:
+                time.sleep(0.05)
         self.runner.running.stop()
-        self.executor.stop()
         self.writer.stop()
         self.webhooks.close()
         self.pool.close()
@@ -159,14 +176,20 @@ class JobService:
         return registry.get(name, field="driver")
 
     def _prepare(self, request: _Common) -> dict[str, Any]:
-        """The stored request: rendered operation, validated driver_args, no secrets."""
+        """The stored request: rendered operation, validated driver_args, no secrets.
+        The driver's own driver_args are checked by its model; any other must be taken by
+        the library call it goes to (``Driver.pass_through_driver_args``), else a 422."""
         driver = self._driver(request.driver)
+        own_names = driver.driver_args.model_fields
+        own = {k: v for k, v in request.driver_args.items() if k in own_names}
+        library = {k: v for k, v in request.driver_args.items() if k not in own_names}
         try:
-            options = driver.driver_args.model_validate(request.driver_args)
+            options = driver.driver_args.model_validate(own)
         except ValidationError as exc:
             problem = exc.errors()[0]
             where = ".".join(str(p) for p in problem["loc"])
             raise InvalidInput(problem["msg"], field=f"driver_args.{where}") from exc
+        driver.pass_through_driver_args(library)  # ArgumentRefused: a 422 naming the field
         operation = "config" if request.config is not None else "command"
         lines = as_list(getattr(request, operation))
         if request.rendering is not None:
@@ -180,7 +203,7 @@ class JobService:
         )
         stored[operation] = lines
         stored.pop("config" if operation == "command" else "command", None)
-        stored["driver_args"] = options.model_dump(exclude_unset=True)
+        stored["driver_args"] = {**options.model_dump(exclude_unset=True), **library}
         return stored
 
     def _row(
@@ -278,12 +301,12 @@ class JobService:
         return done
 
     def submit_exec(self, request: ExecRequest, principal: Principal) -> JobRead:
-        self._driver(request.driver)
+        driver = self._driver(request.driver)
         stored = self._prepare(request)
         with self.sessions() as session, session.begin():
             index = _index(session, [request.connection_args], request)
             target = resolve_target(
-                request.connection_args, _cred(request), index, "connection_args"
+                request.connection_args, _cred(request), index, "connection_args", driver
             )
             _ensure_allowed(session, principal, [target], "connection_args.host")
             ensure_scope(session, target, "connection_args.host")  # credential scopes
@@ -297,9 +320,18 @@ class JobService:
         self, request: BulkRequest, principal: Principal
     ) -> tuple[list[JobRead], list[BulkFailure]]:
         """Every device becomes one queued job, in one transaction; a bad device entry is
-        reported in ``failed`` and never blocks the others. No capacity limit: it queues."""
-        self._driver(request.driver)
+        reported in ``failed`` and never blocks the others. No capacity limit: it queues.
+        An extra argument of the shared ``connection_args`` the driver refuses is a 422."""
+        driver = self._driver(request.driver)
         stored = self._prepare(request)
+        shared = request.connection_args
+        device_type = shared.get("device_type")
+        check_connection_extras(
+            driver,
+            {k: v for k, v in shared.items() if k not in driver.connection_args.model_fields},
+            device_type if isinstance(device_type, str) else None,
+            "connection_args",
+        )
         now = datetime.now(UTC)
         rows: list[dict[str, Any]] = []
         targets: list[Target] = []
@@ -309,7 +341,9 @@ class JobService:
             index = _index(session, merged, request)
             for position, args in enumerate(merged):
                 try:
-                    target = resolve_target(args, _cred(request), index, f"devices[{position}]")
+                    target = resolve_target(
+                        args, _cred(request), index, f"devices[{position}]", driver
+                    )
                     ensure_scope(session, target, f"devices[{position}].host")
                 except NetWeaveError as exc:
                     failed.append(
@@ -357,6 +391,7 @@ class JobService:
                 request.credential.name if request.credential else None,
                 index,
                 "connection_args",
+                driver_cls,
             )
             if principal is not None:
                 _ensure_allowed(session, principal, [target], "connection_args.host")
@@ -526,7 +561,9 @@ def _ensure_allowed(
     session: Session, principal: Principal, targets: list[Target], field: str
 ) -> None:
     """A user restricted to pools acts only on their devices (inventory names, or an
-    address + port of one of them)."""
+    address + port of one of them); options that read server files are for admins."""
+    for target in targets:
+        ensure_server_files_allowed(principal.has_role(Role.admin), target, field)
     ensure_allowed(
         session,
         principal.username,

@@ -11,14 +11,27 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from netweave.core.inventory.bastions import jump_hosts
 from netweave.core.inventory.credential_scope import Destination, ensure_id_in_scope
 from netweave.core.inventory.credentials import resolve_credential
 from netweave.db.models import Credential, Device, Job
 from netweave.drivers.base import BaseConnectionArgs, Driver
-from netweave.foundation.errors import InvalidInput, NotFound
+from netweave.foundation.errors import InvalidInput, NotFound, PermissionDenied
 from netweave.foundation.secrets import SecretBox
 
-SECRET_KEYS = ("password", "secret", "passphrase", "key_passphrase", "api_key", "token")
+SECRET_KEYS = (
+    "password",
+    "secret",
+    "passphrase",
+    "key_passphrase",
+    "api_key",
+    "token",
+    "proxy_password",
+    "proxy_pkey",
+    "proxy_passphrase",
+)
+# read from files on the server: an admin's option only (a hostile user would probe paths)
+SERVER_FILE_KEYS = ("proxy_key_filename",)
 
 
 @dataclass
@@ -54,11 +67,21 @@ class InventoryIndex:
 
 
 def resolve_target(
-    args: dict[str, Any], credential_name: str | None, index: InventoryIndex, field: str
+    args: dict[str, Any],
+    credential_name: str | None,
+    index: InventoryIndex,
+    field: str,
+    driver: type[Driver] | None = None,
 ) -> Target:
     host = args.get("host")
     if not isinstance(host, str) or not host.strip():
         raise InvalidInput("host is required", field=f"{field}.host")
+    if args.get("jump_hosts"):
+        raise InvalidInput(
+            "jump_hosts come from the inventory (a device's bastion); give one jump host "
+            "with proxy_host/proxy_port/proxy_username/proxy_password",
+            field=f"{field}.jump_hosts",
+        )
     clean = {k: v for k, v in args.items() if k not in SECRET_KEYS}
     secrets = {k: str(v) for k, v in args.items() if k in SECRET_KEYS and v not in (None, "")}
     device = index.devices.get(host)
@@ -76,19 +99,38 @@ def resolve_target(
             )
         clean.setdefault("device_type", device.platform)
         clean["name"] = device.name
+        if device.bastion is not None and args.get("proxy_host"):
+            raise InvalidInput(
+                f"{device.name} is reached through bastion {device.bastion.name!r} (inventory); "
+                "proxy_host cannot be combined with it",
+                field=f"{field}.proxy_host",
+            )
         if not secrets and not clean.get("username"):
             credential_id = device.credential_id
     if credential_name:
         if credential_name not in index.credentials:
             raise NotFound(f"no credential named {credential_name!r}", field="credential.name")
         credential_id = index.credentials[credential_name]
+    model = driver.connection_args if driver is not None else BaseConnectionArgs
     try:
-        BaseConnectionArgs.model_validate({**clean, **secrets})
+        parsed = model.model_validate(
+            {k: v for k, v in {**clean, **secrets}.items() if k != "name"}
+        )
     except Exception as exc:
         raise InvalidInput(
             f"invalid connection arguments: {exc}".splitlines()[0], field=field
         ) from exc
+    if driver is not None:  # extra keys: only those the driver's library takes (else a 422)
+        check_connection_extras(driver, parsed.model_extra or {}, parsed.device_type, field)
     return Target(clean, secrets, device_id, credential_id)
+
+
+def check_connection_extras(
+    driver: type[Driver], extra: dict[str, Any], device_type: str | None, field: str
+) -> None:
+    """``ArgumentRefused`` (a 422 naming ``field.<name>`` and the driver) for an extra
+    connection argument the driver cannot pass to its library."""
+    driver.pass_through_connection_args(extra, device_type, field)
 
 
 def seal(box: SecretBox, secrets: dict[str, str]) -> str | None:
@@ -117,7 +159,24 @@ def live_connection_args(
             args["secret"] = credential.enable_secret
     if job.secret_enc:
         args.update(json.loads(box.decrypt(job.secret_enc)))
+    if job.credential_id is not None and args.get("proxy_host"):
+        _ensure_proxy_in_scope(session, job.credential_id, args, "connection_args.proxy_host")
+    if job.device_id is not None:  # the device's bastion chain, as the inventory says now
+        device = session.get(Device, job.device_id)
+        if device is not None and device.bastion_id is not None:
+            args["jump_hosts"] = jump_hosts(session, box, device.bastion_id)
     return driver.connection_args.model_validate(args)
+
+
+def _ensure_proxy_in_scope(
+    session: Session, credential_id: int, args: dict[str, Any], field: str
+) -> None:
+    """A stored credential travels through a jump host of the request only if its scope
+    holds that jump host too: whoever runs the jump host could forward the login to a host
+    of their own."""
+    port = args.get("proxy_port") or 22
+    destination = Destination(str(args["proxy_host"]), int(port), None, field)
+    ensure_id_in_scope(session, credential_id, destination)
 
 
 def ensure_scope(session: Session, target: Target, field: str) -> None:
@@ -126,3 +185,19 @@ def ensure_scope(session: Session, target: Target, field: str) -> None:
     if target.credential_id is not None:
         destination = Destination(target.host, target.port, target.device_id, field)
         ensure_id_in_scope(session, target.credential_id, destination)
+        if target.connection_args.get("proxy_host"):
+            proxy_field = field.rsplit(".", 1)[0] + ".proxy_host"
+            _ensure_proxy_in_scope(
+                session, target.credential_id, target.connection_args, proxy_field
+            )
+
+
+def ensure_server_files_allowed(principal_is_admin: bool, target: Target, field: str) -> None:
+    """Arguments that read files on the server (a jump host's key file) are for admins."""
+    for name in SERVER_FILE_KEYS:
+        if target.connection_args.get(name) and not principal_is_admin:
+            raise PermissionDenied(
+                f"{name} reads a file on the NetWeave server: only admins may use it "
+                "(give the key itself in proxy_pkey)",
+                field=f"{field.removesuffix('.host')}.{name}",
+            )

@@ -25,7 +25,15 @@ from netweave.db.models.events import (
     TaskFiring,
     Trigger,
 )
-from netweave.db.models.inventory import Credential, Device, DeviceTag, Link, Pool, PoolMember
+from netweave.db.models.inventory import (
+    Bastion,
+    Credential,
+    Device,
+    DeviceTag,
+    Link,
+    Pool,
+    PoolMember,
+)
 from netweave.db.models.jobs import Job
 from netweave.db.models.terminal import TerminalSession
 
@@ -33,6 +41,7 @@ __all__ = [
     "ApiKey",
     "AuthFailure",
     "Automation",
+    "Bastion",
     "ChangeRecord",
     "ConfigVersion",
     "Credential",

@@ -1,4 +1,4 @@
-"""Inventory: credentials, devices (+ tags), links and pools."""
+"""Inventory: credentials, bastions, devices (+ tags), links and pools."""
 
 from __future__ import annotations
 
@@ -37,6 +37,29 @@ class Credential(Timestamped, Base):
     scope: Mapped[dict[str, list[Any]] | None] = mapped_column(JSON, default=None)
 
 
+class Bastion(Timestamped, Base):
+    """An SSH jump host in front of devices, with its own login (a credential, scoped like
+    any other: offered only if its scope holds the bastion's address). ``via``: the bastion
+    in front of this one (a chain of at most two hops). Only admins create or change one."""
+
+    __tablename__ = "bastions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(default=22)
+    credential_id: Mapped[int | None] = mapped_column(
+        ForeignKey("credentials.id", ondelete="RESTRICT"), default=None, index=True
+    )
+    via_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bastions.id", ondelete="RESTRICT"), default=None, index=True
+    )
+
+    credential: Mapped[Credential | None] = relationship()
+    via: Mapped[Bastion | None] = relationship(remote_side="Bastion.id")
+
+
 class Device(Timestamped, Base):
     __tablename__ = "devices"
     __table_args__ = (Index("ix_devices_host_port", "host", "port"),)
@@ -58,7 +81,12 @@ class Device(Timestamped, Base):
         ForeignKey("credentials.id", ondelete="RESTRICT"), default=None, index=True
     )
 
+    bastion_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bastions.id", ondelete="RESTRICT"), default=None, index=True
+    )
+
     credential: Mapped[Credential | None] = relationship()
+    bastion: Mapped[Bastion | None] = relationship()
     tag_rows: Mapped[list[DeviceTag]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="DeviceTag.tag"
     )

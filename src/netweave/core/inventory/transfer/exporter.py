@@ -14,16 +14,17 @@ from netweave.core.inventory.credential_scope import read_scope
 from netweave.core.inventory.schemas import DeviceFilter
 from netweave.core.inventory.transfer.document import COLUMNS, KINDS, check_kind, row_columns
 from netweave.core.inventory.transfer.formats import dump, format_from_name
-from netweave.db.models import Credential, Device, DeviceTag, Link, Pool, PoolMember
+from netweave.db.models import Bastion, Credential, Device, DeviceTag, Link, Pool, PoolMember
 
-_MODELS: dict[str, type[Credential | Device | Link | Pool]] = {
+_MODELS: dict[str, type[Bastion | Credential | Device | Link | Pool]] = {
+    "bastions": Bastion,  # referenced by name only (bastions are made by admins, not imported)
     "credentials": Credential,
     "devices": Device,
     "links": Link,
     "pools": Pool,
 }
-# Device fields stored as plain columns (the rest: tags, credential by name).
-_DEVICE_COLUMNS = [c for c in COLUMNS["devices"] if c not in ("tags", "credential")]
+# Device fields stored as plain columns (the rest: tags, credential and bastion by name).
+_DEVICE_COLUMNS = [c for c in COLUMNS["devices"] if c not in ("tags", "credential", "bastion")]
 
 
 @dataclass(frozen=True)
@@ -66,15 +67,23 @@ def _devices(session: Session) -> dict[str, Stored]:
         select(DeviceTag.device_id, DeviceTag.tag).order_by(DeviceTag.device_id, DeviceTag.tag)
     ):
         tags[device_id].append(tag)
-    query = select(
-        Device.id, *(getattr(Device, c) for c in _DEVICE_COLUMNS), Credential.name.label("cred")
-    ).outerjoin(Credential, Device.credential_id == Credential.id)
+    query = (
+        select(
+            Device.id,
+            *(getattr(Device, c) for c in _DEVICE_COLUMNS),
+            Credential.name.label("cred"),
+            Bastion.name.label("bastion_name"),
+        )
+        .outerjoin(Credential, Device.credential_id == Credential.id)
+        .outerjoin(Bastion, Device.bastion_id == Bastion.id)
+    )
     result: dict[str, Stored] = {}
     for r in session.execute(query):
         values = {c: getattr(r, c) for c in _DEVICE_COLUMNS}
         values["custom_fields"] = dict(values["custom_fields"] or {})
         values["tags"] = tags.get(r.id, [])
         values["credential"] = r.cred
+        values["bastion"] = r.bastion_name
         result[r.name] = Stored(r.id, {c: values[c] for c in COLUMNS["devices"]})
     return result
 

@@ -38,7 +38,7 @@ MAX_REPORTED_ERRORS = 1000
 # Stands in for the stored secrets while an existing credential row without any is validated.
 _KEEP = "<stored secret kept>"
 _REFERENCES = {
-    "devices": (("credential", "credentials"),),
+    "devices": (("credential", "credentials"), ("bastion", "bastions")),
     "links": (("source", "devices"), ("destination", "devices")),
     "pools": (("devices", "devices"),),
 }
@@ -140,6 +140,7 @@ def plan_import(session: Session, document: Document) -> Plan:
     }
     for kind in KINDS:
         known[kind].update(key for row in document.rows[kind] if (key := _key(kind, row.data)))
+    known["bastions"] = set(names(session, "bastions"))  # made by admins, never imported
     errors: list[dict[str, Any]] = []
     plan = Plan({kind: [] for kind in KINDS}, ImportSummary())
     for kind in KINDS:

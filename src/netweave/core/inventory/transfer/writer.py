@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 CHUNK = 500  # ids per IN (...) list
 T = TypeVar("T")
-_DEVICE_COLUMNS = [c for c in COLUMNS["devices"] if c not in ("tags", "credential")]
+_DEVICE_COLUMNS = [c for c in COLUMNS["devices"] if c not in ("tags", "credential", "bastion")]
 
 
 def apply(session: Session, box: SecretBox, changes: dict[str, list[Change]]) -> None:
@@ -91,12 +91,15 @@ def _devices(session: Session, changes: list[Change]) -> None:
     if not changes:
         return
     credential_ids = names(session, "credentials")
+    bastion_ids = names(session, "bastions")
     new, changed = _split(changes)
 
     def columns(change: Change) -> dict[str, Any]:
         values = {c: change.values[c] for c in _DEVICE_COLUMNS}
         credential = change.values["credential"]
         values["credential_id"] = credential_ids[credential] if credential else None
+        bastion = change.values.get("bastion")
+        values["bastion_id"] = bastion_ids[bastion] if bastion else None
         return values
 
     ids = _insert(session, Device, [columns(c) for c in new])
