@@ -244,3 +244,19 @@ def test_the_check_follows_the_library_signature() -> None:
     }
     with pytest.raises(ArgumentRefused, match="no reason"):  # the deny-map wins
         route({"shade": 1}, [newer], {"shade": "no reason"}, driver="demo", field="x")
+
+
+def test_request_level_enable_mode_and_save_are_honoured_or_refused(
+    operator: TestClient, lab: LabThread
+) -> None:
+    for name in ("enable_mode", "save"):
+        body = _body(first(lab, "linux"), "id", driver="paramiko", **{name: True})
+        assert "paramiko" in _refused(operator, body, name)
+    ios = first(lab, "cisco_ios")
+    body = _body(ios, "show privilege", driver="scrapli", enable_mode=True)
+    body["connection_args"]["secret"] = ios.spec.password  # scrapli logs in privileged
+    accepted = operator.post("/device/exec", json=body)
+    assert accepted.status_code in (200, 201), accepted.text
+    done = operator.get(f"/jobs/{accepted.json()['id']}", params={"wait": 60}).json()
+    assert done["status"] == "finished", done
+    assert "15" in done["result"]["retval"][0]["stdout"]

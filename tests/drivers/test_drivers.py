@@ -232,3 +232,17 @@ def test_registry_loads_once_for_concurrent_first_users() -> None:
     for thread in threads:
         thread.join()
     assert all(names == seen[0] for names in seen) and "netmiko" in seen[0]
+
+
+def test_netmiko_push_stops_at_a_bad_mask(fault_lab: LabThread) -> None:
+    """IOS answers a wrong mask without the usual ``%``: still a rejected line."""
+    session = registry.get("netmiko")().connect(_args(first(fault_lab, "cisco_ios")))
+    try:
+        outcome = session.push_config(
+            ["interface Gi0/3", "ip address 10.50.0.1 255.0.255.0", "description never"], {}
+        )
+    finally:
+        session.close()
+    assert outcome.failed_line == "ip address 10.50.0.1 255.0.255.0"
+    assert outcome.error is not None and "Bad mask 0xFF00FF00" in outcome.error
+    assert outcome.skipped == ["description never"]

@@ -258,6 +258,9 @@ class Driver(ABC):
     default_queue_strategy: ClassVar[QueueStrategy]
     connection_args: ClassVar[type[BaseConnectionArgs]] = BaseConnectionArgs
     driver_args: ClassVar[type[BaseDriverArgs]] = BaseDriverArgs
+    # request-level options (``enable_mode``, ``save``) honoured without a driver arg of
+    # that name: e.g. a driver whose sessions are always privileged, or whose commit saves
+    implied_options: ClassVar[frozenset[str]] = frozenset()
 
     @abstractmethod
     def connect(self, args: BaseConnectionArgs) -> DriverSession: ...

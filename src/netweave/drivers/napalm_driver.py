@@ -10,6 +10,7 @@ import inspect
 import json
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any, ClassVar, Literal
 
 from napalm import get_network_driver
@@ -115,6 +116,10 @@ class NapalmSession(DriverSession):
         self.tainted = False
 
     def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
+        with _reads_within(self.device, float(options.get("read_timeout", 30))):
+            return self._run_commands(commands, options)
+
+    def _run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
         outputs = []
         for command in commands:
             started = time.perf_counter()
@@ -155,6 +160,10 @@ class NapalmSession(DriverSession):
         """Candidate configuration: ``mode`` merge (default) or replace, the diff always,
         then commit (with ``message`` where the platform keeps one) or, with ``dry_run``,
         discard. ``rollback: true`` restores the configuration saved before the last commit."""
+        with _reads_within(self.device, float(options.get("read_timeout", 30))):
+            return self._push_config(lines, options)
+
+    def _push_config(self, lines: list[str], options: dict[str, Any]) -> ConfigOutcome:
         started = time.perf_counter()
         device = self.device
         clock = PhaseClock(self.target, "loading the candidate configuration")
@@ -222,6 +231,7 @@ class NapalmDriver(Driver):
     name = "napalm"
     persistent = True
     driver_args = NapalmDriverArgs
+    implied_options = frozenset({"enable_mode", "save"})  # see Driver.implied_options
     default_queue_strategy: ClassVar[QueueStrategy] = "pinned"
 
     @classmethod
@@ -289,6 +299,29 @@ class NapalmDriver(Driver):
         session = NapalmSession(device, driver_name, clock.target)
         session.jump = jump
         return session
+
+
+@contextlib.contextmanager
+def _reads_within(device: NetworkDriver, seconds: float) -> Iterator[None]:
+    """``read_timeout`` for the library under NAPALM while a job runs: Netmiko's reads
+    (ios, nxos_ssh, iosxr), PyEZ's RPC timeout (junos). NAPALM itself has no per-call one."""
+    inner = getattr(device, "device", None)
+    if isinstance(inner, BaseConnection):
+        before = inner.read_timeout_override
+        inner.read_timeout_override = seconds
+        try:
+            yield
+        finally:
+            inner.read_timeout_override = before
+    elif inner is not None and type(inner).__module__.startswith("jnpr."):
+        before_rpc = inner.timeout
+        inner.timeout = int(max(seconds, 1))
+        try:
+            yield
+        finally:
+            inner.timeout = before_rpc
+    else:
+        yield
 
 
 def _rejection(exc: Exception, lines: list[str]) -> str:

@@ -38,9 +38,11 @@ from netweave.drivers.base import (
 )
 from netweave.drivers.failures import PhaseClock, device_error, failure, rejected, seconds
 from netweave.drivers.jump import JumpChain
+from netweave.foundation.regex_safety import check_regex
 
 DEFAULT_ERROR_PATTERN = (
     r"% ?Invalid input|% ?Incomplete command|% ?Ambiguous command|^syntax error|unknown command\."
+    r"|^% ?Bad mask|^Bad mask 0x"  # IOS: an address with a non-contiguous or wrong mask
 )
 
 
@@ -56,12 +58,7 @@ class NetmikoDriverArgs(BaseDriverArgs):
     @field_validator("expect_string", "error_pattern")
     @classmethod
     def _regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a valid regular expression: {exc}") from exc
-        return value
+        return None if value is None else check_regex(value)  # a hostile user's pattern
 
 
 class NetmikoConnectionArgs(BaseConnectionArgs):

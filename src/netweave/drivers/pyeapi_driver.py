@@ -95,6 +95,7 @@ class PyeapiSession(DriverSession):
         started = time.perf_counter()
         clock = PhaseClock(self.target, f"running {commands[0]!r}" if commands else "running")
         try:
+            self._reads_within(float(options.get("read_timeout", 30)))
             replies = self.node.run_commands(commands, encoding=encoding, **library)
         except CommandError as exc:
             position = _position(exc, prefix=1)
@@ -124,6 +125,7 @@ class PyeapiSession(DriverSession):
         outcome = ConfigOutcome(output="")
         clock = PhaseClock(self.target, "pushing the configuration")
         try:
+            self._reads_within(float(options.get("read_timeout", 30)))
             self.node.config(lines, **_request_args(options))
             outcome.applied = list(lines)
             if options.get("save"):
@@ -144,6 +146,13 @@ class PyeapiSession(DriverSession):
 
     def is_alive(self) -> bool:
         return True
+
+    def _reads_within(self, seconds: float) -> None:
+        """``read_timeout``: the socket timeout of the eAPI requests that follow (pyeapi
+        connects per request with its transport's ``timeout``)."""
+        transport = getattr(getattr(self.node, "connection", None), "transport", None)
+        if transport is not None:
+            transport.timeout = seconds
 
     def close(self) -> None:
         if self.jump is not None:
@@ -177,6 +186,7 @@ class PyeapiDriver(Driver):
     name = "pyeapi"
     persistent = False
     driver_args = PyeapiDriverArgs
+    implied_options = frozenset({"enable_mode"})  # see Driver.implied_options
     default_queue_strategy: ClassVar[QueueStrategy] = "fifo"
 
     @classmethod

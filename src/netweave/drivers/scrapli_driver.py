@@ -12,7 +12,7 @@ import logging
 import time
 from typing import Any, ClassVar
 
-from scrapli import AuthOptions, Cli, LookupKeyValue, TransportSsh2Options
+from scrapli import AuthOptions, Cli, LookupKeyValue, SessionOptions, TransportSsh2Options
 from scrapli.exceptions import ScrapliException
 from scrapli.ffi_types import ffi_logger_callback_wrapper
 
@@ -148,6 +148,7 @@ class ScrapliSession(DriverSession):
         self.jump: JumpChain | None = None  # the bastions this session goes through
         self.definition = definition
         self.open = True
+        self.freed = False  # libscrapli's object released (close() ran)
         self.info = {"definition": definition}
         self.home = home
         self.last_prompt = home
@@ -164,7 +165,7 @@ class ScrapliSession(DriverSession):
         return (result.result if keep_prompt else body.rstrip()), result.failed
 
     def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
-        library = DRIVER_ARGS.pick(options, "send_input")
+        library = {**_read_timeout(options), **DRIVER_ARGS.pick(options, "send_input")}
         outputs = []
         for command in commands:
             started = time.perf_counter()
@@ -190,7 +191,7 @@ class ScrapliSession(DriverSession):
         started = time.perf_counter()
         outcome = ConfigOutcome(output="")
         clock = PhaseClock(self.target, "entering configuration mode")
-        library = DRIVER_ARGS.pick(options, "send_input")
+        library = {**_read_timeout(options), **DRIVER_ARGS.pick(options, "send_input")}
         if self.definition in PRIVILEGED_BASE and self.home.endswith(">"):
             raise failure(
                 "enable_failed",
@@ -248,18 +249,47 @@ class ScrapliSession(DriverSession):
         return self.open
 
     def close(self) -> None:
-        if self.open:
-            self.open = False
-            with contextlib.suppress(ScrapliException):
-                self.cli.close()
+        """A healthy session exits politely; a broken one (``open`` False after a failed
+        read) is force-closed. Either way libscrapli's side is freed exactly once."""
+        if not self.freed:
+            self.freed = True
+            if self.open:
+                self.open = False
+                try:
+                    self.cli.close()
+                except ScrapliException:
+                    with contextlib.suppress(Exception):
+                        self.cli._free()
+            else:
+                _discard(self.cli)
         if self.jump is not None:
             self.jump.close()
+
+
+def _discard(cli: Cli) -> None:
+    """Close without the polite exit (the device may be hung) and free libscrapli's side:
+    a half-open Cli left allocated crashes the process when the device later hangs up."""
+    try:
+        cli.close(force=True)
+    except ScrapliException:
+        with contextlib.suppress(Exception):
+            cli._free()
+
+
+def _ns(seconds: float) -> int:
+    return int(seconds * 1_000_000_000)
+
+
+def _read_timeout(options: dict[str, Any]) -> dict[str, Any]:
+    """``read_timeout`` (seconds per command) as scrapli's per-input operation timeout."""
+    return {"operation_timeout_ns": _ns(float(options.get("read_timeout", 30)))}
 
 
 class ScrapliDriver(Driver):
     name = "scrapli"
     persistent = True
     driver_args = ScrapliDriverArgs
+    implied_options = frozenset({"enable_mode"})  # see Driver.implied_options
     default_queue_strategy: ClassVar[QueueStrategy] = "pinned"
 
     @classmethod
@@ -296,7 +326,8 @@ class ScrapliDriver(Driver):
                 **library["AuthOptions"],
             ),
             transport_options=TransportSsh2Options(),  # libssh2 in process, no ssh child
-            **library["Cli"],
+            **{"session_options": SessionOptions(operation_timeout_ns=_ns(args.timeout))}
+            | library["Cli"],  # the login is bounded by the connection's timeout
         )
         clock = PhaseClock(f"{args.host}:{args.port}", "connecting")
         trace = _LoginTrace.attach(cli)
@@ -304,6 +335,7 @@ class ScrapliDriver(Driver):
             cli.open()
             home = cli.get_prompt().result.strip()  # the base state settle() checks against
         except ScrapliException as exc:
+            _discard(cli)
             if jump is not None:
                 jump.close()
             raise _login_error(exc, clock, trace, args) from exc

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from netweave.core.automation.schemas import ConfigSearchHit, ConfigVersionRead
 from netweave.db.models import ConfigVersion, Device
 from netweave.foundation.errors import InvalidInput, NotFound
+from netweave.foundation.regex_safety import check_regex
 from netweave.services import SavedConfig
 from netweave.services.builtin.confdiff import unified
 
@@ -100,9 +101,9 @@ def search(
     """Lines matching ``pattern`` in each device's latest stored configuration."""
     if regex:
         try:
-            compiled = re.compile(pattern)
-        except re.error as exc:
-            raise InvalidInput(f"not a valid regular expression: {exc}", field="q") from exc
+            compiled = re.compile(check_regex(pattern))
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field="q") from exc
     newest = (
         select(ConfigVersion.device_id, func.max(ConfigVersion.version).label("version"))
         .group_by(ConfigVersion.device_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
@@ -10,17 +9,13 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from netweave.core.automation.schemas import AutomationName, TargetSpec
+from netweave.foundation.regex_safety import check_regex
 
 PayloadPath = Annotated[str, Field(min_length=1, max_length=255, pattern=r"^[\w.\-]+$")]
 
 
 def _regex(value: str | None) -> str | None:
-    if value is not None:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression: {exc}") from exc
-    return value
+    return None if value is None else check_regex(value)  # operators write rules
 
 
 Regex = Annotated[str | None, AfterValidator(_regex)]

@@ -117,9 +117,9 @@ class Housekeeper:
             log.warning("worker node(s) lost: %s", ", ".join(changes.dead))
             self.reap()
             self.counters.requeued += self.requeue_orphans()
-        if changes.joined:
-            self.counters.nodes_joined += len(changes.joined)
+        if changes.joined:  # counted once handled: a watcher sees the join after the moves
             self.counters.devices_moved += self.executor.rebalance(self.busy_devices())
+            self.counters.nodes_joined += len(changes.joined)
 
     def busy_devices(self) -> set[str]:
         """``host:port`` of the devices with pinned jobs queued or running."""

@@ -190,6 +190,14 @@ class JobService:
             where = ".".join(str(p) for p in problem["loc"])
             raise InvalidInput(problem["msg"], field=f"driver_args.{where}") from exc
         driver.pass_through_driver_args(library)  # ArgumentRefused: a 422 naming the field
+        for name in ("enable_mode", "save"):  # request-level options: honoured, or a 422
+            if getattr(request, name) and not (
+                name in driver.driver_args.model_fields or name in driver.implied_options
+            ):
+                raise InvalidInput(
+                    f"{name}: the {driver.name} driver cannot honour it (no {name} there)",
+                    field=name,
+                )
         operation = "config" if request.config is not None else "command"
         lines = as_list(getattr(request, operation))
         if request.rendering is not None:

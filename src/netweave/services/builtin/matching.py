@@ -9,6 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from netweave.foundation.regex_safety import check_regex
+
 MatchKind = Literal["text", "regex", "dict"]
 
 
@@ -31,9 +33,9 @@ class Check(BaseModel):
             raise ValueError("match must be a string when kind is text or regex")
         if self.kind == "regex":
             try:
-                re.compile(str(self.match))
-            except re.error as exc:
-                raise ValueError(f"match is not a valid regular expression: {exc}") from exc
+                check_regex(str(self.match))
+            except ValueError as exc:
+                raise ValueError(f"match: {exc}") from exc
         return self
 
 
@@ -72,10 +74,15 @@ def evaluate(check: Check, data: Any, render: Any = None) -> tuple[bool, str]:
         if render is not None:
             pattern = render(pattern)
         text = value if isinstance(value, str) else json.dumps(value, default=str)
+        what = f"{check.kind} {pattern!r} in {check.path}"
+        if check.kind == "regex":
+            try:  # rendered from run variables (a trigger's payload): checked again
+                check_regex(pattern)
+            except ValueError as exc:
+                return False, f"{what}: refused: {exc}"
         found = (
             re.search(pattern, text, re.M) is not None if check.kind == "regex" else pattern in text
         )
-        what = f"{check.kind} {pattern!r} in {check.path}"
     passed = found != check.negate
     verdict = "found" if found else "not found"
     return passed, f"{what}: {verdict}{' (negated)' if check.negate else ''}"
