@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from netweave.drivers.arguments import no_pass_through
 from netweave.foundation.plugins import PluginRegistry
@@ -136,6 +136,21 @@ class BaseConnectionArgs(BaseModel):
     proxy_key_filename: str | None = Field(default=None, max_length=4096)
     proxy_passphrase: SecretStr | None = None
     jump_hosts: list[JumpHost] = Field(default_factory=list, max_length=2)
+    host_key: str | None = Field(
+        default=None,
+        max_length=16384,
+        description="The device's SSH host key as in known_hosts ('ssh-ed25519 AAAA...'): "
+        "strict checking, a different key is refused (host_key_mismatch)",
+    )
+
+    @field_validator("host_key")
+    @classmethod
+    def _known_hosts_line(cls, value: str | None) -> str | None:
+        if value is not None:
+            parts = value.split()
+            if len(parts) < 2 or not parts[0].startswith(("ssh-", "ecdsa-", "sk-")):
+                raise ValueError("host_key: expected '<key type> <base64 key>' as in known_hosts")
+        return value
 
     def hops(self) -> list[JumpHost]:
         """The jump hosts in order, first hop first (empty: a direct connection)."""
@@ -261,6 +276,7 @@ class Driver(ABC):
     # request-level options (``enable_mode``, ``save``) honoured without a driver arg of
     # that name: e.g. a driver whose sessions are always privileged, or whose commit saves
     implied_options: ClassVar[frozenset[str]] = frozenset()
+    checks_host_key: ClassVar[bool] = False  # honours connection_args.host_key
 
     @abstractmethod
     def connect(self, args: BaseConnectionArgs) -> DriverSession: ...

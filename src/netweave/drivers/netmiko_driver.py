@@ -37,6 +37,7 @@ from netweave.drivers.base import (
     changes_terminal,
 )
 from netweave.drivers.failures import PhaseClock, device_error, failure, rejected, seconds
+from netweave.drivers.host_keys import known_hosts_file
 from netweave.drivers.jump import JumpChain
 from netweave.foundation.regex_safety import check_regex
 
@@ -347,6 +348,7 @@ class NetmikoSession(DriverSession):
 class NetmikoDriver(Driver):
     name = "netmiko"
     persistent = True
+    checks_host_key = True
     default_queue_strategy: ClassVar[QueueStrategy] = "pinned"
     connection_args = NetmikoConnectionArgs
     driver_args = NetmikoDriverArgs
@@ -386,7 +388,15 @@ class NetmikoDriver(Driver):
             params["sock"] = jump.open(parsed.host, parsed.port)
         clock = PhaseClock(_target(parsed), "connecting")  # TCP, SSH, login, first prompt
         try:
-            connection = ConnectHandler(**params)
+            with known_hosts_file(parsed) as known_hosts:
+                if known_hosts is not None:  # connection_args.host_key: strict checking
+                    params.update(
+                        ssh_strict=True,
+                        system_host_keys=False,
+                        alt_host_keys=True,
+                        alt_key_file=known_hosts,
+                    )
+                connection = ConnectHandler(**params)
         except Exception as exc:
             if jump is not None:
                 jump.close()

@@ -27,6 +27,7 @@ from netweave.drivers.base import (
     QueueStrategy,
 )
 from netweave.drivers.failures import PhaseClock
+from netweave.drivers.host_keys import pin
 from netweave.drivers.jump import JumpChain
 from netweave.drivers.netmiko_driver import set_nodelay
 
@@ -153,6 +154,7 @@ class ParamikoSession(DriverSession):
 class ParamikoDriver(Driver):
     name = "paramiko"
     persistent = True
+    checks_host_key = True
     default_queue_strategy: ClassVar[QueueStrategy] = "fifo"
     driver_args = ParamikoDriverArgs
 
@@ -170,7 +172,7 @@ class ParamikoDriver(Driver):
 
     def connect(self, args: BaseConnectionArgs) -> DriverSession:
         client = paramiko.SSHClient()
-        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        pin(client, args)  # connection_args.host_key: strict; else accepted on first sight
         jump = JumpChain(args.hops(), args.timeout) if args.hops() else None
         sock = jump.open(args.host, args.port) if jump is not None else None
         clock = PhaseClock(f"{args.host}:{args.port}", "connecting")  # TCP, SSH and login

@@ -8,6 +8,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -116,10 +117,20 @@ def resolve_target(
         parsed = model.model_validate(
             {k: v for k, v in {**clean, **secrets}.items() if k != "name"}
         )
-    except Exception as exc:
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        message = str(problem["msg"]).removeprefix("Value error, ")
         raise InvalidInput(
-            f"invalid connection arguments: {exc}".splitlines()[0], field=field
+            f"invalid connection argument {where}: {message}",
+            field=f"{field}.{where}" if where else field,
         ) from exc
+    if driver is not None and parsed.host_key is not None and not driver.checks_host_key:
+        raise InvalidInput(
+            f"host_key: the {driver.name} driver cannot check a pinned host key "
+            "(netmiko and paramiko can)",
+            field=f"{field}.host_key",
+        )
     if driver is not None:  # extra keys: only those the driver's library takes (else a 422)
         check_connection_extras(driver, parsed.model_extra or {}, parsed.device_type, field)
     return Target(clean, secrets, device_id, credential_id)
