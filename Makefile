@@ -44,13 +44,13 @@ layers: install
 
 check: lint typecheck layers
 
-## Lint, type-check, layering contract, then the whole suite (SQLite and PostgreSQL).
-## Serial by default (~21 min on 2 cores, 603 tests). PYTEST_WORKERS=2 runs two processes, a
-## file per process (~12 min), but on 2 cores the worker-node tests then see heartbeats lag
-## past their TTL now and then (the Redis-restart test), so CI stays serial.
-PYTEST_WORKERS ?= 1
+## Lint, type-check, layering contract, then the whole suite (SQLite and PostgreSQL) in two
+## processes, a test file per process (pytest-xdist): every fixture is per process (ports
+## bound by the fixture, per-test queues and node names, per-process data directories).
+## PYTEST_WORKERS=1 runs it serially. The 30 slowest tests are listed at the end.
+PYTEST_WORKERS ?= 2
 test: check services browser sshd
-	$(BIN)/pytest -q $(if $(filter-out 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
+	$(BIN)/pytest -q --durations=30 $(if $(filter-out 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
 
 ## Debian's Chromium for the UI tests (Playwright drives it; no browser download).
 browser:

@@ -21,7 +21,7 @@ from playwright.sync_api import Page, expect
 from netweave.lab import LabThread
 from netweave.syslog import SyslogServer
 from tests.fixtures.api import LiveApi
-from tests.fixtures.browser import shot, sign_in
+from tests.fixtures.browser import shot, sign_in, sign_out
 from tests.fixtures.database import TEST_ADMIN_PASSWORD
 
 VIEWER_PASSWORD = "a-long-enough-password"
@@ -183,7 +183,7 @@ def test_tasks_and_calendar(live_api: LiveApi, page: Page, lab: LabThread, tmp_p
     expect(page.get_by_role("region", name="Run Ping")).to_contain_text("success")
 
     # a viewer sees the same calendar and tasks, and no editing control
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     sign_in(page, live_api.url, "noc-viewer", VIEWER_PASSWORD)
     nav.get_by_role("link", name="Tasks").click()
     expect(table.get_by_role("row", name=re.compile("morning-check"))).to_be_visible()
@@ -373,7 +373,7 @@ def test_syslog_viewer_and_rules(
     shot(page, tmp_path, "schedule-rules")
 
     # viewers read, and change nothing
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     sign_in(page, live_api.url, "noc-viewer", VIEWER_PASSWORD)
     nav.get_by_role("link", name="Event rules").click()
     expect(table.get_by_role("row", name=re.compile("config changed"))).to_contain_text("disabled")

@@ -11,7 +11,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.fixtures.api import LiveApi
-from tests.fixtures.browser import shot, sign_in
+from tests.fixtures.browser import shot, sign_in, sign_out
 from tests.fixtures.database import TEST_ADMIN_PASSWORD
 
 # Controls that change something: what a viewer must never be offered.
@@ -78,7 +78,7 @@ def test_every_page_as_admin_then_as_viewer(live_api: LiveApi, page: Page, tmp_p
     sign_in(page, live_api.url, "admin", TEST_ADMIN_PASSWORD)
     admin_pages = walk(page, tmp_path, "admin")
     assert {"Devices", "Map", "Topology", "Workflows", "Calendar", "Syslog"} <= set(admin_pages)
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     sign_in(page, live_api.url, "tour-viewer", "tour-viewer-pass")
     viewer_pages = walk(page, tmp_path, "viewer")
     assert "Users and keys" in admin_pages and "Users and keys" not in viewer_pages

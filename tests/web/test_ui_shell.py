@@ -13,7 +13,7 @@ from netweave.core.inventory import devices
 from netweave.core.inventory.schemas import DeviceCreate
 from netweave.lab import LabThread
 from tests.fixtures.api import LiveApi
-from tests.fixtures.browser import sign_in
+from tests.fixtures.browser import sign_in, sign_out
 from tests.fixtures.database import TEST_ADMIN_PASSWORD
 
 
@@ -83,8 +83,7 @@ def test_sign_in_browse_devices_sign_out(live_api: LiveApi, page: Page, tmp_path
     expect(page.locator("table.grid tbody tr").first).to_contain_text("admin")
     page.screenshot(path=str(tmp_path / "changelog.png"), full_page=True)
 
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    sign_out(page)
     page.reload()  # the cookie is gone: still signed out
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
 
@@ -115,7 +114,7 @@ def test_admin_manages_users_and_keys_and_navigation_follows_roles(
     page.screenshot(path=str(tmp_path / "admin.png"), full_page=True)
     row.get_by_role("button", name="Revoke").click()
     expect(row).to_contain_text("revoked")
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     sign_in(page, live_api.url, "noc-operator", "a-long-enough-password")
     expect(nav.get_by_role("link", name="Users and keys")).to_have_count(0)

@@ -15,7 +15,7 @@ from playwright.sync_api import Dialog, Locator, Page, expect
 
 from netweave.lab import LabThread
 from tests.fixtures.api import LiveApi
-from tests.fixtures.browser import shot, sign_in
+from tests.fixtures.browser import shot, sign_in, sign_out
 from tests.fixtures.database import TEST_ADMIN_PASSWORD
 
 
@@ -378,7 +378,7 @@ def test_workflows_list_last_run_and_viewer(
     expect(listed).to_have_count(2)
     expect(listed.first).to_contain_text("ping")  # the step inside the sub-workflow
     shot(page, tmp_path, "workflow-sub-workflow-run")
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     sign_in(page, live_api.url, "wf-viewer", "viewer-pass-1")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Workflows").click()

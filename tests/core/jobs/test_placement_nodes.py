@@ -24,6 +24,14 @@ def placement_lab() -> Iterator[LabThread]:
         yield running
 
 
+@pytest.fixture
+def names(rq_settings: Settings) -> tuple[str, str]:
+    """Node names of this test's own. RQ registers a node's threads as ``rq:worker:<node>.<n>``
+    for the whole Redis database, whatever the queue: a fixed name ("node-a") would clash
+    with another test process (or another checkout's suite) on the same Redis."""
+    return f"{rq_settings.queue_name}-a", f"{rq_settings.queue_name}-b"
+
+
 def bulk(lab: LabThread, **extra: Any) -> BulkRequest:
     return BulkRequest(
         connection_args=LOGIN,
@@ -44,6 +52,11 @@ def run_all(producer: Runtime, request: BulkRequest) -> list[JobRead]:
     return [producer.jobs.wait(job.id, 60) for job in jobs]
 
 
+def joined(producer: Runtime) -> int:
+    """Node joins the controller (the producer's housekeeping) has handled so far."""
+    return int(producer.jobs.stats()["self_healing"]["nodes_joined"])
+
+
 def until(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -52,23 +65,28 @@ def until(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
 
 
 def test_pinned_devices_stick_to_one_node_and_move_to_the_survivor_when_it_dies(
-    producer: Runtime, rq_settings: Settings, placement_lab: LabThread
+    producer: Runtime, rq_settings: Settings, placement_lab: LabThread, names: tuple[str, str]
 ) -> None:
-    a = start_worker(rq_settings, threads=2, node="node-a", capacity=50)
-    b = start_worker(rq_settings, threads=2, node="node-b", capacity=50)
+    node_a, node_b = names
+    a = start_worker(rq_settings, threads=2, node=node_a, capacity=50)
+    b = start_worker(rq_settings, threads=2, node=node_b, capacity=50)
     try:
         until(lambda: len(producer.jobs.executor.nodes() or []) == 2, "both nodes heart-beat")
+        # Heart-beating is not enough: the controller rebalances idle devices when it sees a
+        # node join (every 2 s). Were that round to come after the first bulk was placed,
+        # devices would move between the two runs, so wait until it has taken both in.
+        until(lambda: joined(producer) == 2, "the controller saw both nodes join")
         first = run_all(producer, bulk(placement_lab))
         second = run_all(producer, bulk(placement_lab))
         assert all(j.status == "finished" for j in first + second)
         owner = {j.device: node_of(j) for j in first}
         assert {j.device: node_of(j) for j in second} == owner  # same node every time
-        assert set(owner.values()) == {"node-a", "node-b"}  # both got devices
+        assert set(owner.values()) == {node_a, node_b}  # both got devices
         assert all(j.result and j.result.retval[0].metadata["session_reused"] for j in second)
         nodes = {n["name"]: n for n in producer.jobs.stats()["nodes"]}
         assert {n: (v["capacity"], v["owned"]) for n, v in nodes.items()} == {
-            "node-a": (50, sum(1 for o in owner.values() if o == "node-a")),
-            "node-b": (50, sum(1 for o in owner.values() if o == "node-b")),
+            node_a: (50, sum(1 for o in owner.values() if o == node_a)),
+            node_b: (50, sum(1 for o in owner.values() if o == node_b)),
         }
 
         until(
@@ -77,7 +95,7 @@ def test_pinned_devices_stick_to_one_node_and_move_to_the_survivor_when_it_dies(
         )
 
         # node A's devices get slow, a backlog builds in A's queue, then A is SIGKILLed.
-        on_a = [d for d in placement_lab.devices if owner[f"{d.host}:{d.port}"] == "node-a"]
+        on_a = [d for d in placement_lab.devices if owner[f"{d.host}:{d.port}"] == node_a]
         for device in on_a:
             placement_lab.set_fault(device.name, Fault("slow", delay=1.0))
         jobs = []
@@ -104,44 +122,44 @@ def test_pinned_devices_stick_to_one_node_and_move_to_the_survivor_when_it_dies(
     assert [j.status for j in done] == ["finished"] * len(jobs), [
         j.result.error for j in done if j.result and j.result.error
     ]
-    moved = [j for j in done if j.id in a_jobs and node_of(j) == "node-b"]
+    moved = [j for j in done if j.id in a_jobs and node_of(j) == node_b]
     assert moved, "node A's queued jobs ran on node B"
     assert healing["nodes_lost"] == 1, healing
     # A's devices were released by the controller (or claimed from a dead owner first). On
     # a loaded machine a heartbeat can be late while jobs are placed, so A may have claimed
     # one of B's devices in between: the count is bounded by the lab, not by ``on_a``.
     assert 1 <= healing["devices_released"] <= len(placement_lab.devices), healing
-    assert owned_after == {"node-b": len(placement_lab.devices)}
+    assert owned_after == {node_b: len(placement_lab.devices)}
     assert healing["retried"] >= 1  # the job A was running is run again (retries=1) on B
     assert healing["requeued"] >= 1  # A's queue was dropped, its jobs re-enqueued from SQL
 
 
 def test_a_joining_node_takes_over_its_share_of_idle_devices(
-    producer: Runtime, rq_settings: Settings, placement_lab: LabThread
+    producer: Runtime, rq_settings: Settings, placement_lab: LabThread, names: tuple[str, str]
 ) -> None:
-    a = start_worker(rq_settings, threads=2, node="node-a")
+    node_a, node_b = names
+    a = start_worker(rq_settings, threads=2, node=node_a)
     b = None
     try:
         until(lambda: len(producer.jobs.executor.nodes() or []) == 1, "node A heart-beats")
+        until(lambda: joined(producer) == 1, "the controller saw node A join")
         before = run_all(producer, bulk(placement_lab))
-        assert {node_of(j) for j in before} == {"node-a"}
-        b = start_worker(rq_settings, threads=2, node="node-b")
-        until(
-            lambda: producer.jobs.stats()["self_healing"]["devices_moved"] > 0,
-            "the controller rebalances when node B joins",
-        )
+        assert {node_of(j) for j in before} == {node_a}
+        b = start_worker(rq_settings, threads=2, node=node_b)
+        until(lambda: joined(producer) == 2, "the controller saw node B join")
+        assert producer.jobs.stats()["self_healing"]["devices_moved"] > 0  # B got a share
         nodes = {n["name"]: n["owned"] for n in producer.jobs.stats()["nodes"]}
-        assert nodes["node-a"] + nodes["node-b"] == len(placement_lab.devices)
-        assert 2 <= nodes["node-b"] <= 6
+        assert nodes[node_a] + nodes[node_b] == len(placement_lab.devices)
+        assert 2 <= nodes[node_b] <= 6
         exposition = metrics(ADMIN, producer).splitlines()
-        assert f'netweave_node_devices{{kind="owned",node="node-b"}} {nodes["node-b"]}' in (
+        assert f'netweave_node_devices{{kind="owned",node="{node_b}"}} {nodes[node_b]}' in (
             exposition
         )
         assert 'netweave_self_healing_total{event="nodes_joined"} 2' in exposition
         after = run_all(producer, bulk(placement_lab))
         assert all(j.status == "finished" for j in after)
         ran_on = [node_of(j) for j in after]
-        assert ran_on.count("node-b") == nodes["node-b"]
+        assert ran_on.count(node_b) == nodes[node_b]
     finally:
         stop_worker(a)
         if b is not None:
@@ -155,9 +173,14 @@ def test_job_notices_reach_other_processes_over_redis(
     other = Runtime.open(rq_settings, migrate=False, bootstrap=False)
     try:
         other.jobs.executor.subscribe(heard.append)
-        time.sleep(0.3)  # the subscription is live
-        producer.jobs.executor.announce({"job-1", "job-2"})
-        until(lambda: {"job-1", "job-2"} in heard, "the notice arrives")
+
+        def announced_and_heard() -> bool:
+            # Pub/sub keeps nothing for a subscriber that is not listening yet (its thread
+            # may still be connecting on a loaded machine): announce until one is heard.
+            producer.jobs.executor.announce({"job-1", "job-2"})
+            return {"job-1", "job-2"} in heard
+
+        until(announced_and_heard, "the notice arrives")
     finally:
         other.close()
 
