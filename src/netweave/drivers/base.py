@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from netweave.drivers.arguments import no_pass_through
+from netweave.drivers.arguments import PassThrough, no_pass_through
 from netweave.foundation.plugins import PluginRegistry
 
 QueueStrategy = Literal["pinned", "fifo"]
@@ -277,6 +277,9 @@ class Driver(ABC):
     # that name: e.g. a driver whose sessions are always privileged, or whose commit saves
     implied_options: ClassVar[frozenset[str]] = frozenset()
     checks_host_key: ClassVar[bool] = False  # honours connection_args.host_key
+    # where extra driver_args / connection_args may go (library calls and refusals)
+    driver_rules: ClassVar[PassThrough | None] = None
+    connection_rules: ClassVar[PassThrough | None] = None
 
     @abstractmethod
     def connect(self, args: BaseConnectionArgs) -> DriverSession: ...
@@ -287,8 +290,10 @@ class Driver(ABC):
     ) -> dict[str, dict[str, Any]]:
         """``driver_args`` beyond the driver's own, by the library call each goes to;
         ``ArgumentRefused`` (a 422) for one it cannot honour (``netweave.drivers.arguments``).
-        Default: none accepted."""
-        return no_pass_through(cls.name, field, extra)
+        By the driver's ``driver_rules``; none: nothing accepted."""
+        if cls.driver_rules is None:
+            return no_pass_through(cls.name, field, extra)
+        return cls.driver_rules.check(extra, field)
 
     @classmethod
     def pass_through_connection_args(
@@ -296,8 +301,10 @@ class Driver(ABC):
     ) -> dict[str, dict[str, Any]]:
         """``connection_args`` beyond the declared ones (``model_extra``) for a device of
         ``device_type``, by the library call each goes to; ``ArgumentRefused`` for one the
-        driver cannot honour. Default: none accepted."""
-        return no_pass_through(cls.name, field, extra)
+        driver cannot honour. By the driver's ``connection_rules``; none: nothing accepted."""
+        if cls.connection_rules is None:
+            return no_pass_through(cls.name, field, extra)
+        return cls.connection_rules.check(extra, field)
 
 
 registry: PluginRegistry[Driver] = PluginRegistry(

@@ -229,16 +229,11 @@ class NapalmSession(DriverSession):
 
 class NapalmDriver(Driver):
     name = "napalm"
+    driver_rules = DRIVER_ARGS
     persistent = True
     driver_args = NapalmDriverArgs
     implied_options = frozenset({"enable_mode", "save"})  # see Driver.implied_options
     default_queue_strategy: ClassVar[QueueStrategy] = "pinned"
-
-    @classmethod
-    def pass_through_driver_args(
-        cls, extra: dict[str, Any], field: str = "driver_args"
-    ) -> dict[str, dict[str, Any]]:
-        return DRIVER_ARGS.check(extra, field)
 
     @classmethod
     def pass_through_connection_args(

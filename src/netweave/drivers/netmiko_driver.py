@@ -347,23 +347,13 @@ class NetmikoSession(DriverSession):
 
 class NetmikoDriver(Driver):
     name = "netmiko"
+    driver_rules = DRIVER_ARGS
+    connection_rules = CONNECTION_ARGS
     persistent = True
     checks_host_key = True
     default_queue_strategy: ClassVar[QueueStrategy] = "pinned"
     connection_args = NetmikoConnectionArgs
     driver_args = NetmikoDriverArgs
-
-    @classmethod
-    def pass_through_driver_args(
-        cls, extra: dict[str, Any], field: str = "driver_args"
-    ) -> dict[str, dict[str, Any]]:
-        return DRIVER_ARGS.check(extra, field)
-
-    @classmethod
-    def pass_through_connection_args(
-        cls, extra: dict[str, Any], device_type: str | None, field: str = "connection_args"
-    ) -> dict[str, dict[str, Any]]:
-        return CONNECTION_ARGS.check(extra, field)
 
     def connect(self, args: BaseConnectionArgs) -> DriverSession:
         parsed = NetmikoConnectionArgs.model_validate(args.model_dump())

@@ -153,22 +153,12 @@ class ParamikoSession(DriverSession):
 
 class ParamikoDriver(Driver):
     name = "paramiko"
+    driver_rules = DRIVER_ARGS
+    connection_rules = CONNECTION_ARGS
     persistent = True
     checks_host_key = True
     default_queue_strategy: ClassVar[QueueStrategy] = "fifo"
     driver_args = ParamikoDriverArgs
-
-    @classmethod
-    def pass_through_driver_args(
-        cls, extra: dict[str, Any], field: str = "driver_args"
-    ) -> dict[str, dict[str, Any]]:
-        return DRIVER_ARGS.check(extra, field)
-
-    @classmethod
-    def pass_through_connection_args(
-        cls, extra: dict[str, Any], device_type: str | None, field: str = "connection_args"
-    ) -> dict[str, dict[str, Any]]:
-        return CONNECTION_ARGS.check(extra, field)
 
     def connect(self, args: BaseConnectionArgs) -> DriverSession:
         client = paramiko.SSHClient()

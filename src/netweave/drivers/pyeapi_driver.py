@@ -184,22 +184,12 @@ def _connection_error(exc: Exception, clock: PhaseClock) -> DriverError:
 
 class PyeapiDriver(Driver):
     name = "pyeapi"
+    driver_rules = DRIVER_ARGS
+    connection_rules = CONNECTION_ARGS
     persistent = False
     driver_args = PyeapiDriverArgs
     implied_options = frozenset({"enable_mode"})  # see Driver.implied_options
     default_queue_strategy: ClassVar[QueueStrategy] = "fifo"
-
-    @classmethod
-    def pass_through_driver_args(
-        cls, extra: dict[str, Any], field: str = "driver_args"
-    ) -> dict[str, dict[str, Any]]:
-        return DRIVER_ARGS.check(extra, field)
-
-    @classmethod
-    def pass_through_connection_args(
-        cls, extra: dict[str, Any], device_type: str | None, field: str = "connection_args"
-    ) -> dict[str, dict[str, Any]]:
-        return CONNECTION_ARGS.check(extra, field)
 
     def connect(self, args: BaseConnectionArgs) -> DriverSession:
         extra = args.model_extra or {}

@@ -287,22 +287,12 @@ def _read_timeout(options: dict[str, Any]) -> dict[str, Any]:
 
 class ScrapliDriver(Driver):
     name = "scrapli"
+    driver_rules = DRIVER_ARGS
+    connection_rules = CONNECTION_ARGS
     persistent = True
     driver_args = ScrapliDriverArgs
     implied_options = frozenset({"enable_mode"})  # see Driver.implied_options
     default_queue_strategy: ClassVar[QueueStrategy] = "pinned"
-
-    @classmethod
-    def pass_through_driver_args(
-        cls, extra: dict[str, Any], field: str = "driver_args"
-    ) -> dict[str, dict[str, Any]]:
-        return DRIVER_ARGS.check(extra, field)
-
-    @classmethod
-    def pass_through_connection_args(
-        cls, extra: dict[str, Any], device_type: str | None, field: str = "connection_args"
-    ) -> dict[str, dict[str, Any]]:
-        return CONNECTION_ARGS.check(extra, field)
 
     def connect(self, args: BaseConnectionArgs) -> DriverSession:
         library = self.pass_through_connection_args(args.model_extra or {}, args.device_type)
