@@ -97,8 +97,11 @@ class Housekeeper:
 
     def tick(self, now: datetime | None = None) -> None:
         if self.executor.queue_was_lost():
-            now_seen = time.monotonic()  # every heartbeat went with Redis: a fresh grace
-            self._last_seen = {node: now_seen for node in self._last_seen}
+            # every heartbeat went with Redis: a fresh grace for every node known to be
+            # running jobs, including those this controller had not seen beat yet
+            now_seen = time.monotonic()
+            known = {*self._last_seen, *self.running_nodes()}
+            self._last_seen = {node: now_seen for node in known}
             self.counters.requeued += self.recover()  # SQL is the truth; Redis transports
         self.follow_nodes()
         self.reap(now)
@@ -120,6 +123,14 @@ class Housekeeper:
         if changes.joined:  # counted once handled: a watcher sees the join after the moves
             self.counters.devices_moved += self.executor.rebalance(self.busy_devices())
             self.counters.nodes_joined += len(changes.joined)
+
+    def running_nodes(self) -> set[str]:
+        """The worker nodes SQL says are running jobs (``<node>.<thread>`` workers)."""
+        with self.sessions() as session:
+            workers = session.scalars(
+                select(Job.worker).where(Job.status == "started", Job.worker.is_not(None))
+            )
+            return {str(worker).rsplit(".", 1)[0] for worker in workers}
 
     def busy_devices(self) -> set[str]:
         """``host:port`` of the devices with pinned jobs queued or running."""
