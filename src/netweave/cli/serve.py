@@ -25,6 +25,7 @@ from netweave.scheduler import SchedulerLoop
 from netweave.syslog import SyslogServer
 from netweave.web import mount_ui
 
+KEEP_ALIVE_S = 65  # seconds an idle keep-alive connection is kept
 
 def raise_open_files_limit() -> int:
     """Lift the soft limit on open files to the hard limit and return it. Every client
@@ -108,6 +109,10 @@ def serve(
                 port=bind_port,
                 log_level="info",
                 timeout_graceful_shutdown=int(SHUTDOWN_GRACE_S),
+                # idle keep-alive connections stay open longer than clients' pools and load
+                # balancers keep them (60 s): with uvicorn's 5 s, a busy client reusing a
+                # connection the server is closing gets "disconnected without a response"
+                timeout_keep_alive=KEEP_ALIVE_S,
             )
         )
         if _start_api(server, signals):
