@@ -27,6 +27,7 @@ from netweave.web import mount_ui
 
 KEEP_ALIVE_S = 65  # seconds an idle keep-alive connection is kept
 
+
 def raise_open_files_limit() -> int:
     """Lift the soft limit on open files to the hard limit and return it. Every client
     connection and every device session is a descriptor, and the usual soft limit (1024)
