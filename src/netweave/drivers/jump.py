@@ -3,9 +3,9 @@ to the next hop, and hand the driver the last forwarded channel.
 
 Drivers that take a socket (Netmiko, Paramiko) get the channel itself; the others (scrapli's
 libssh2, NAPALM's libraries, pyeapi's HTTP) connect to a :class:`LoopbackForward`: a
-one-connection listener on 127.0.0.1 piping to the channel. Every failure names the hop it
-happened at: a refused login or a refused forward at a bastion is never reported as the
-device's fault."""
+listener on 127.0.0.1 piping each connection to its own forwarded channel. Every failure
+names the hop it happened at: a refused login or a refused forward at a bastion is never
+reported as the device's fault."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from typing import Any
 
 import paramiko
 
-from netweave.drivers.base import DriverError, JumpHost
+from netweave.drivers.base import BaseConnectionArgs, DriverError, JumpHost
 from netweave.drivers.failures import PhaseClock, failure, seconds
 
 _KEY_TYPES: tuple[type[paramiko.PKey], ...] = (
@@ -53,6 +53,12 @@ class JumpChain:
         self.timeout = timeout
         self.clients: list[paramiko.SSHClient] = []
         self.forwards: list[LoopbackForward] = []
+
+    @classmethod
+    def through(cls, args: BaseConnectionArgs) -> JumpChain | None:
+        """The chain ``args`` asks for (its ``hops()``), or None for a direct connection."""
+        hops = args.hops()
+        return cls(hops, args.timeout) if hops else None
 
     def open(self, host: str, port: int) -> paramiko.Channel:
         """Log in to each hop, then a forwarded channel to ``host:port`` from the last."""

@@ -270,7 +270,7 @@ class NapalmDriver(Driver):
             driver_class = get_network_driver(driver_name)
         except Exception as exc:
             raise DriverError("invalid_request", f"no NAPALM driver for {platform!r}") from exc
-        jump = JumpChain(args.hops(), args.timeout) if args.hops() else None
+        jump = JumpChain.through(args)
         host, port = jump.open_loopback(args.host, args.port) if jump else (args.host, args.port)
         extra = self.pass_through_connection_args(args.model_extra or {}, args.device_type)
         optional: dict[str, Any] = {**extra["optional_args"], "port": port}

@@ -373,7 +373,7 @@ class NetmikoDriver(Driver):
         }
         extra = self.pass_through_connection_args(parsed.model_extra or {}, parsed.device_type)
         params.update(extra["ConnectHandler"])
-        jump = JumpChain(parsed.hops(), parsed.timeout) if parsed.hops() else None
+        jump = JumpChain.through(parsed)
         if jump is not None:  # Netmiko (Paramiko) logs in over the last hop's channel
             params["sock"] = jump.open(parsed.host, parsed.port)
         clock = PhaseClock(_target(parsed), "connecting")  # TCP, SSH, login, first prompt

@@ -163,7 +163,7 @@ class ParamikoDriver(Driver):
     def connect(self, args: BaseConnectionArgs) -> DriverSession:
         client = paramiko.SSHClient()
         pin(client, args)  # connection_args.host_key: strict; else accepted on first sight
-        jump = JumpChain(args.hops(), args.timeout) if args.hops() else None
+        jump = JumpChain.through(args)
         sock = jump.open(args.host, args.port) if jump is not None else None
         clock = PhaseClock(f"{args.host}:{args.port}", "connecting")  # TCP, SSH and login
         try:

@@ -195,7 +195,7 @@ class PyeapiDriver(Driver):
         extra = args.model_extra or {}
         library = self.pass_through_connection_args(extra, args.device_type)["connect"]
         transport = str(library.pop("transport", "https"))
-        jump = JumpChain(args.hops(), args.timeout) if args.hops() else None
+        jump = JumpChain.through(args)
         host, port = args.host, args.port if args.port != 22 else None
         if jump is not None:  # eAPI over HTTP(S) through the bastions, a channel per request
             default = 443 if transport == "https" else 80

@@ -303,7 +303,7 @@ class ScrapliDriver(Driver):
         lookups = (
             [LookupKeyValue(key="enable", value=enable.get_secret_value())] if enable else None
         )
-        jump = JumpChain(args.hops(), args.timeout) if args.hops() else None
+        jump = JumpChain.through(args)
         host, port = jump.open_loopback(args.host, args.port) if jump else (args.host, args.port)
         cli = Cli(
             host=host,

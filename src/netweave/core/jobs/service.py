@@ -34,7 +34,6 @@ from netweave.core.jobs.schemas import (
 from netweave.core.jobs.targets import (
     InventoryIndex,
     Target,
-    check_connection_extras,
     ensure_scope,
     ensure_server_files_allowed,
     resolve_target,
@@ -334,8 +333,7 @@ class JobService:
         stored = self._prepare(request)
         shared = request.connection_args
         device_type = shared.get("device_type")
-        check_connection_extras(
-            driver,
+        driver.pass_through_connection_args(
             {k: v for k, v in shared.items() if k not in driver.connection_args.model_fields},
             device_type if isinstance(device_type, str) else None,
             "connection_args",

@@ -132,16 +132,8 @@ def resolve_target(
             field=f"{field}.host_key",
         )
     if driver is not None:  # extra keys: only those the driver's library takes (else a 422)
-        check_connection_extras(driver, parsed.model_extra or {}, parsed.device_type, field)
+        driver.pass_through_connection_args(parsed.model_extra or {}, parsed.device_type, field)
     return Target(clean, secrets, device_id, credential_id)
-
-
-def check_connection_extras(
-    driver: type[Driver], extra: dict[str, Any], device_type: str | None, field: str
-) -> None:
-    """``ArgumentRefused`` (a 422 naming ``field.<name>`` and the driver) for an extra
-    connection argument the driver cannot pass to its library."""
-    driver.pass_through_connection_args(extra, device_type, field)
 
 
 def seal(box: SecretBox, secrets: dict[str, str]) -> str | None:
