@@ -44,13 +44,15 @@ layers: install
 
 check: lint typecheck layers
 
-## Lint, type-check, layering contract, then the whole suite (SQLite and PostgreSQL) in two
-## processes, a test file per process (pytest-xdist): every fixture is per process (ports
-## bound by the fixture, per-test queues and node names, per-process data directories).
-## PYTEST_WORKERS=1 runs it serially. The 30 slowest tests are listed at the end.
-PYTEST_WORKERS ?= 2
+## Lint, type-check, layering contract, then the whole suite (SQLite and PostgreSQL) in three
+## processes, a test file per process (pytest-xdist), slowest files first
+## (tests/durations.json, remade by scripts/test-durations): every fixture is per process
+## (ports bound by the fixture, per-test queues and node names, per-process data
+## directories). Many tests wait on devices, leases and restarts, so three processes keep two
+## cores busy. PYTEST_WORKERS=1 runs it serially. The 30 slowest tests are listed at the end.
+PYTEST_WORKERS ?= 3
 test: check services browser sshd
-	$(BIN)/pytest -q --durations=30 $(if $(filter-out 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile) $(PYTEST_ARGS)
+	$(BIN)/pytest -q --durations=30 $(if $(filter-out 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder) $(PYTEST_ARGS)
 
 ## Debian's Chromium for the UI tests (Playwright drives it; no browser download).
 browser:

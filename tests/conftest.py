@@ -1,6 +1,7 @@
 """Suite-wide fixtures: databases (SQLite and the real PostgreSQL), runtime, API clients,
 and the in-process device lab."""
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,3 +28,27 @@ def private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
         patch.setenv("NETWEAVE_DATA_DIR", str(folder))
         patch.delenv("NETWEAVE_CONFIG", raising=False)
         yield folder
+
+
+DURATIONS = Path(__file__).with_name("durations.json")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slowest test files first (seconds per file, measured: ``tests/durations.json``, made
+    by ``scripts/test-durations``). With ``-n 2 --dist loadfile --no-loadscope-reorder``
+    each process takes the next file when it is done, so long files start early and the
+    processes finish together instead of one waiting on the last long file."""
+    if not DURATIONS.exists():
+        return
+    seconds: dict[str, float] = json.loads(DURATIONS.read_text())
+    unknown = max(seconds.values(), default=0.0)  # a new file: assume slow, start it early
+    first_seen: dict[str, int] = {}
+    for index, item in enumerate(items):
+        first_seen.setdefault(item.nodeid.split("::", 1)[0], index)
+
+    def key(pair: tuple[int, pytest.Item]) -> tuple[float, int, int]:
+        index, item = pair
+        path = item.nodeid.split("::", 1)[0]
+        return (-seconds.get(path, unknown), first_seen[path], index)
+
+    items[:] = [item for _, item in sorted(enumerate(items), key=key)]

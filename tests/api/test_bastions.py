@@ -16,7 +16,10 @@ from netweave.lab import LabDevice, LabThread
 from tests.api.test_terminal import api_key, open_term, ws_url
 from tests.fixtures.api import LiveApi
 from tests.fixtures.bastion import JUMP_PASSWORD, JUMP_USER, Bastion
+from tests.fixtures.database import ONE_BACKEND
 from tests.fixtures.lab import first
+
+pytestmark = ONE_BACKEND  # the subject does not depend on the SQL backend
 
 LAB_LOGIN = {"username": "netweave", "password": "netweave", "secret": "netweave"}
 

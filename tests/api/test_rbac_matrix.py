@@ -27,6 +27,9 @@ from netweave.core.access.schemas import ApiKeyCreate, UserCreate
 from netweave.core.runtime import Runtime
 from netweave.db.models import Role
 from netweave.web import mount_ui
+from tests.fixtures.database import ONE_BACKEND
+
+pytestmark = ONE_BACKEND  # the subject does not depend on the SQL backend
 
 V, OP, A = Role.viewer, Role.operator, Role.admin
 TRIGGER = "trigger"  # an operator (full key or session), or an operator's trigger-scoped key

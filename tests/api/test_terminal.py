@@ -25,8 +25,10 @@ from netweave.core.runtime import Runtime
 from netweave.db.models import Role
 from netweave.lab import LabDevice, LabThread, host_key
 from tests.fixtures.api import LiveApi
-from tests.fixtures.database import TEST_ADMIN_PASSWORD
+from tests.fixtures.database import ONE_BACKEND, TEST_ADMIN_PASSWORD
 from tests.fixtures.lab import first
+
+pytestmark = ONE_BACKEND  # the subject does not depend on the SQL backend
 
 LAB_SECRET = "netweave"  # the lab's password and enable secret
 WAIT = 20.0  # seconds any single frame may take (a hung test fails, it does not block)
@@ -260,9 +262,15 @@ def size_server() -> Iterator[int]:
 
     server = asyncio.run_coroutine_threadsafe(start(), loop).result(WAIT)
     yield server.sockets[0].getsockname()[1]
-    server.close()
+
+    async def stop() -> None:  # on the loop's own thread: closing from here races its selector
+        server.close()
+        await server.wait_closed()
+
+    asyncio.run_coroutine_threadsafe(stop(), loop).result(WAIT)
     loop.call_soon_threadsafe(loop.stop)
     thread.join(timeout=10)
+    loop.close()
 
 
 def test_resize_reaches_the_device(live_api: LiveApi, size_server: int) -> None:

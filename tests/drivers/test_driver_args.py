@@ -14,7 +14,10 @@ from netweave.core.runtime import Runtime
 from netweave.drivers import netmiko_driver
 from netweave.drivers.arguments import ArgumentRefused, LibraryCall, route
 from netweave.lab import LabDevice, LabThread
+from tests.fixtures.database import ONE_BACKEND
 from tests.fixtures.lab import first
+
+pytestmark = ONE_BACKEND  # the subject does not depend on the SQL backend
 
 
 def _body(device: LabDevice, command: str = "show clock", **fields: Any) -> dict[str, Any]:

@@ -20,7 +20,10 @@ from netweave.drivers import DriverError, registry
 from netweave.drivers.base import BaseConnectionArgs
 from netweave.drivers.failures import KIND_OF_CAUSE, classify
 from netweave.lab import Fault, LabDevice, LabThread
+from tests.fixtures.database import ONE_BACKEND
 from tests.fixtures.lab import first
+
+pytestmark = ONE_BACKEND  # the subject does not depend on the SQL backend
 
 TIMEOUT = 5.0  # the configured login timeout: refused/unreachable answers come far sooner
 NO_ROUTE = "198.18.255.77"  # benchmarking range (RFC 2544), an ``unreachable`` route below

@@ -13,7 +13,10 @@ from fastapi.testclient import TestClient
 from netweave.drivers import DriverError, registry
 from netweave.drivers.base import BaseConnectionArgs
 from netweave.lab import LabDevice, LabThread
+from tests.fixtures.database import ONE_BACKEND
 from tests.fixtures.lab import first
+
+pytestmark = ONE_BACKEND  # the subject does not depend on the SQL backend
 
 
 def _served_key(device: LabDevice) -> str:

@@ -26,6 +26,9 @@ from netweave.core.runtime import Runtime
 from netweave.db.models import Automation, Role, Task
 from netweave.foundation.errors import PermissionDenied
 from tests.fixtures.api import ClientFactory
+from tests.fixtures.database import ONE_BACKEND
+
+pytestmark = ONE_BACKEND  # the subject does not depend on the SQL backend
 
 YAML = {"Content-Type": "application/yaml"}
 PRIVILEGED = "is privileged: only admins may"

@@ -12,7 +12,10 @@ from fastapi.testclient import TestClient
 from netweave.core.runtime import Runtime
 from netweave.drivers.base import BaseConnectionArgs
 from netweave.lab import LabDevice, LabThread
+from tests.fixtures.database import ONE_BACKEND
 from tests.fixtures.lab import first
+
+pytestmark = ONE_BACKEND  # the subject does not depend on the SQL backend
 
 RIGHT = "netweave"
 WRONG = "not-the-password"

@@ -26,7 +26,10 @@ from netweave.foundation.settings import Settings
 from netweave.lab import LabThread
 from netweave.services.builtin.commands import CommandsInputs
 from netweave.services.builtin.parsing import parse_output
+from tests.fixtures.database import ONE_BACKEND
 from tests.fixtures.lab import first
+
+pytestmark = ONE_BACKEND  # the subject does not depend on the SQL backend
 
 TIMEOUT = 1.5  # seconds: the limit these tests run under (the default is 5)
 # TTP eval()s function arguments: this one runs os.system (it did, before the check)

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -147,7 +148,13 @@ class Runtime:
         if self._runs is None:
             settings = self.settings
             notifier = Notifier(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
-            runs = RunService(self.sessions, self.jobs, self.catalog, notifier)
+            runs = RunService(
+                self.sessions,
+                self.jobs,
+                self.catalog,
+                notifier,
+                lease=timedelta(seconds=settings.run_lease_seconds),
+            )
             self.catalog.ensure_synced()
             if self.recover_jobs:
                 runs.recover()

@@ -107,6 +107,13 @@ class Settings(BaseSettings):
     node_heartbeat_ttl: float = Field(
         default=10, ge=1, le=600, description="A worker node silent this long is dead"
     )
+    run_lease_seconds: float = Field(
+        default=15,
+        ge=2,
+        le=600,
+        description="A run whose serve process stopped renewing its lease this long is taken "
+        "over by another (or the restarted) server",
+    )
     placement: str = Field(
         default="bounded_hash",
         pattern=r"^[a-z0-9_]{1,64}$",

@@ -21,8 +21,11 @@ from netweave.core.runtime import Runtime
 from netweave.foundation.secrets import SecretBox
 from netweave.foundation.settings import Settings
 from netweave.foundation.vault import VaultError
+from tests.fixtures.database import ONE_BACKEND
 from tests.fixtures.vault import SecretLab, VaultServer, with_vault
 from tests.fixtures.workers import ADMIN, rq_variant, start_worker, stop_worker
+
+pytestmark = ONE_BACKEND  # the subject does not depend on the SQL backend
 
 
 @pytest.fixture

@@ -206,14 +206,13 @@ class RunController(threading.Thread):
             return False, None
 
     def _stop_in_db(self) -> bool:
+        """Whether another process asked for a stop. Patient as a whole: a connection cut
+        by a restarting database fails the query or, as often, the rollback on close."""
+        return self._patiently(self._status)[1] == "stopping"
+
+    def _status(self) -> str | None:
         with self.owner.sessions() as session:
-            try:
-                status = session.scalar(select(Run.status).where(Run.id == self.run_id))
-            except DBAPIError as exc:
-                if not db_errors.transient(exc):
-                    raise
-                return False
-            return status == "stopping"
+            return session.scalar(select(Run.status).where(Run.id == self.run_id))
 
     def _token(self, request: dict[str, Any]) -> str:
         devices = request.get("devices") or []

@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -88,8 +88,10 @@ class RunService:
         jobs: JobService,
         catalog: ServiceCatalog,
         notifier: Notifier,
+        lease: timedelta = LEASE,
     ) -> None:
         self.sessions = sessions
+        self.lease = lease
         self.jobs = jobs
         self.catalog = catalog
         self.notifier = notifier
@@ -405,7 +407,7 @@ class RunService:
 
     def release(self, run_id: str) -> None:
         """Give the run's lease up now (this process leaves): the next look takes it."""
-        mark(self.sessions, run_id, holder=self.process, heartbeat_at=datetime.now(UTC) - LEASE)
+        mark(self.sessions, run_id, holder=self.process, heartbeat_at=None)
 
     def finish(self, run_id: str, status: str, summary: dict[str, Any], error: str | None) -> None:
         """End the run, unless another process took it over meanwhile."""

@@ -4,7 +4,8 @@
 long as that process renews ``runs.heartbeat_at`` (every second, with the live summary):
 the row is the lease, taken with one conditional UPDATE like ``core.leases`` — and held
 from the run's creation in the same transaction, so no other process can take a new run
-before its controller starts. A lease not renewed for ``LEASE`` seconds is free.
+before its controller starts. A lease not renewed for ``run_lease_seconds`` (setting, default
+15) is free; a process that leaves releases its leases (``heartbeat_at`` NULL) at once.
 
 **The takeover.** Every ``serve`` process looks every ``SCAN_EVERY`` seconds (and once at
 start) for active runs (``running``, ``stopping``) with a free lease, takes each with a
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from netweave.core.automation.runs import RunService
 
 log = logging.getLogger(__name__)
-LEASE = timedelta(seconds=15)  # a run whose lease was not renewed for this long is free
+LEASE = timedelta(seconds=15)  # default: a run whose lease was not renewed this long is free
 SCAN_EVERY = 3.0  # seconds between looks for runs to take over
 ACTIVE = ("queued", "running", "stopping")
 
@@ -52,7 +53,9 @@ class RunTakeover:
         self._thread: threading.Thread | None = None
 
     # -- the watch ------------------------------------------------------------------------
-    def start(self, every: float = SCAN_EVERY) -> None:
+    def start(self, every: float | None = None) -> None:
+        if every is None:  # a few looks per lease
+            every = min(SCAN_EVERY, self.owner.lease.total_seconds() / 4)
         if self._thread is None:
             self._stop.clear()
             self._thread = threading.Thread(
@@ -75,7 +78,7 @@ class RunTakeover:
 
     def tick(self) -> int:
         """Take over every active run whose lease is free; how many were taken."""
-        cutoff = datetime.now(UTC) - LEASE
+        cutoff = datetime.now(UTC) - self.owner.lease
         with self.owner.sessions() as session:
             orphans = list(
                 session.scalars(
@@ -141,7 +144,7 @@ class RunTakeover:
                 .where(
                     Run.id == run_id,
                     Run.status.in_(ACTIVE),
-                    or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < now - LEASE),
+                    or_(Run.heartbeat_at.is_(None), Run.heartbeat_at < now - self.owner.lease),
                 )
                 .values(process=self.owner.process, heartbeat_at=now)
             )
