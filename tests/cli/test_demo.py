@@ -26,7 +26,7 @@ def test_demo_serves_a_seeded_lab_reachable_with_the_printed_key(tmp_path: Path)
     env = {
         **os.environ,
         "NETWEAVE_DATA_DIR": str(tmp_path / "data"),
-        "COLUMNS": "250",
+        "COLUMNS": "80",  # a plain terminal: the lines a reader copies must not be folded
         "TERM": "dumb",
         "PYTHONUNBUFFERED": "1",
         "NETWEAVE_SYSLOG_PORT": str(syslog_port),
@@ -65,6 +65,10 @@ def test_demo_serves_a_seeded_lab_reachable_with_the_printed_key(tmp_path: Path)
         key = re.search(r"(nwk_[A-Za-z0-9_-]+)", output)
         password = re.search(r"password: (\S+)", output)
         assert key and password, output
+        whole = rf"^Try: curl -H 'X-API-KEY: {key.group(1)}' http://127.0.0.1:{api_port}/api/v1/devices$"
+        assert re.search(whole, output, re.M), output  # one line, ready to paste
+        assert f"data: {tmp_path / 'data'}" in output
+        assert "Warning" not in output, output
         base = f"http://127.0.0.1:{api_port}"
         for _ in range(100):
             try:

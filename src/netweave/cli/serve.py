@@ -117,7 +117,13 @@ def serve(
             )
         )
         if _start_api(server, signals):
-            console.print(Panel("\n".join(lines), title="NetWeave is up", border_style="green"))
+            # lines a reader copies (commands, keys) go below the panel, unwrapped: a panel
+            # folds them at the terminal's width and the pasted command breaks
+            copied = [line for line in lines if line.startswith(COPIED)]
+            shown = [line for line in lines if not line.startswith(COPIED)]
+            console.print(Panel("\n".join(shown), title="NetWeave is up", border_style="green"))
+            for line in copied:
+                console.print(line, soft_wrap=True, highlight=False)
         while server.api_thread is not None and server.api_thread.is_alive():
             if signals.wait(0.5):
                 break
@@ -127,6 +133,9 @@ def serve(
     if not listening:
         err_console.print(f"[red]error:[/] the API stopped serving on {bind_host}:{bind_port}")
         raise typer.Exit(1)
+
+
+COPIED = ("API key", "Try:")  # printed below the panel, never folded
 
 
 def _start_demo(
