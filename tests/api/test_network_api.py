@@ -168,6 +168,7 @@ def test_empty_inventory_answers_empty_views(viewer: TestClient) -> None:
         "edges": [],
         "sites": [],
         "pools": [],
+        "unlinked": 0,
     }
 
 

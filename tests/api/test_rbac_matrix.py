@@ -47,17 +47,23 @@ PUBLIC: dict[tuple[str, str], str] = {
     ("GET", "/docs"): "Swagger UI page for the API description (static HTML)",
     ("GET", "/docs/oauth2-redirect"): "part of Swagger UI (static HTML)",
     ("MOUNT", "/docs/assets"): "Swagger UI's scripts and styles (served here: no CDN)",
+    ("GET", "/favicon.ico"): "the site icon browsers ask for (static)",
+    ("GET", "/favicon.svg"): "the site icon (static)",
+    ("GET", "/ui/favicon.ico"): "the site icon under the UI's path (static)",
+    ("GET", "/ui/favicon.svg"): "the site icon under the UI's path (static)",
 }
 
 # The minimum role of every guarded route.
 MINIMUM: dict[tuple[str, str], Role | str] = {
     # identity, users, keys, audit
     ("GET", "/api/v1/auth/me"): V,
+    ("POST", "/api/v1/auth/password"): V,  # one's own password
     ("GET", "/api/v1/users"): A,
     ("POST", "/api/v1/users"): A,
     ("GET", "/api/v1/users/{user_id}"): A,
     ("PATCH", "/api/v1/users/{user_id}"): A,
     ("DELETE", "/api/v1/users/{user_id}"): A,
+    ("POST", "/api/v1/users/{user_id}/password-reset"): A,
     ("GET", "/api/v1/users/{user_id}/pools"): A,
     ("PUT", "/api/v1/users/{user_id}/pools"): A,
     ("GET", "/api/v1/api-keys"): V,  # one's own keys (admins: ?all_users=true)
@@ -81,6 +87,8 @@ MINIMUM: dict[tuple[str, str], Role | str] = {
     ("GET", "/api/v1/devices/{device_id}"): V,
     ("PATCH", "/api/v1/devices/{device_id}"): OP,
     ("DELETE", "/api/v1/devices/{device_id}"): OP,
+    ("PATCH", "/api/v1/devices/bulk"): OP,
+    ("POST", "/api/v1/devices/bulk-delete"): OP,
     ("GET", "/api/v1/links"): V,
     ("POST", "/api/v1/links"): OP,
     ("GET", "/api/v1/links/{link_id}"): V,
@@ -116,11 +124,14 @@ MINIMUM: dict[tuple[str, str], Role | str] = {
     ("GET", "/api/v1/services"): V,
     ("POST", "/api/v1/services"): OP,
     ("GET", "/api/v1/services/{service_id}"): V,
+    ("GET", "/api/v1/services/{service_id}/variables"): V,
     ("PATCH", "/api/v1/services/{service_id}"): OP,
     ("DELETE", "/api/v1/services/{service_id}"): OP,
     ("GET", "/api/v1/workflows"): V,
     ("POST", "/api/v1/workflows"): OP,
     ("GET", "/api/v1/workflows/{workflow_id}"): V,
+    ("GET", "/api/v1/workflows/{workflow_id}/variables"): V,
+    ("POST", "/api/v1/migrate/enms"): A,  # makes credentials from the devices' logins
     ("PATCH", "/api/v1/workflows/{workflow_id}"): OP,
     ("DELETE", "/api/v1/workflows/{workflow_id}"): OP,
     ("GET", "/api/v1/automations/export"): V,

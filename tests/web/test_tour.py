@@ -1,6 +1,7 @@
-"""Every page in the navigation, opened as an admin and as a viewer: each draws its heading
-without an error, and a viewer meets no control that changes anything (the API refuses
-viewers anyway; the UI must not offer what will be refused). Screenshots of every page."""
+"""Every page in the navigation, opened as an admin, an operator and a viewer: each draws its
+heading without an error on the page, in the browser's console or in a request to the
+server, and a viewer meets no control that changes anything (the API refuses viewers anyway;
+the UI must not offer what will be refused). Screenshots of every page."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Page, Request, Response, expect
 
 from tests.fixtures.api import LiveApi
 from tests.fixtures.browser import shot, sign_in, sign_out
@@ -47,10 +48,52 @@ def seed(live_api: LiveApi) -> None:
                 "inputs": {"commands": ["show clock"]},
             },
         ).raise_for_status()
-        client.post(
-            "/api/v1/users",
-            json={"username": "tour-viewer", "password": "tour-viewer-pass", "role": "viewer"},
-        ).raise_for_status()
+        for role in ("viewer", "operator"):
+            client.post(
+                "/api/v1/users",
+                json={"username": f"tour-{role}", "password": f"tour-{role}-pass", "role": role},
+            ).raise_for_status()
+
+
+class Trouble:
+    """What went wrong in the browser while signed in: uncaught errors, console errors and
+    requests to this server that failed or were answered 4xx/5xx. Elsewhere (map tiles from
+    the internet, which this machine cannot reach) is not the server's business."""
+
+    def __init__(self, page: Page, server: str) -> None:
+        self.page, self.server, self.seen = page, server, list[str]()
+        self.listeners = {
+            "pageerror": lambda error: self.seen.append(f"page error: {error}"),
+            "console": self.console,
+            "requestfailed": self.failed,
+            "response": self.response,
+        }
+
+    def console(self, message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        if "Failed to load resource" in message.text and not message.location.get(
+            "url", ""
+        ).startswith(self.server):
+            return  # an outside resource (map tiles): offline here
+        self.seen.append(f"console: {message.text} at {message.location.get('url')}")
+
+    def failed(self, request: Request) -> None:
+        if request.url.startswith(self.server):
+            self.seen.append(f"failed: {request.method} {request.url}: {request.failure}")
+
+    def response(self, response: Response) -> None:
+        if response.url.startswith(self.server) and response.status >= 400:
+            self.seen.append(f"{response.status}: {response.request.method} {response.url}")
+
+    def __enter__(self) -> Trouble:
+        for event, listener in self.listeners.items():
+            self.page.on(event, listener)  # type: ignore[call-overload]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for event, listener in self.listeners.items():
+            self.page.remove_listener(event, listener)
 
 
 def walk(page: Page, tmp_path: Path, who: str) -> list[str]:
@@ -73,12 +116,23 @@ def walk(page: Page, tmp_path: Path, who: str) -> list[str]:
     return titles
 
 
-def test_every_page_as_admin_then_as_viewer(live_api: LiveApi, page: Page, tmp_path: Path) -> None:
-    seed(live_api)
-    sign_in(page, live_api.url, "admin", TEST_ADMIN_PASSWORD)
-    admin_pages = walk(page, tmp_path, "admin")
-    assert {"Devices", "Map", "Topology", "Workflows", "Calendar", "Syslog"} <= set(admin_pages)
+def tour(page: Page, live_api: LiveApi, tmp_path: Path, user: str, password: str) -> list[str]:
+    sign_in(page, live_api.url, user, password)
+    with Trouble(page, live_api.url) as trouble:
+        titles = walk(page, tmp_path, user.removeprefix("tour-"))
+        page.wait_for_load_state("networkidle")
+    assert not trouble.seen, f"{user}: {trouble.seen}"
     sign_out(page)
-    sign_in(page, live_api.url, "tour-viewer", "tour-viewer-pass")
-    viewer_pages = walk(page, tmp_path, "viewer")
-    assert "Users and keys" in admin_pages and "Users and keys" not in viewer_pages
+    return titles
+
+
+def test_every_page_as_admin_operator_and_viewer(
+    live_api: LiveApi, page: Page, tmp_path: Path
+) -> None:
+    seed(live_api)
+    admin_pages = tour(page, live_api, tmp_path, "admin", TEST_ADMIN_PASSWORD)
+    assert {"Devices", "Map", "Topology", "Workflows", "Calendar", "Syslog"} <= set(admin_pages)
+    operator_pages = tour(page, live_api, tmp_path, "tour-operator", "tour-operator-pass")
+    viewer_pages = tour(page, live_api, tmp_path, "tour-viewer", "tour-viewer-pass")
+    assert "Users and keys" in admin_pages
+    assert "Users and keys" not in operator_pages + viewer_pages

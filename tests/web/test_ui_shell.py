@@ -108,18 +108,29 @@ def test_admin_manages_users_and_keys_and_navigation_follows_roles(
     page.get_by_label("Key name").fill("itsm")
     page.get_by_label("Key scope").select_option("trigger")
     page.get_by_role("button", name="Create key").click()
-    expect(page.get_by_role("status")).to_contain_text("nwk_")
+    expect(keys.get_by_role("status")).to_contain_text("nwk_")
     row = keys.get_by_role("row").filter(has_text="itsm")
     expect(row).to_contain_text("trigger")
     page.screenshot(path=str(tmp_path / "admin.png"), full_page=True)
     row.get_by_role("button", name="Revoke").click()
+    expect(row).not_to_contain_text("revoked")  # not before it is confirmed
+    page.get_by_role("alertdialog", name="Revoke API key itsm?").get_by_role(
+        "button", name="Revoke key"
+    ).click()
     expect(row).to_contain_text("revoked")
     sign_out(page)
 
     sign_in(page, live_api.url, "noc-operator", "a-long-enough-password")
     expect(nav.get_by_role("link", name="Users and keys")).to_have_count(0)
-    page.goto(live_api.url + "/ui/#/admin")  # typed by hand: the API still says no
-    expect(page.get_by_role("alert")).to_contain_text("requires the admin role")
+    page.goto(live_api.url + "/ui/#/admin")  # typed by hand: no admin form is offered
+    expect(page.get_by_role("status")).to_contain_text("is for admins")
+    expect(page.get_by_role("button", name="Add user")).to_have_count(0)
+    with httpx.Client(base_url=live_api.url) as client:  # and the API still says no
+        client.post(
+            "/api/v1/auth/login",
+            json={"username": "noc-operator", "password": "a-long-enough-password"},
+        ).raise_for_status()
+        assert client.get("/api/v1/users").status_code == 403
 
 
 def test_run_results_viewer(live_api: LiveApi, page: Page, lab: LabThread, tmp_path: Path) -> None:
@@ -166,7 +177,7 @@ def test_run_results_viewer(live_api: LiveApi, page: Page, lab: LabThread, tmp_p
     expect(view.get_by_role("heading", name="Clock")).to_contain_text("success")
     devices = view.get_by_role("table", name="Devices")
     expect(devices.get_by_role("row")).to_have_count(len(ios) + 1)
-    expect(devices).to_contain_text("main")  # the path: the single step
+    expect(devices).to_contain_text("Clock")  # the path: the single step, by its name
     results = view.get_by_role("table", name="Results")
     results.get_by_role("button", name="Details").first.click()
     expect(view.get_by_label("Logs", exact=True)).to_contain_text("show version")

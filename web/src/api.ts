@@ -78,6 +78,8 @@ export interface User {
   id: number;
   username: string;
   role: "viewer" | "operator" | "admin";
+  /** Signed in with a one-time password: must choose a new password first. */
+  must_change_password?: boolean;
 }
 
 export interface Me {

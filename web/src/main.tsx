@@ -1,7 +1,8 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type Me, type User } from "./api";
-import { AdminPage } from "./admin";
+import { AdminPage, MyKeysPage } from "./admin";
+import { ForcedPasswordChange } from "./admin/PasswordForm";
 import { DashboardPage } from "./dashboard";
 import { RunPage } from "./run";
 import { ROUTES as INVENTORY_ROUTES, TABLES } from "./pages";
@@ -76,6 +77,11 @@ const ROUTES: Route[] = [
     nav: { section: "Admin", title: "Users and keys" },
     roles: ["admin"],
   },
+  {
+    path: /^my-keys$/,
+    render: () => <MyKeysPage />,
+    nav: { section: "Admin", title: "My API keys", order: 1 },
+  },
   { path: /^runs\/([\w-]+)$/, render: ([id]) => <RunPage id={id} /> },
   ...INVENTORY_ROUTES,
   ...NETWORK_ROUTES,
@@ -131,6 +137,10 @@ function App() {
     await api("/api/v1/auth/logout", { method: "POST" });
     setMe(null);
   };
+  // signed in with a one-time password: nothing else until a new password is chosen
+  if (me.must_change_password) {
+    return <ForcedPasswordChange user={me} onDone={setMe} onSignOut={logout} />;
+  }
   // Roles only trim the navigation: a page typed by hand still renders, and the API says no.
   const found = match(ROUTES, hash);
   return (

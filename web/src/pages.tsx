@@ -1,7 +1,8 @@
 import { ServicePage } from "./automation/ServicePage";
-import { DevicePage } from "./inventory/DevicePage";
+import { DevicePage, DEVICE_TABS } from "./inventory/DevicePage";
+import { elapsed } from "./run";
 import type { Route, Section } from "./router";
-import { EditorsOnly, type TableSpec } from "./table";
+import { DataTable, EditorsOnly, type TableSpec } from "./table";
 
 type Row = Record<string, unknown> & { id?: number | string };
 
@@ -26,6 +27,22 @@ export const TABLES: Record<string, TableSpec<Row> & { section: Section }> = {
     search: "q",
     resource: { schema: "DeviceCreate", noun: "device", hidden: ["custom_fields"] },
     transfer: "devices",
+    bulk: {
+      editEndpoint: "/api/v1/devices/bulk",
+      deleteEndpoint: "/api/v1/devices/bulk-delete",
+      run: true,
+      fields: [
+        { key: "platform", title: "Platform" },
+        { key: "site", title: "Site" },
+        { key: "credential", title: "Credential", choices: "/api/v1/credentials" },
+        { key: "bastion", title: "Bastion", choices: "/api/v1/bastions" },
+        { key: "vendor", title: "Vendor" },
+        { key: "model", title: "Model" },
+        { key: "os_version", title: "OS version" },
+        { key: "driver", title: "Driver" },
+        { key: "tags", title: "Tags", list: true },
+      ],
+    },
     columns: [
       {
         key: "name",
@@ -148,6 +165,12 @@ export const TABLES: Record<string, TableSpec<Row> & { section: Section }> = {
       { key: "creator", title: "By" },
       { key: "targets", title: "Targets", render: (r) => String((r.targets as unknown[]).length) },
       { key: "started_at", title: "Started", render: when("started_at") },
+      { key: "ended_at", title: "Ended", render: when("ended_at") },
+      {
+        key: "duration",
+        title: "Duration",
+        render: (r) => elapsed((r.started_at as string | null) ?? null, (r.ended_at as string | null) ?? null),
+      },
     ],
   },
   changelog: {
@@ -166,9 +189,30 @@ export const TABLES: Record<string, TableSpec<Row> & { section: Section }> = {
   },
 };
 
-// Pages beyond the tables: a device, a service (new or existing).
+/** A list narrowed by one field, linked from the dashboard: #/runs/status/failure,
+ * #/devices/site/PAR (the filter is shown in the title; the list's own filters still work). */
+function narrowed(name: "runs" | "devices", field: string, raw: string) {
+  const value = decodeURIComponent(raw);
+  const spec = TABLES[name];
+  return (
+    <DataTable
+      key={`${name}-${field}-${value}`}
+      spec={{ ...spec, title: `${spec.title} · ${field} ${value}`, params: { [field]: value } }}
+    />
+  );
+}
+
+const DEVICE_TAB = new RegExp(`^devices\\/(\\d+)\\/(${DEVICE_TABS.map(([, slug]) => slug).join("|")})$`);
+
+// Pages beyond the tables: a device (and its tab), a service (new or existing), narrowed lists.
 export const ROUTES: Route[] = [
   { path: /^devices\/(\d+)$/, render: ([id]) => <DevicePage key={id} id={Number(id)} /> },
+  { path: DEVICE_TAB, render: ([id, tab]) => <DevicePage key={id} id={Number(id)} slug={tab} /> },
+  { path: /^runs\/status\/(\w+)$/, render: ([value]) => narrowed("runs", "status", value) },
+  {
+    path: /^devices\/(platform|vendor|site)\/(.+)$/,
+    render: ([field, value]) => narrowed("devices", field, value),
+  },
   { path: /^services\/new$/, render: () => <ServicePage key="new" id={null} /> },
   { path: /^services\/(\d+)$/, render: ([id]) => <ServicePage key={id} id={id} /> },
 ];

@@ -11,6 +11,7 @@ interface RunRead {
   creator: string;
   started_at: string | null;
   ended_at: string | null;
+  steps?: { id: string; name: string }[];
   summary: {
     counts?: Record<string, number>;
     devices?: Record<string, { outcome: string; path: { step: string; success: boolean }[] }>;
@@ -25,9 +26,23 @@ interface ResultRead {
   success: boolean;
   result: Record<string, unknown>;
   logs: string;
+  started_at: string;
+  ended_at: string;
 }
 
 const FINAL = new Set(["success", "failure", "stopped", "error", "interrupted"]);
+
+/** "1 min 05 s" from two instants (the second defaults to now: a run still going). */
+export function elapsed(start: string | null, end: string | null): string {
+  if (!start) return "";
+  const seconds = Math.max(0, ((end ? Date.parse(end) : Date.now()) - Date.parse(start)) / 1000);
+  if (seconds < 60) return `${seconds.toFixed(seconds < 10 ? 1 : 0)} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${String(Math.round(seconds % 60)).padStart(2, "0")} s`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, "0")} min`;
+}
+
+const when = (value: string | null) => (value ? new Date(value).toLocaleString() : "");
 
 // One run: per-device outcome and path, every step result with its logs, and a diff of
 // any two results. Refreshes until the run ends.
@@ -63,6 +78,17 @@ export function RunPage({ id }: { id: string }) {
   };
   if (!run) return <p>Loading…</p>;
   const devices = Object.entries(run.summary.devices ?? {});
+  // results in the order the run walks its steps (then by device), named, not by step id
+  const steps = run.steps ?? [];
+  const position = new Map(steps.map((s, i) => [s.id, i]));
+  const named = new Map(steps.map((s) => [s.id, s.name]));
+  const stepName = (id: string, service?: string) => named.get(id) ?? service ?? id;
+  const ordered = [...results].sort(
+    (a, b) =>
+      (position.get(a.step) ?? steps.length) - (position.get(b.step) ?? steps.length) ||
+      a.device.localeCompare(b.device) ||
+      a.id - b.id,
+  );
   return (
     <section aria-label={`Run ${run.name}`}>
       <div class="toolbar">
@@ -77,6 +103,11 @@ export function RunPage({ id }: { id: string }) {
           .map(([k, v]) => `${v} ${k}`)
           .join(", ")}
       </p>
+      <dl class="run-times" aria-label="Timing">
+        <div><dt>Started</dt><dd>{when(run.started_at) || "—"}</dd></div>
+        <div><dt>Ended</dt><dd>{run.ended_at ? when(run.ended_at) : FINAL.has(run.status) ? "—" : "still running"}</dd></div>
+        <div><dt>Duration</dt><dd>{elapsed(run.started_at, run.ended_at) || "—"}</dd></div>
+      </dl>
       <table class="grid" aria-label="Devices">
         <thead><tr><th>Device</th><th>Outcome</th><th>Path</th></tr></thead>
         <tbody>
@@ -86,7 +117,7 @@ export function RunPage({ id }: { id: string }) {
               <td><span class={`badge ${info.outcome}`}>{info.outcome}</span></td>
               <td>
                 {info.path.map((p, i) => (
-                  <span key={i} class={`step ${p.success ? "ok" : "ko"}`}>{p.step}</span>
+                  <span key={i} class={`step ${p.success ? "ok" : "ko"}`} title={p.step}>{stepName(p.step)}</span>
                 ))}
               </td>
             </tr>
@@ -95,18 +126,19 @@ export function RunPage({ id }: { id: string }) {
       </table>
       <h3>Results</h3>
       <table class="grid" aria-label="Results">
-        <thead><tr><th /><th>Step</th><th>Device</th><th>Outcome</th><th /></tr></thead>
+        <thead><tr><th /><th>Step</th><th>Device</th><th>Outcome</th><th>Duration</th><th /></tr></thead>
         <tbody>
-          {results.map((r) => [
+          {ordered.map((r) => [
             <tr key={r.id}>
               <td>
                 <input type="checkbox" aria-label={`Compare result ${r.id}`}
                   checked={picked.includes(r.id)} onChange={() => pick(r.id)} />
               </td>
-              <td>{r.step}</td>
+              <td title={`step ${r.step}`}>{stepName(r.step, r.service)}</td>
               <td>{r.device}</td>
               <td><span class={`badge ${r.success ? "success" : "failure"}`}>
                 {r.success ? "success" : "failure"}</span></td>
+              <td>{elapsed(r.started_at, r.ended_at)}</td>
               <td>
                 <button class="link" onClick={() => setOpen(open === r.id ? null : r.id)}>
                   {open === r.id ? "Hide" : "Details"}
@@ -115,7 +147,7 @@ export function RunPage({ id }: { id: string }) {
             </tr>,
             open === r.id && (
               <tr key={`${r.id}-detail`}>
-                <td colSpan={5}>
+                <td colSpan={6}>
                   <ParsedTables result={r.result} />
                   <pre class="logs" aria-label="Logs">{r.logs}</pre>
                   <pre class="result" aria-label="Result">{JSON.stringify(r.result, null, 2)}</pre>

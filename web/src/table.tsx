@@ -1,8 +1,13 @@
-// A list page: server-side paging, sorting, search and column filters; create/edit/delete
-// through forms generated from the API's own schemas; Excel/CSV/YAML import and export.
+// A list page: server-side paging, sorting, search and column filters (a case-insensitive
+// substring, or a glob when `*`/`?` are typed); create/edit/delete through forms generated
+// from the API's own schemas; row selection with bulk edit, delete and run; Excel/CSV/YAML
+// import and export.
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, type Page } from "./api";
+import { BulkBar, type BulkSpec } from "./bulk/BulkActions";
+import { filterValue, rowMatches } from "./bulk/filters";
+import { ConfirmDialog } from "./forms/ConfirmDialog";
 import { ResourceDialog } from "./forms/ResourceDialog";
 import { TransferBar } from "./forms/TransferBar";
 import { canEdit, useUser } from "./session";
@@ -42,6 +47,9 @@ export interface TableSpec<T> {
   params?: Record<string, string>;
   /** Extra controls above the table (wrap editing ones in <EditorsOnly>). */
   actions?: ComponentChildren;
+  /** Bulk actions on selected rows (with ``resource``, for operators and admins): delete
+   * always; edit and run as declared here. */
+  bulk?: BulkSpec;
 }
 
 const LIMIT = 50;
@@ -87,10 +95,13 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
   const [error, setError] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
   const [editing, setEditing] = useState<Editing<T>>(null);
-  const [doomed, setDoomed] = useState<T["id"] | null>(null);
+  const [doomed, setDoomed] = useState<T | null>(null);
+  const [selected, setSelected] = useState<Map<T["id"], T>>(new Map());
   const query = useSettled({ search, filters });
   const editable = Boolean(spec.resource) && canEdit(user);
   const filtered = spec.columns.some((c) => c.filter);
+  const filtering = Boolean(search.trim()) || Object.values(filters).some((v) => v.trim());
+  const choice = new Set(spec.columns.filter((c) => c.choices).map((c) => c.filter));
 
   useEffect(() => {
     const params = new URLSearchParams(spec.params ?? {});
@@ -98,8 +109,15 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
       params.set("limit", String(LIMIT));
       params.set("offset", String(offset));
     }
-    if (spec.search && query.search) params.set(spec.search, query.search);
-    for (const [key, value] of Object.entries(query.filters)) if (value) params.set(key, value);
+    // `q` is free text everywhere; other text filters take `*text*` for "contains"
+    const sent = (key: string, typed: string) =>
+      key === "q" || choice.has(key) ? typed.trim() : filterValue(typed);
+    if (spec.paged && spec.search && query.search.trim()) {
+      params.set(spec.search, sent(spec.search, query.search));
+    }
+    for (const [key, value] of Object.entries(query.filters)) {
+      if (value.trim()) params.set(key, sent(key, value));
+    }
     if (spec.sort && sort) params.set("sort", sort);
     const url = `${spec.endpoint}${params.size ? `?${params}` : ""}`;
     let stale = false;
@@ -107,11 +125,9 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
       (answer) => {
         if (stale) return;
         setError(null);
+        setSelected(new Map());
         if (Array.isArray(answer)) {
-          const needle = query.search.toLowerCase();
-          const kept = needle
-            ? answer.filter((row) => JSON.stringify(row).toLowerCase().includes(needle))
-            : answer;
+          const kept = answer.filter((row) => rowMatches(row, query.search));
           setRows(kept);
           setTotal(kept.length);
         } else {
@@ -131,14 +147,25 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
     setOffset(0);
   };
   const remove = async (row: T) => {
-    try {
-      await api(`${spec.endpoint}/${row.id}`, { method: "DELETE" });
-      setDoomed(null);
-      setVersion(version + 1);
-    } catch (exc) {
-      setError(exc instanceof Error ? exc.message : String(exc));
-    }
+    await api(`${spec.endpoint}/${row.id}`, { method: "DELETE" });
+    setVersion(version + 1);
   };
+  const clearFilters = () => {
+    setSearch("");
+    setFilters({});
+    setOffset(0);
+  };
+  const pageRows = rows ?? [];
+  const allSelected = pageRows.length > 0 && pageRows.every((r) => selected.has(r.id));
+  const toggle = (row: T) => {
+    const next = new Map(selected);
+    if (next.has(row.id)) next.delete(row.id);
+    else next.set(row.id, row);
+    setSelected(next);
+  };
+  const toggleAll = () =>
+    setSelected(allSelected ? new Map() : new Map(pageRows.map((r) => [r.id, r])));
+  const nameOf = (row: T) => String(row.name ?? row.id);
   const saved = () => {
     setEditing(null);
     setVersion(version + 1);
@@ -168,9 +195,20 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
         )}
       </div>
       {error && <p class="error" role="alert">{error}</p>}
+      {editable && spec.resource && (
+        <BulkBar endpoint={spec.endpoint} bulk={spec.bulk ?? {}} noun={spec.resource.noun}
+          rows={[...selected.values()]} onClear={() => setSelected(new Map())}
+          onDone={() => setVersion(version + 1)} />
+      )}
       <table class="grid" aria-label={`${spec.title} table`}>
         <thead>
           <tr>
+            {editable && (
+              <th class="select" scope="col">
+                <input type="checkbox" aria-label="Select all on this page" checked={allSelected}
+                  disabled={!pageRows.length} onChange={toggleAll} />
+              </th>
+            )}
             {spec.columns.map((column) => (
               <th key={column.key} scope="col">
                 {spec.sort && column.sortable ? (
@@ -187,6 +225,7 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
           </tr>
           {filtered && (
             <tr class="filters">
+              {editable && <th />}
               {spec.columns.map((column) => (
                 <th key={column.key}>
                   {column.filter &&
@@ -200,7 +239,8 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
                         {column.choices.map((choice) => <option key={choice}>{choice}</option>)}
                       </select>
                     ) : (
-                      <input aria-label={`Filter ${column.title}`} placeholder="filter"
+                      <input aria-label={`Filter ${column.title}`} placeholder="contains, or a*glob?"
+                        title="Contains (any case); * and ? match like a file glob over the whole value"
                         value={filters[column.filter] ?? ""}
                         onInput={(e) => {
                           setFilters({ ...filters, [column.filter!]: (e.target as HTMLInputElement).value });
@@ -214,33 +254,37 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
           )}
         </thead>
         <tbody>
-          {(rows ?? []).map((row, index) => (
-            <tr key={row.id ?? index}>
+          {pageRows.map((row, index) => (
+            <tr key={row.id ?? index} class={selected.has(row.id) ? "selected" : undefined}>
+              {editable && (
+                <td class="select">
+                  <input type="checkbox" aria-label={`Select ${nameOf(row)}`}
+                    checked={selected.has(row.id)} onChange={() => toggle(row)} />
+                </td>
+              )}
               {spec.columns.map((column) => (
                 <td key={column.key}>{cell(row, column)}</td>
               ))}
               {editable && (
                 <td class="actions">
-                  {doomed === row.id ? (
-                    <>
-                      <button class="danger" onClick={() => remove(row)}>Confirm delete</button>
-                      <button class="quiet" onClick={() => setDoomed(null)}>Keep</button>
-                    </>
-                  ) : (
-                    <>
-                      <button class="quiet" aria-label={`Edit ${String(row.name ?? row.id)}`}
-                        onClick={() => setEditing({ mode: "edit", row })}>Edit</button>
-                      <button class="quiet" aria-label={`Delete ${String(row.name ?? row.id)}`}
-                        onClick={() => setDoomed(row.id ?? null)}>Delete</button>
-                    </>
-                  )}
+                  <button class="quiet" aria-label={`Edit ${nameOf(row)}`}
+                    onClick={() => setEditing({ mode: "edit", row })}>Edit</button>
+                  <button class="quiet" aria-label={`Delete ${nameOf(row)}`}
+                    onClick={() => setDoomed(row)}>Delete</button>
                 </td>
               )}
             </tr>
           ))}
         </tbody>
       </table>
-      {rows !== null && rows.length === 0 && <p class="empty">Nothing here yet.</p>}
+      {rows !== null && rows.length === 0 && (filtering ? (
+        <p class="empty" role="status">
+          No {spec.title.toLowerCase()} match the filters.{" "}
+          <button class="link" onClick={clearFilters}>Clear filters</button>
+        </p>
+      ) : (
+        <p class="empty">Nothing here yet.</p>
+      ))}
       {spec.paged && (
         <nav class="pager" aria-label="Pages">
           <button disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - LIMIT))}>
@@ -253,6 +297,13 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
             Next
           </button>
         </nav>
+      )}
+      {doomed !== null && spec.resource && (
+        <ConfirmDialog title={`Delete ${spec.resource.noun} ${nameOf(doomed)}?`}
+          confirmLabel="Confirm delete" onConfirm={() => remove(doomed)}
+          onClose={() => setDoomed(null)}>
+          <p>{nameOf(doomed)} will be deleted. This cannot be undone.</p>
+        </ConfirmDialog>
       )}
       {editing && spec.resource && (
         <ResourceDialog

@@ -100,12 +100,28 @@ def require(role: Role) -> Callable[..., Principal]:
             raise PermissionDenied(
                 "this API key may only fire triggers (POST /api/v1/triggers/{name}/fire)"
             )
+        if principal.must_change_password:
+            raise PermissionDenied(
+                "signed in with a one-time password: choose a new password first "
+                "(POST /api/v1/auth/password)"
+            )
         if not principal.has_role(role):
             raise PermissionDenied(f"requires the {role.value} role (you are {principal.role})")
         request.state.actor = principal.username
         return principal
 
     return guard
+
+
+def signed_in(principal: CurrentPrincipal, request: Request) -> Principal:
+    """Any caller with a full-scope key or a login session, including one that must still
+    choose a new password (who they are, changing that password)."""
+    if principal.scope != "full":
+        raise PermissionDenied(
+            "this API key may only fire triggers (POST /api/v1/triggers/{name}/fire)"
+        )
+    request.state.actor = principal.username
+    return principal
 
 
 def trigger_caller(principal: CurrentPrincipal, request: Request) -> Principal:
@@ -118,6 +134,7 @@ def trigger_caller(principal: CurrentPrincipal, request: Request) -> Principal:
 
 
 TriggerCaller = Annotated[Principal, Depends(trigger_caller)]
+SignedIn = Annotated[Principal, Depends(signed_in)]
 Viewer = Annotated[Principal, Depends(require(Role.viewer))]
 Operator = Annotated[Principal, Depends(require(Role.operator))]
 Admin = Annotated[Principal, Depends(require(Role.admin))]

@@ -51,10 +51,11 @@ automations:
     options: {targets: {pools: [lab-cisco_ios]}}
     graph:
       nodes:
-        - {id: backup, ref: Backup configuration, x: 80, y: 200}
-        - {id: push, ref: Push VLAN, x: 300, y: 200}
-        - {id: validate, ref: Validate VLAN, x: 520, y: 200}
-        - {id: rollback, ref: Roll back configuration, x: 520, y: 360}
+        # the builder's auto-layout (cards 250 x 78 px): nothing overlaps, no edge hidden
+        - {id: backup, ref: Backup configuration, x: 288, y: 80}
+        - {id: push, ref: Push VLAN, x: 634, y: 80}
+        - {id: validate, ref: Validate VLAN, x: 980, y: 80}
+        - {id: rollback, ref: Roll back configuration, x: 1326, y: 212}
       edges:
         - {source: start, target: backup}
         - {source: backup, target: push}
@@ -62,6 +63,7 @@ automations:
         - {source: push, target: rollback, kind: failure}
         - {source: validate, target: end}
         - {source: validate, target: rollback, kind: failure}
+      layout: {start: {x: 60, y: 93}, end: {x: 1385, y: 93}}
 """
 
 

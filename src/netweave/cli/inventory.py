@@ -39,21 +39,29 @@ def import_command(
                 dry_run=dry_run,
             )
     except ImportRejected as rejected:
-        table = Table("sheet", "row", "field", "message", title=rejected.message)
-        for error in rejected.errors:
-            table.add_row(error["sheet"], str(error["row"]), error["field"], error["message"])
-        err_console.print(table)
+        print_rejected(rejected)
         raise typer.Exit(1) from rejected
     except NetWeaveError as exc:
         err_console.print(f"[red]error:[/] {exc.to_detail()}")
         raise typer.Exit(1) from exc
     finally:
         runtime.close()
-    title = f"{path.name}: " + ("dry run, nothing written" if dry_run else "imported")
+    print_summary(path.name, summary)
+
+
+def print_rejected(rejected: ImportRejected) -> None:
+    table = Table("sheet", "row", "field", "message", title=rejected.message)
+    for error in rejected.errors:
+        table.add_row(error["sheet"], str(error["row"]), error["field"], error["message"])
+    err_console.print(table)
+
+
+def print_summary(name: str, summary: transfer.ImportSummary) -> None:
+    title = f"{name}: " + ("dry run, nothing written" if summary.dry_run else "imported")
     table = Table("kind", "created", "updated", "unchanged", title=title)
-    for name in transfer.KINDS:
-        counts = (summary.created[name], summary.updated[name], summary.unchanged[name])
-        table.add_row(name, *(str(n) for n in counts))
+    for kind in transfer.KINDS:
+        counts = (summary.created[kind], summary.updated[kind], summary.unchanged[kind])
+        table.add_row(kind, *(str(n) for n in counts))
     console.print(table)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from netweave.cli import automation, db, inventory, lab, users
+from netweave.cli import automation, db, inventory, lab, migrate, users
 from netweave.cli.run import run
 from netweave.cli.scheduler import scheduler
 from netweave.cli.serve import serve
@@ -26,6 +26,7 @@ app.add_typer(users.app, name="user")
 app.add_typer(inventory.app, name="inventory")
 app.add_typer(lab.app, name="lab")
 app.add_typer(automation.app, name="automation")
+app.add_typer(migrate.app, name="migrate")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import event, func, insert, inspect, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from netweave.core.text_filter import match_text
 from netweave.db.models import (
     ApiKey,
     Automation,
@@ -184,13 +185,13 @@ def query(
 ) -> tuple[list[ChangeRecord], int]:
     statement = select(ChangeRecord)
     if actor:
-        statement = statement.where(ChangeRecord.actor == actor)
+        statement = statement.where(match_text(ChangeRecord.actor, actor))
     if object_type:
-        statement = statement.where(ChangeRecord.object_type == object_type)
+        statement = statement.where(match_text(ChangeRecord.object_type, object_type))
     if action:
         statement = statement.where(ChangeRecord.action == action)
     if name:
-        statement = statement.where(ChangeRecord.object_name.ilike(f"%{name}%"))
+        statement = statement.where(match_text(ChangeRecord.object_name, name, contains=True))
     if since:
         statement = statement.where(ChangeRecord.at >= since)
     total = session.scalar(select(func.count()).select_from(statement.subquery())) or 0

@@ -1,5 +1,6 @@
 """The dashboard's numbers in one call: inventory by platform/vendor/site, runs by status
-per day, recent failures, and the engine's health."""
+per day, device jobs per day by outcome and where they came from, recent failures, and the
+engine's health."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from netweave.db.models import Device, Run
+from netweave.db.models import Device, Job, Run, TerminalSession
 
 DAYS = 14
 
@@ -31,7 +32,11 @@ class Dashboard(BaseModel):
     by_site: dict[str, int]
     runs_by_status: dict[str, int]
     runs_per_day: list[dict[str, Any]]  # {day, success, failure, other}
+    # device jobs sent directly (API/NetPulse, the CLI), not as a run's steps (the run counts)
+    jobs_per_day: list[dict[str, Any]]  # {day, success, failure, other}
+    jobs_by_source: dict[str, int]  # api | cli | run (steps of runs), within the window
     recent_failures: list[RecentFailure]
+    terminal_sessions: int  # web terminals open now (engine.sessions: cached device sessions)
     engine: dict[str, Any]
 
 
@@ -53,6 +58,7 @@ def build(session: Session, engine: dict[str, Any], now: datetime | None = None)
     for offset in range(DAYS):
         day = (since + timedelta(days=offset)).date().isoformat()
         per_day.append({"day": day, **days[day]})
+    jobs_per_day, jobs_by_source = _jobs(session, since)
     failures = session.scalars(
         select(Run)
         .where(Run.status.in_(("failure", "error", "interrupted")))
@@ -66,6 +72,8 @@ def build(session: Session, engine: dict[str, Any], now: datetime | None = None)
         by_site=_grouped(session, Device.site),
         runs_by_status=_grouped(session, Run.status),
         runs_per_day=per_day,
+        jobs_per_day=jobs_per_day,
+        jobs_by_source=jobs_by_source,
         recent_failures=[
             RecentFailure(
                 id=run.id,
@@ -76,5 +84,41 @@ def build(session: Session, engine: dict[str, Any], now: datetime | None = None)
             )
             for run in failures
         ],
+        terminal_sessions=session.scalar(
+            select(func.count())
+            .select_from(TerminalSession)
+            .where(TerminalSession.ended_at.is_(None))
+        )
+        or 0,
         engine=engine,
     )
+
+
+JOB_OUTCOME = {"finished": "success", "failed": "failure"}
+
+
+def job_source(run_id: str | None, owner_id: int | None) -> str:
+    """Where a job came from: a run's step, the CLI (no user row), or the API (a user)."""
+    if run_id is not None:
+        return "run"
+    return "cli" if owner_id is None else "api"
+
+
+def _jobs(session: Session, since: datetime) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Device jobs still held (each is kept for its ``result_ttl``) since ``since``: per day
+    by outcome, those sent directly only; and how many came from each source."""
+    days: dict[str, dict[str, int]] = defaultdict(lambda: {"success": 0, "failure": 0, "other": 0})
+    sources = {"api": 0, "cli": 0, "run": 0}
+    rows = session.execute(
+        select(Job.created_at, Job.status, Job.run_id, Job.owner_id).where(Job.created_at >= since)
+    )
+    for created, status, run_id, owner_id in rows:
+        source = job_source(run_id, owner_id)
+        sources[source] += 1
+        if source != "run":
+            days[created.date().isoformat()][JOB_OUTCOME.get(status, "other")] += 1
+    per_day = []
+    for offset in range(DAYS):
+        day = (since + timedelta(days=offset)).date().isoformat()
+        per_day.append({"day": day, **days[day]})
+    return per_day, sources

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from netweave.core.inventory.pools import membership_clause, pool_by_name
-from netweave.core.inventory.query import match_text
+from netweave.core.text_filter import match_text
 from netweave.db.models import Device, Link, Pool
 from netweave.foundation.settings import Settings
 
@@ -80,6 +80,9 @@ class TopologyView(BaseModel):
     edges: list[ViewLink]
     sites: list[str] = Field(description="Every site in the inventory (filter choices)")
     pools: list[str] = Field(description="Every pool (filter choices)")
+    unlinked: int = Field(
+        default=0, description="Devices without links left out (without a filter); 0 with them"
+    )
 
 
 class UiSettings(BaseModel):
@@ -139,12 +142,22 @@ def geo_view(session: Session, *, site: str | None = None, pool: str | None = No
 
 
 def topology_view(
-    session: Session, *, site: str | None = None, pool: str | None = None
+    session: Session,
+    *,
+    site: str | None = None,
+    pool: str | None = None,
+    unlinked: bool = False,
 ) -> TopologyView:
+    """``unlinked``: without a filter, also the devices that have no link (else counted)."""
     conditions = _selection(session, site, pool)
-    if not conditions:
+    left_out = 0
+    if not conditions and not unlinked:
         linked = union(select(Link.source_id), select(Link.destination_id))
         conditions = [Device.id.in_(select(linked.subquery().c[0]))]
+        total = session.scalar(select(func.count()).select_from(Device)) or 0
+        left_out = total - (
+            session.scalar(select(func.count()).select_from(Device).where(*conditions)) or 0
+        )
     nodes = _devices(session, select(*_DEVICE_COLUMNS).where(*conditions).order_by(Device.name))
     sites = session.scalars(
         select(Device.site).where(Device.site != "").distinct().order_by(Device.site)
@@ -155,5 +168,6 @@ def topology_view(
             "edges": _links_between(session, {n["id"] for n in nodes}),
             "sites": list(sites),
             "pools": list(session.scalars(select(Pool.name).order_by(Pool.name))),
+            "unlinked": left_out,
         }
     )

@@ -161,7 +161,29 @@ class NapalmSession(DriverSession):
         then commit (with ``message`` where the platform keeps one) or, with ``dry_run``,
         discard. ``rollback: true`` restores the configuration saved before the last commit."""
         with _reads_within(self.device, float(options.get("read_timeout", 30))):
-            return self._push_config(lines, options)
+            try:
+                return self._push_config(lines, options)
+            finally:
+                self._undo_file_prompt()
+
+    def _undo_file_prompt(self) -> None:
+        """NAPALM's IOS driver configures ``file prompt quiet`` for its file copies and takes
+        it back only when the connection closes. A kept session would leave the line in the
+        running configuration: a dry run that changed the device, a stray line in the next
+        backup. Take it back after each push, as ``close`` would."""
+        device: Any = self.device
+        if not (
+            getattr(device, "auto_file_prompt", False)
+            and getattr(device, "prompt_quiet_changed", False)
+        ):
+            return
+        try:
+            device.device.send_config_set(["no file prompt quiet"])
+        except Exception:
+            self.tainted = True  # not settled: the session is closed (and NAPALM retries)
+            return
+        device.prompt_quiet_changed = False
+        device.prompt_quiet_configured = False
 
     def _push_config(self, lines: list[str], options: dict[str, Any]) -> ConfigOutcome:
         started = time.perf_counter()

@@ -56,6 +56,14 @@ class ImportRejected(NetWeaveError):
 
     status_code = 422
 
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
-        super().__init__(f"import rejected: {len(errors)} bad row(s), nothing was imported")
+    def __init__(self, errors: list[dict[str, Any]], *, rows: int | None = None) -> None:
+        """``rows``: how many rows are bad (a row may have several problems, and ``errors``
+        may be cut short); counted from ``errors`` when not given."""
+        bad = rows if rows is not None else len({(e.get("sheet"), e.get("row")) for e in errors})
+        problems = "" if len(errors) == bad else f" ({len(errors)} problems)"
+        super().__init__(
+            f"import rejected: {bad} bad row{'' if bad == 1 else 's'}{problems}, "
+            "nothing was imported"
+        )
         self.errors = errors
+        self.rows = bad

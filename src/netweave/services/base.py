@@ -154,6 +154,10 @@ class Service(ABC, Generic[I]):
     with other inputs; operators run the services admins saved. Every type that is not
     built in (entry points, the custom services folder) counts as privileged whatever it
     says here."""
+    preview_inputs: ClassVar[dict[str, Any] | None] = None
+    """For a type that changes device configuration: the inputs that make a run of it a dry
+    run (it shows what would change, changes nothing). The UI runs that preview and asks for
+    a confirmation before the real run. None: the type does not change configuration."""
 
     @abstractmethod
     def run(self, ctx: ServiceContext, inputs: I) -> ServiceOutcome: ...

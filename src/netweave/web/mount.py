@@ -23,9 +23,25 @@ def mount_ui(app: FastAPI, static: Path = STATIC) -> bool:
     def root() -> RedirectResponse:
         return RedirectResponse("/ui/")
 
+    icons = {"favicon.ico": "image/x-icon", "favicon.svg": "image/svg+xml"}
+    for name, media_type in icons.items():  # web/public/: copied beside index.html
+        if (static / name).exists():
+            _icon(app, static / name, media_type)
+
     @app.get("/ui", include_in_schema=False)
     @app.get("/ui/{path:path}", include_in_schema=False)
     def page(path: str = "") -> FileResponse:
         return FileResponse(index, headers={"Cache-Control": "no-cache"})
 
     return True
+
+
+def _icon(app: FastAPI, path: Path, media_type: str) -> None:
+    """The browser asks ``/favicon.ico`` whatever the page says; the page names ``/ui/...``."""
+    headers = {"Cache-Control": "public, max-age=86400"}
+
+    def icon() -> FileResponse:
+        return FileResponse(path, media_type=media_type, headers=headers)
+
+    for url in (f"/{path.name}", f"/ui/{path.name}"):
+        app.add_api_route(url, icon, methods=["GET"], include_in_schema=False)

@@ -9,7 +9,6 @@ from netweave.db.models import ApiKey, Role, User
 from netweave.foundation.errors import (
     AuthenticationFailed,
     Conflict,
-    InvalidInput,
     PermissionDenied,
 )
 
@@ -112,9 +111,9 @@ def test_last_admin_cannot_be_demoted_or_deleted(runtime: Runtime) -> None:
     with runtime.transaction() as session:
         admin = users.find_user(session, "admin")
         assert admin is not None
-        with pytest.raises(InvalidInput, match="last active admin"):
+        with pytest.raises(Conflict, match="last active admin"):
             users.update_user(session, admin.id, UserUpdate(role=Role.viewer))
-        with pytest.raises(InvalidInput, match="last active admin"):
+        with pytest.raises(Conflict, match="last active admin"):
             users.delete_user(session, admin.id)
         with pytest.raises(Conflict):
             users.create_user(

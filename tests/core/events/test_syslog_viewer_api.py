@@ -179,3 +179,12 @@ def test_try_a_rule_on_a_message_before_saving_it(admin: TestClient, viewer: Tes
     assert bad.status_code == 422
     (error,) = bad.json()["errors"]
     assert error["field"] == "match.regex" and "regular expression" in error["message"]
+
+
+def test_stats_without_a_syslog_server_in_this_process_say_so(viewer: TestClient) -> None:
+    """An answer, not a 404 the page has to expect: ``running`` false, counters zero."""
+    stats = viewer.get("/api/v1/syslog/stats")
+    assert stats.status_code == 200, stats.text
+    body = stats.json()
+    assert body["running"] is False
+    assert (body["received"], body["listening"]) == (0, {"udp": None, "tcp": None})

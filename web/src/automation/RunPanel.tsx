@@ -5,7 +5,10 @@ import { api, ApiError, type Page } from "../api";
 import { fieldsOf, type FieldModel } from "../forms/schema";
 import { changed, errorsUnder, SchemaForm, type Values } from "../forms/SchemaForm";
 import { go } from "../router";
+import { useChangeGuard } from "../inventory/ChangePreview";
 import { NO_TARGETS, TargetPicker, targetCount, type Targets } from "./TargetPicker";
+import { describeTargets, normalTargets, QueryFields } from "./TargetQuery";
+import { RunVariables, useVariables, variableValues } from "./RunVariables";
 
 export interface Automation {
   id: number;
@@ -30,16 +33,27 @@ export interface ServiceType {
   privileged: boolean;
 }
 
-export function RunPanel({ service, device }: { service?: Automation; device?: string }) {
+export function RunPanel({ service, device, targets: initialTargets, editInputs = true }: {
+  service?: Automation;
+  device?: string;
+  /** false: run the saved inputs (the service page has the inputs form already). */
+  editInputs?: boolean;
+  /** The targets chosen when the panel opens (the devices selected in a table). */
+  targets?: Targets;
+}) {
   const [services, setServices] = useState<Automation[]>([]);
   const [chosen, setChosen] = useState<Automation | null>(service ?? null);
   const [fields, setFields] = useState<FieldModel[] | null>(null);
   const [overrides, setOverrides] = useState<Values>({});
   const [invalid, setInvalid] = useState<Record<string, string>>({});
-  const [targets, setTargets] = useState<Targets>(NO_TARGETS);
+  const [targets, setTargets] = useState<Targets>(initialTargets ?? NO_TARGETS);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [variables, setVariables] = useState<Record<string, string>>({});
+  const [showQuery, setShowQuery] = useState(false);
+  const uses = useVariables(chosen ? `/api/v1/services/${chosen.id}` : null);
+  const guard = useChangeGuard(); // a configuration change asks first, with a dry-run diff
 
   useEffect(() => {
     if (service) return;
@@ -48,6 +62,7 @@ export function RunPanel({ service, device }: { service?: Automation; device?: s
   useEffect(() => {
     setFields(null);
     setOverrides({});
+    setVariables({});
     if (!chosen) return;
     api<ServiceType>(`/api/v1/service-types/${chosen.type}`).then(
       (type) => setFields(fieldsOf(type.input_schema)),
@@ -62,9 +77,12 @@ export function RunPanel({ service, device }: { service?: Automation; device?: s
     setErrors({});
     setMessage(null);
     const body: Values = { inputs: changed(chosen.inputs, overrides) };
+    const vars = variableValues(variables);
+    if (Object.keys(vars).length) body.variables = vars;
     if (device) body.targets = { devices: [device] };
     else if (targetCount(targets)) body.targets = targets;
     try {
+      if (await guard.intercept(chosen, body, device)) return;
       const started = await api<{ id: string }>(`/api/v1/run/${encodeURIComponent(chosen.name)}`, {
         method: "POST",
         body: JSON.stringify(body),
@@ -80,7 +98,7 @@ export function RunPanel({ service, device }: { service?: Automation; device?: s
     }
   };
 
-  const defaults = chosen?.options.targets;
+  const defaults = normalTargets(chosen?.options.targets);
   return (
     <form class="card run-panel" aria-label="Run a service" onSubmit={run}>
       {!service && (
@@ -100,33 +118,45 @@ export function RunPanel({ service, device }: { service?: Automation; device?: s
       )}
       {chosen && fields && (
         <>
-          <p class="meta">{chosen.description || `A ${chosen.type} service.`} Inputs below override the saved ones for this run only.</p>
-          <SchemaForm key={chosen.id} fields={fields} initial={chosen.inputs} errors={errors}
-            idPrefix="run" onChange={(values, problems) => {
-              setOverrides(values);
-              setInvalid(problems);
-            }} />
+          {editInputs && (
+            <>
+              <p class="meta">{chosen.description || `A ${chosen.type} service.`} Inputs below override the saved ones for this run only.</p>
+              <SchemaForm key={chosen.id} fields={fields} initial={chosen.inputs} errors={errors}
+                idPrefix="run" onChange={(values, problems) => {
+                  setOverrides(values);
+                  setInvalid(problems);
+                }} />
+            </>
+          )}
           {!device && (
             <>
               <h4>Targets</h4>
               <p class="meta">
                 {targetCount(targets)
                   ? "These replace the service's default targets."
-                  : defaults && targetCount({ ...NO_TARGETS, ...defaults })
-                    ? `None chosen: the service's defaults (${[...(defaults.devices ?? []), ...(defaults.pools ?? [])].join(", ") || "a query"}).`
-                    : "Choose devices or pools."}
+                  : targetCount(defaults)
+                    ? `None chosen: the service's defaults (${describeTargets(defaults)}).`
+                    : "Choose devices, pools or an inventory query."}
               </p>
               <TargetPicker value={targets} onChange={setTargets} />
+              {showQuery || targets.query ? (
+                <QueryFields idPrefix="run" value={targets.query}
+                  onChange={(query) => setTargets({ ...targets, query })} />
+              ) : (
+                <button type="button" class="quiet" onClick={() => setShowQuery(true)}>Add an inventory query</button>
+              )}
             </>
           )}
         </>
       )}
+      {chosen && <RunVariables uses={uses} values={variables} onChange={setVariables} idPrefix="run" />}
       {message && <p class="error" role="alert">{message}</p>}
       <footer>
         <button type="submit" disabled={!chosen || busy}>
           {busy ? "Starting…" : device ? `Run on ${device}` : "Run"}
         </button>
       </footer>
+      {guard.dialog}
     </form>
   );
 }

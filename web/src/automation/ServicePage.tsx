@@ -1,5 +1,6 @@
 // Create or edit a service: its type's inputs as a generated form (declared once, in the
-// service's pydantic Inputs), the common options, default targets; then run it.
+// service's pydantic Inputs), the common options as structured editors generated from
+// ServiceOptions' JSON Schema, default targets; then run it (with the saved inputs).
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError } from "../api";
 import { apiSchema, fieldsOf, type FieldModel } from "../forms/schema";
@@ -9,7 +10,9 @@ import { canEdit, useUser } from "../session";
 import { RunPanel, type Automation, type ServiceType } from "./RunPanel";
 import { NO_TARGETS, TargetPicker, type Targets } from "./TargetPicker";
 
-const ADVANCED = ["iteration", "validation", "notification", "mode"];
+// ``targets`` has its own picker; ``mode`` only applies to workflows (a service's follows
+// its run method).
+const NOT_HERE = ["targets", "mode"];
 
 export function ServicePage({ id }: { id: string | null }) {
   const user = useUser();
@@ -23,6 +26,7 @@ export function ServicePage({ id }: { id: string | null }) {
   const [options, setOptions] = useState<Values>({});
   const [targets, setTargets] = useState<Targets>(NO_TARGETS);
   const [invalid, setInvalid] = useState<Record<string, string>>({});
+  const [invalidOptions, setInvalidOptions] = useState<Record<string, string>>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
@@ -50,7 +54,7 @@ export function ServicePage({ id }: { id: string | null }) {
 
   const save = async (event: Event) => {
     event.preventDefault();
-    if (!type || Object.keys(invalid).length) return;
+    if (!type || Object.keys(invalid).length || Object.keys(invalidOptions).length) return;
     setErrors({});
     setMessage(null);
     setSaved(false);
@@ -78,8 +82,9 @@ export function ServicePage({ id }: { id: string | null }) {
       }
     } catch (exc) {
       if (exc instanceof ApiError) {
+        // Full paths ("options.validation.0.match"): each nested editor shows its part.
         const byField = exc.byField();
-        setErrors({ ...errorsUnder(byField), ...prefixed(errorsUnder(byField, "inputs"), "inputs"), ...prefixed(errorsUnder(byField, "options"), "options") });
+        setErrors({ ...errorsUnder(byField), ...byField });
         setMessage(exc.message);
       } else setMessage(String(exc));
     }
@@ -92,13 +97,24 @@ export function ServicePage({ id }: { id: string | null }) {
         .map(([key, value]) => [key.slice(prefix.length + 1), value]),
     );
 
+  if (id !== null && !service)
+    return (
+      <section aria-label="Service" aria-busy={!message}>
+        <div class="toolbar">
+          <h2>Service</h2>
+          <a class="button-link" href="#/services">All services</a>
+        </div>
+        {message ? <p class="error" role="alert">{message}</p> : <p class="service-loading" role="status">Loading the service…</p>}
+      </section>
+    );
+
   return (
     <section aria-label={service ? `Service ${service.name}` : "New service"}>
       <div class="toolbar">
         <h2>{service ? service.name : "New service"} {type && <small>{type.title || type.name}</small>}</h2>
         <a class="button-link" href="#/services">All services</a>
       </div>
-      <form class="card service-form" aria-label="Service definition" onSubmit={save}>
+      <form class="card service-form" aria-label="Service definition" onSubmit={save} noValidate>
         <div class="schema-form">
           <div class="field">
             <label for="svc-name">Name <span class="required" aria-hidden="true">*</span></label>
@@ -138,7 +154,7 @@ export function ServicePage({ id }: { id: string | null }) {
           <fieldset aria-label="Inputs">
             <legend>Inputs</legend>
             <SchemaForm key={`${type!.name}-${service?.id ?? "new"}`} fields={inputFields} initial={inputs}
-              errors={fieldErrors("inputs")} idPrefix="in"
+              errors={fieldErrors("inputs")} idPrefix="in" disabled={!editable}
               onChange={(values, problems) => {
                 setInputs(values);
                 setInvalid(problems);
@@ -147,11 +163,16 @@ export function ServicePage({ id }: { id: string | null }) {
         )}
         {type && optionFields && (
           <details class="options">
-            <summary>Options: retries, timeout, parallelism, credential, validation, notification</summary>
-            <SchemaForm key={`options-${service?.id ?? "new"}`} fields={optionFields}
-              initial={service?.options ?? {}} hidden={["targets"]} errors={fieldErrors("options")}
-              idPrefix="opt" onChange={(values) => setOptions(values)} />
-            <p class="meta">Advanced: {ADVANCED.join(", ")} take JSON.</p>
+            <summary>Options: retries, timeout, parallelism, credential, validation, iteration, notification</summary>
+            <div role="group" aria-label="Options">
+              <SchemaForm key={`options-${service?.id ?? "new"}`} fields={optionFields}
+                initial={service?.options ?? {}} hidden={NOT_HERE} errors={fieldErrors("options")}
+                idPrefix="opt" disabled={!editable}
+                onChange={(values, problems) => {
+                  setOptions(values);
+                  setInvalidOptions(problems);
+                }} />
+            </div>
           </details>
         )}
         {type && (
@@ -171,13 +192,10 @@ export function ServicePage({ id }: { id: string | null }) {
       {service && editable && (
         <>
           <h3>Run {service.name}</h3>
-          <RunPanel key={service.updated_at} service={service} />
+          <p class="meta">Runs the saved inputs and options.</p>
+          <RunPanel key={service.updated_at} service={service} editInputs={false} />
         </>
       )}
     </section>
   );
-}
-
-function prefixed(errors: Record<string, string>, prefix: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(errors).map(([k, v]) => [`${prefix}.${k}`, v]));
 }

@@ -1,8 +1,10 @@
 // A form generated from a JSON Schema: string → text box, enum → select, list of enum →
-// multi-select, list of strings → one per line, bool → checkbox, anything else → JSON editor.
-import { useEffect, useState } from "preact/hooks";
+// multi-select, list of strings → one per line, bool → checkbox beside its label, a name
+// from a collection → select, an object → a fieldset of its own fields, a list of objects
+// → one fieldset per item with add/remove; only a free-form value is a JSON editor.
+import { useEffect, useRef, useState } from "preact/hooks";
 import { api, type Page } from "../api";
-import { display, type FieldModel, parse, ParseError } from "./schema";
+import { defaultsOf, display, type FieldModel, parse, ParseError } from "./schema";
 
 export type Values = Record<string, unknown>;
 
@@ -18,6 +20,29 @@ interface Props {
   /** Password fields: leave empty to keep the stored secret. */
   keepSecrets?: boolean;
   idPrefix?: string;
+  /** Read only (a viewer): every control disabled, no add/remove buttons. */
+  disabled?: boolean;
+}
+
+/** A sub-form's state, kept by its parent: the value it builds and its problems. */
+interface Nested {
+  nested: true;
+  value: unknown;
+  problems: Record<string, string>;
+}
+
+type Text = string | boolean | string[] | Nested;
+
+function isNested(text: Text | undefined): text is Nested {
+  return typeof text === "object" && text !== null && !Array.isArray(text);
+}
+
+/** Errors under ``prefix.`` with the prefix taken off. */
+function under(errors: Record<string, string>, prefix: string): Record<string, string> {
+  const found: Record<string, string> = {};
+  for (const [path, message] of Object.entries(errors))
+    if (path.startsWith(`${prefix}.`)) found[path.slice(prefix.length + 1)] = message;
+  return found;
 }
 
 const LOOKUPS: Record<string, (text: string) => string> = {
@@ -66,7 +91,7 @@ function Widget({
   setText: (value: string | boolean | string[]) => void;
   keepSecrets: boolean;
 }) {
-  const names = useNames(field.lookup, typeof text === "string" ? text : "");
+  const names = useNames(field.lookup, field.widget === "choice" ? "" : typeof text === "string" ? text : "");
   const onText = (e: Event) => setText((e.target as HTMLInputElement).value);
   switch (field.widget) {
     case "checkbox":
@@ -85,6 +110,18 @@ function Widget({
           ))}
         </select>
       );
+    case "choice": {
+      const current = String(text);
+      return (
+        <select id={id} value={current} onChange={onText}>
+          {(field.nullable || !field.required) && <option value="">—</option>}
+          {current && !names.includes(current) && <option value={current}>{current}</option>}
+          {names.map((name) => (
+            <option key={name} value={name}>{name}</option>
+          ))}
+        </select>
+      );
+    }
     case "multiselect": {
       const chosen = new Set(Array.isArray(text) ? text : []);
       return (
@@ -124,6 +161,8 @@ function Widget({
         <>
           <input id={id} type={field.widget === "text" ? "text" : "number"}
             step={field.widget === "number" ? "any" : undefined}
+            min={field.widget === "text" ? undefined : field.schema.minimum}
+            max={field.widget === "text" ? undefined : field.schema.maximum}
             value={String(text)} onInput={onText} list={list} autocomplete="off" />
           {list && (
             <datalist id={list}>
@@ -136,6 +175,100 @@ function Widget({
   }
 }
 
+/** An object's fields in a fieldset; an optional one is switched on and off. */
+function ObjectWidget({ field, id, value, errors, disabled, onChange }: {
+  field: FieldModel;
+  id: string;
+  value: unknown;
+  errors: Record<string, string>;
+  disabled: boolean;
+  onChange: (value: unknown, problems: Record<string, string>) => void;
+}) {
+  const optional = field.nullable || !field.required;
+  const on = value !== null && value !== undefined;
+  const [generation, setGeneration] = useState(0);
+  const start = (on ? value : defaultsOf(field.fields)) as Values;
+  return (
+    <fieldset class="nested" aria-label={field.label}>
+      <legend>{field.label}</legend>
+      {field.help && <small class="help">{field.help}</small>}
+      {optional && (
+        <div class="check-line">
+          <input id={`${id}-set`} type="checkbox" checked={on}
+            onChange={(e) => {
+              const checked = (e.target as HTMLInputElement).checked;
+              setGeneration(generation + 1);
+              onChange(checked ? defaultsOf(field.fields) : field.nullable ? null : undefined, {});
+            }} />
+          <label for={`${id}-set`}>Set {field.label}</label>
+        </div>
+      )}
+      {(on || !optional) && (
+        <SchemaForm key={generation} fields={field.fields} initial={start} errors={errors}
+          idPrefix={id} disabled={disabled}
+          onChange={(values, problems) => onChange(values, problems)} />
+      )}
+    </fieldset>
+  );
+}
+
+/** A list of objects: one fieldset per item, with add and remove. */
+function ObjectsWidget({ field, id, value, errors, disabled, onChange }: {
+  field: FieldModel;
+  id: string;
+  value: unknown;
+  errors: Record<string, string>;
+  disabled: boolean;
+  onChange: (value: unknown, problems: Record<string, string>) => void;
+}) {
+  const counter = useRef(0);
+  const fresh = () => (counter.current += 1);
+  const [items, setItems] = useState<{ key: number; value: Values; problems: Record<string, string> }[]>(() =>
+    (Array.isArray(value) ? (value as Values[]) : []).map((item) => ({ key: fresh(), value: item, problems: {} })),
+  );
+  const publish = (next: typeof items) => {
+    setItems(next);
+    const problems: Record<string, string> = {};
+    next.forEach((item, index) => {
+      for (const [path, message] of Object.entries(item.problems)) problems[`${index}.${path}`] = message;
+    });
+    onChange(next.map((item) => item.value), problems);
+  };
+  const name = field.itemLabel || "Item";
+  const max = field.schema.maxItems;
+  return (
+    <fieldset class="nested list" aria-label={field.label}>
+      <legend>{field.label}</legend>
+      {field.help && <small class="help">{field.help}</small>}
+      {items.length === 0 && <p class="empty">None.</p>}
+      {items.map((item, index) => {
+        const itemErrors = under(errors, String(index));
+        return (
+          <fieldset key={item.key} class="item" aria-label={`${name} ${index + 1}`}>
+            <legend>{name} {index + 1}</legend>
+            <SchemaForm fields={field.fields} initial={item.value} errors={itemErrors}
+              idPrefix={`${id}-${item.key}`} disabled={disabled}
+              onChange={(values, problems) =>
+                publish(items.map((other) => (other.key === item.key ? { ...other, value: values, problems } : other)))
+              } />
+            {errors[String(index)] && <small class="field-error" role="alert">{errors[String(index)]}</small>}
+            {!disabled && (
+              <button type="button" class="quiet" onClick={() => publish(items.filter((other) => other.key !== item.key))}>
+                Remove
+              </button>
+            )}
+          </fieldset>
+        );
+      })}
+      {!disabled && (max === undefined || items.length < max) && (
+        <button type="button" onClick={() => publish([...items, { key: fresh(), value: defaultsOf(field.fields), problems: {} }])}>
+          Add {name.toLowerCase()}
+        </button>
+      )}
+    </fieldset>
+  );
+}
+
 export function SchemaForm({
   fields,
   initial,
@@ -144,23 +277,48 @@ export function SchemaForm({
   hidden = [],
   keepSecrets = false,
   idPrefix = "f",
+  disabled = false,
 }: Props) {
-  const [texts, setTexts] = useState<Record<string, string | boolean | string[]>>(() =>
+  const [texts, setTexts] = useState<Record<string, Text>>(() =>
     Object.fromEntries(
-      fields.map((f) => [f.key, display(f, initial[f.key] ?? (keepSecrets ? undefined : f.schema.default))]),
+      fields.map((f) => {
+        const value = initial[f.key] ?? (keepSecrets ? undefined : f.schema.default);
+        if (f.widget === "object" || f.widget === "objects")
+          return [f.key, { nested: true, value: initial[f.key] ?? (f.widget === "objects" ? [] : f.nullable ? null : undefined), problems: {} }];
+        return [f.key, display(f, value)];
+      }),
     ),
   );
   const [invalid, setInvalid] = useState<Record<string, string>>({});
 
-  const update = (key: string, text: string | boolean | string[]) => {
+  const update = (key: string, text: Text) => {
     const next = { ...texts, [key]: text };
     setTexts(next);
     const values: Values = {};
     const problems: Record<string, string> = {};
-    for (const field of fields) {
-      if (hidden.includes(field.key)) continue;
+    const shown = fields.filter((field) => !hidden.includes(field.key));
+    // Nested values and plain ones first: a text field may read its siblings (x-json-when).
+    const siblings: Values = {};
+    for (const field of shown) {
+      const current = next[field.key];
+      if (isNested(current)) siblings[field.key] = current.value;
+      else if (!field.jsonWhen) {
+        try {
+          siblings[field.key] = parse(field, current);
+        } catch {
+          // reported below
+        }
+      }
+    }
+    for (const field of shown) {
+      const current = next[field.key];
+      if (isNested(current)) {
+        if (current.value !== undefined) values[field.key] = current.value;
+        for (const [path, message] of Object.entries(current.problems)) problems[`${field.key}.${path}`] = message;
+        continue;
+      }
       try {
-        const value = parse(field, next[field.key]);
+        const value = parse(field, current, siblings);
         if (value !== undefined) values[field.key] = value;
       } catch (exc) {
         problems[field.key] = exc instanceof ParseError ? exc.message : String(exc);
@@ -171,27 +329,50 @@ export function SchemaForm({
   };
 
   return (
-    <div class="schema-form">
+    <fieldset class="schema-form" disabled={disabled}>
       {fields
         .filter((f) => !hidden.includes(f.key))
         .map((field) => {
           const id = `${idPrefix}-${field.key}`;
-          const message = invalid[field.key] ?? errors[field.key];
+          const current = texts[field.key];
+          if (isNested(current)) {
+            const Nested = field.widget === "objects" ? ObjectsWidget : ObjectWidget;
+            return (
+              <div key={field.key} class={`field wide ${field.widget}`}>
+                <Nested field={field} id={id} value={current.value} errors={under(errors, field.key)}
+                  disabled={disabled}
+                  onChange={(value, problems) => update(field.key, { nested: true, value, problems })} />
+                {errors[field.key] && <small class="field-error" role="alert">{errors[field.key]}</small>}
+              </div>
+            );
+          }
+          // An API error on a part of this value (``email.0``) shows under the field too.
+          const message =
+            invalid[field.key] ?? errors[field.key] ?? Object.values(under(errors, field.key))[0];
           const wide = ["textarea", "lines", "json", "multiselect"].includes(field.widget);
+          const label = (
+            <label for={id}>
+              {field.label}
+              {field.required && !field.nullable && <span class="required" aria-hidden="true"> *</span>}
+            </label>
+          );
+          const widget = (
+            <Widget field={field} id={id} text={current as string | boolean | string[]} keepSecrets={keepSecrets}
+              setText={(value) => update(field.key, value)} />
+          );
           return (
             <div key={field.key} class={`field ${wide ? "wide" : ""} ${field.widget}`}>
-              <label for={id}>
-                {field.label}
-                {field.required && !field.nullable && <span class="required" aria-hidden="true"> *</span>}
-              </label>
-              <Widget field={field} id={id} text={texts[field.key]} keepSecrets={keepSecrets}
-                setText={(value) => update(field.key, value)} />
+              {field.widget === "checkbox" ? (
+                <div class="check-line">{widget}{label}</div>
+              ) : (
+                <>{label}{widget}</>
+              )}
               {field.help && <small class="help">{field.help}</small>}
               {message && <small class="field-error" role="alert">{message}</small>}
             </div>
           );
         })}
-    </div>
+    </fieldset>
   );
 }
 

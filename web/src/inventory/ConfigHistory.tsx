@@ -1,9 +1,10 @@
 // A device's stored configurations: every version, two of them side by side with the
-// changed lines marked, a backup now, and a rollback to any version.
+// changed lines marked, a backup now, and a rollback to any version (after a confirmation
+// that shows the dry run's diff against the running configuration).
 import { useEffect, useState } from "preact/hooks";
 import { api } from "../api";
-import { go } from "../router";
 import { canEdit, useUser } from "../session";
+import { ChangeDialog } from "./ChangePreview";
 import { sideBySide, type Row } from "./diff";
 
 interface Version {
@@ -51,7 +52,7 @@ function DiffView({ rows, left, right }: { rows: Row[]; left: number; right: num
   );
 }
 
-export function ConfigHistory({ deviceId }: { deviceId: number }) {
+export function ConfigHistory({ deviceId, deviceName }: { deviceId: number; deviceName?: string }) {
   const user = useUser();
   const [versions, setVersions] = useState<Version[] | null>(null);
   const [left, setLeft] = useState<number | null>(null);
@@ -60,6 +61,7 @@ export function ConfigHistory({ deviceId }: { deviceId: number }) {
   const [shown, setShown] = useState<Version | null>(null);
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [rollingBack, setRollingBack] = useState<number | null>(null);
 
   const load = () =>
     api<Version[]>(`/api/v1/devices/${deviceId}/configs`).then((found) => {
@@ -98,13 +100,12 @@ export function ConfigHistory({ deviceId }: { deviceId: number }) {
       setBusy(false);
     }
   };
-  const rollback = async (version: number) => {
-    const run = await api<{ id: string }>(`/api/v1/devices/${deviceId}/configs/rollback`, {
-      method: "POST",
-      body: JSON.stringify({ version, dry_run: false, wait: 0 }),
-    });
-    go(`runs/${run.id}`);
-  };
+  const rollback = (version: number, dryRun: boolean) =>
+    api<{ id: string; status: string; error: string | null }>(
+      `/api/v1/devices/${deviceId}/configs/rollback`,
+      { method: "POST", body: JSON.stringify({ version, dry_run: dryRun, wait: dryRun ? 60 : 0 }) },
+    );
+  const who = deviceName ?? `device ${deviceId}`;
   const view = async (version: number) =>
     setShown(await api<Version>(`/api/v1/devices/${deviceId}/configs/${version}`));
 
@@ -136,13 +137,22 @@ export function ConfigHistory({ deviceId }: { deviceId: number }) {
                 <td><input type="radio" name="right" aria-label={`Right v${v.version}`} checked={right === v.version} onChange={() => setRight(v.version)} /></td>
                 <td class="actions">
                   {canEdit(user) && v.version !== versions[0].version && (
-                    <button class="quiet" onClick={() => rollback(v.version)}>Roll back to v{v.version}</button>
+                    <button class="quiet" onClick={() => setRollingBack(v.version)}>Roll back to v{v.version}</button>
                   )}
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
+      )}
+      {rollingBack !== null && (
+        <ChangeDialog
+          title={`Roll back ${who} to v${rollingBack}`}
+          confirmLabel={() => `Roll back ${who} to v${rollingBack}`}
+          preview={() => rollback(rollingBack, true)}
+          apply={() => rollback(rollingBack, false)}
+          onClose={() => setRollingBack(null)}
+        />
       )}
       {rows && left !== null && right !== null && <DiffView rows={rows} left={left} right={right} />}
       {shown && (

@@ -7,15 +7,19 @@ import { ResourceDialog } from "../forms/ResourceDialog";
 import { LazyTerminal } from "../terminal/lazy";
 import { canEdit, useUser } from "../session";
 import { DataTable, type TableSpec } from "../table";
+import { go } from "../router";
 import { ConfigHistory } from "./ConfigHistory";
+import { RunWorkflow } from "./RunWorkflow";
 
 type Tab = "properties" | "configuration" | "runs" | "run" | "terminal";
-const TABS: [Tab, string][] = [
-  ["properties", "Properties"],
-  ["configuration", "Configuration"],
-  ["runs", "Runs"],
-  ["run", "Run a service"],
-  ["terminal", "Terminal"],
+// Each tab has its own address (#/devices/5/configs): reload and back keep it. The terminal
+// tab is "console": #/devices/5/terminal is the full-page terminal.
+export const DEVICE_TABS: [Tab, string, string][] = [
+  ["properties", "properties", "Properties"],
+  ["configuration", "configs", "Configuration"],
+  ["runs", "runs", "Runs"],
+  ["run", "run", "Run a service or workflow"],
+  ["terminal", "console", "Terminal"],
 ];
 const EDITORS_ONLY: Tab[] = ["run", "terminal"];
 
@@ -65,10 +69,16 @@ function Properties({ device }: { device: Device }) {
   );
 }
 
-export function DevicePage({ id }: { id: number }) {
+export function DevicePage({ id, slug }: { id: number; slug?: string }) {
   const user = useUser();
   const [device, setDevice] = useState<Device | null>(null);
-  const [tab, setTab] = useState<Tab>("properties");
+  const named = DEVICE_TABS.find(([, s]) => s === slug)?.[0] ?? "properties";
+  // a viewer sent to an editors' tab (a shared link) sees the properties
+  const tab: Tab = EDITORS_ONLY.includes(named) && !canEdit(user) ? "properties" : named;
+  const setTab = (next: Tab) => {
+    const found = DEVICE_TABS.find(([name]) => name === next);
+    go(next === "properties" ? `devices/${id}` : `devices/${id}/${found?.[1] ?? next}`);
+  };
   const [editing, setEditing] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const load = () => api<Device>(`/api/v1/devices/${id}`).then(setDevice, (exc: Error) => setError(exc.message));
@@ -92,7 +102,7 @@ export function DevicePage({ id }: { id: number }) {
         )}
       </div>
       <nav class="tabs" role="tablist" aria-label="Device views">
-        {TABS.filter(([name]) => canEdit(user) || !EDITORS_ONLY.includes(name)).map(([name, title]) => (
+        {DEVICE_TABS.filter(([name]) => canEdit(user) || !EDITORS_ONLY.includes(name)).map(([name, , title]) => (
           <button key={name} role="tab" aria-selected={tab === name} class={tab === name ? "active" : ""}
             onClick={() => setTab(name)}>
             {title}
@@ -101,9 +111,14 @@ export function DevicePage({ id }: { id: number }) {
       </nav>
       <div role="tabpanel">
         {tab === "properties" && <Properties device={device} />}
-        {tab === "configuration" && <ConfigHistory deviceId={device.id} />}
+        {tab === "configuration" && <ConfigHistory deviceId={device.id} deviceName={device.name} />}
         {tab === "runs" && <DataTable key={device.name} spec={runsOf(device.name)} />}
-        {tab === "run" && <RunPanel device={device.name} />}
+        {tab === "run" && (
+          <div class="run-on-device">
+            <RunPanel device={device.name} />
+            <RunWorkflow device={device.name} />
+          </div>
+        )}
         {tab === "terminal" && <LazyTerminal deviceId={device.id} height="55vh" />}
       </div>
       {editing && (

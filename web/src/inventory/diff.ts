@@ -132,3 +132,27 @@ export function sideBySide(before: string, after: string, context = 3): Row[] {
   }
   return folded;
 }
+
+/** One line of a unified diff, classified for colouring: file headers (meta), hunk headers,
+ * removed, added and unchanged lines. */
+export interface DiffLine {
+  kind: "meta" | "hunk" | "del" | "add" | "context";
+  text: string;
+}
+
+export function unifiedLines(diff: string): DiffLine[] {
+  let inHunk = false; // "--- a" before the first hunk is a file header, after it a removed line
+  return diff
+    .split("\n")
+    .filter((line, index, all) => line !== "" || index < all.length - 1)
+    .map((text): DiffLine => {
+      if (!inHunk && (text.startsWith("+++") || text.startsWith("---"))) return { kind: "meta", text };
+      if (text.startsWith("@@")) {
+        inHunk = true;
+        return { kind: "hunk", text };
+      }
+      if (text.startsWith("+")) return { kind: "add", text };
+      if (text.startsWith("-")) return { kind: "del", text };
+      return { kind: "context", text };
+    });
+}

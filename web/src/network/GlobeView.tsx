@@ -12,6 +12,40 @@ import "./network.css";
 
 type Located = GeoView["devices"][number];
 
+/** Devices close enough to cover each other (same site, same building) drawn as one point
+ * with their count; clicking it lists them all. */
+interface Place {
+  lat: number;
+  lon: number;
+  devices: Located[];
+}
+
+const PLACE_DEGREES = 0.5; // about a point's width on the globe
+
+function places(devices: Located[]): Place[] {
+  const cells = new Map<string, Located[]>();
+  for (const d of devices) {
+    const key = `${Math.round(d.lat / PLACE_DEGREES)}:${Math.round(d.lon / PLACE_DEGREES)}`;
+    const cell = cells.get(key);
+    if (cell) cell.push(d);
+    else cells.set(key, [d]);
+  }
+  return [...cells.values()].map((members) => ({
+    lat: members.reduce((sum, d) => sum + d.lat, 0) / members.length,
+    lon: members.reduce((sum, d) => sum + d.lon, 0) / members.length,
+    devices: members,
+  }));
+}
+
+function placeLabel(place: Place): string {
+  if (place.devices.length === 1) return pointLabel(place.devices[0]);
+  const sites = [...new Set(place.devices.map((d) => d.site).filter(Boolean))];
+  const names = place.devices.slice(0, 8).map((d) => escapeHtml(d.name)).join(", ");
+  const more = place.devices.length > 8 ? `, … ${place.devices.length - 8} more` : "";
+  const where = sites.length ? ` · ${escapeHtml(sites.join(", "))}` : "";
+  return `<div class="nw-globe-tip"><b>${place.devices.length} devices</b>${where}<br>${names}${more}</div>`;
+}
+
 interface Arc {
   startLat: number;
   startLng: number;
@@ -66,7 +100,13 @@ interface Scene {
 
 const IDLE_MS = 2500; // no frames drawn while nobody touches a still globe
 
-function buildGlobe(element: HTMLElement, geo: GeoView, color: ColorOf, onPick: (device: Located) => void): Scene {
+function buildGlobe(
+  element: HTMLElement,
+  geo: GeoView,
+  grouped: Place[],
+  color: ColorOf,
+  onPick: (device: Located, place: Place) => void,
+): Scene {
   const renderer = glRenderer();
   if (renderer === null) throw new Error("WebGL is not available in this browser");
   const byId = new Map(geo.devices.map((d) => [d.id, d]));
@@ -101,17 +141,32 @@ function buildGlobe(element: HTMLElement, geo: GeoView, color: ColorOf, onPick: 
     .polygonStrokeColor(() => "#8d9db8")
     .polygonAltitude(0.005)
     .polygonsTransitionDuration(0)
-    .pointsData(geo.devices)
+    .pointsData(grouped)
     .pointLat("lat")
     .pointLng("lon")
-    .pointColor((d) => color((d as Located).platform))
-    .pointAltitude(0.025)
-    .pointRadius(0.8)
+    .pointColor((p) => {
+      const platforms = new Set((p as Place).devices.map((d) => d.platform));
+      return platforms.size === 1 ? color([...platforms][0]) : "#ffffff";
+    })
+    .pointAltitude((p) => ((p as Place).devices.length > 1 ? 0.04 : 0.025))
+    .pointRadius((p) => Math.min(2, 0.8 + 0.25 * Math.sqrt((p as Place).devices.length - 1)))
     .pointResolution(10)
-    .pointsMerge(geo.devices.length > MERGE_POINTS_ABOVE)
+    .pointsMerge(grouped.length > MERGE_POINTS_ABOVE)
     .pointsTransitionDuration(0)
-    .pointLabel((d) => pointLabel(d as Located))
-    .onPointClick((d) => onPick(d as Located))
+    .pointLabel((p) => placeLabel(p as Place))
+    .onPointClick((p) => onPick((p as Place).devices[0], p as Place))
+    .labelsData(grouped.filter((p) => p.devices.length > 1))
+    .labelLat("lat")
+    .labelLng("lon")
+    .labelText((p) => String((p as Place).devices.length))
+    .labelSize(1.1)
+    .labelDotRadius(0)
+    .labelAltitude(0.045)
+    .labelColor(() => "#0f1b36")
+    .labelResolution(2)
+    .labelsTransitionDuration(0)
+    .labelLabel((p) => placeLabel(p as Place))
+    .onLabelClick((p) => onPick((p as Place).devices[0], p as Place))
     .arcsData(arcs)
     .arcColor(() => ["rgba(255, 214, 120, 0.95)", "rgba(255, 140, 66, 0.95)"])
     .arcStroke(0.45)
@@ -174,10 +229,21 @@ export default function GlobeView() {
   const [geo, setGeo] = useState<GeoView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [picked, setPicked] = useState<Located | null>(null);
+  const [place, setPlace] = useState<Place | null>(null);
   const [rotate, setRotate] = useState(false);
   const holder = useRef<HTMLDivElement>(null);
   const sceneRef = useRef<Scene | null>(null);
   const color = useMemo(() => palette((geo?.devices ?? []).map((d) => d.platform)), [geo]);
+  const grouped = useMemo(() => places(geo?.devices ?? []), [geo]);
+  const placeOf = useMemo(() => {
+    const found = new Map<number, Place>();
+    for (const p of grouped) for (const d of p.devices) found.set(d.id, p);
+    return found;
+  }, [grouped]);
+  const pick = (device: Located | null) => {
+    setPicked(device);
+    setPlace(device ? (placeOf.get(device.id) ?? null) : null);
+  };
 
   useEffect(() => {
     loadGeo().then(setGeo, (exc) => setError(exc instanceof ApiError ? exc.message : String(exc)));
@@ -188,7 +254,7 @@ export default function GlobeView() {
     if (!geo || !element) return;
     let scene: Scene;
     try {
-      scene = buildGlobe(element, geo, color, setPicked);
+      scene = buildGlobe(element, geo, grouped, color, (device) => pick(device));
     } catch (exc) {
       setError(`This browser cannot draw the 3D globe: ${exc instanceof Error ? exc.message : String(exc)}`);
       return;
@@ -204,7 +270,7 @@ export default function GlobeView() {
       sceneRef.current = null;
       scene.dispose();
     };
-  }, [geo, color]);
+  }, [geo, grouped, color]);
 
   useEffect(() => sceneRef.current?.setRotating(rotate), [rotate, geo]);
 
@@ -214,9 +280,15 @@ export default function GlobeView() {
     scene.wake();
     scene.globe.pointOfView({ lat: device.lat, lng: device.lon, altitude: 1.1 }, 700);
     setRotate(false);
-    setPicked(device);
+    pick(device);
   };
-  const siblings = picked && geo ? geo.devices.filter((d) => d.site && d.site === picked.site && d.id !== picked.id) : [];
+  // the devices drawn as the same point first, then the rest of its site
+  const here = picked && place ? place.devices.filter((d) => d.id !== picked.id) : [];
+  const siblings =
+    picked && geo
+      ? geo.devices.filter((d) => d.site && d.site === picked.site && d.id !== picked.id && !here.includes(d))
+      : [];
+  const stacked = grouped.filter((p) => p.devices.length > 1);
   const linkCount = (id: number) => geo?.links.filter((l) => l.source === id || l.target === id).length ?? 0;
 
   return (
@@ -239,10 +311,17 @@ export default function GlobeView() {
               {geo.links.length > MAX_ARCS && <span> (the first {MAX_ARCS} drawn)</span>}
               {geo.unlocated > 0 && <span> · {geo.unlocated} without coordinates</span>}
             </p>
+            {stacked.length > 0 && (
+              <p class="nw-muted" aria-label="Grouped points">
+                {stacked.reduce((n, p) => n + p.devices.length, 0)} devices share{" "}
+                {stacked.length === 1 ? "a place" : `${stacked.length} places`}: one point each, with
+                its count (click it for the list)
+              </p>
+            )}
             <Legend label="Platforms" entries={tally(geo.devices, (d) => d.platform)} color={color} />
           </div>
         )}
-        {geo && geo.devices.length > MERGE_POINTS_ABOVE && (
+        {geo && grouped.length > MERGE_POINTS_ABOVE && (
           <p class="nw-overlay top-left dark">Many devices: use Find device to open one.</p>
         )}
         {geo && geo.devices.length === 0 && (
@@ -250,7 +329,7 @@ export default function GlobeView() {
         )}
         {picked && (
           <aside class="nw-panel" aria-label="Device details">
-            <button class="nw-close" onClick={() => setPicked(null)} aria-label="Close details">
+            <button class="nw-close" onClick={() => pick(null)} aria-label="Close details">
               ×
             </button>
             <DeviceCard
@@ -259,17 +338,32 @@ export default function GlobeView() {
               extra={
                 <>
                   <p class="nw-muted">{linkCount(picked.id)} links</p>
+                  {here.length > 0 && (
+                    <div class="nw-siblings" role="group" aria-label="Devices at the same place">
+                      <strong>Also here ({here.length})</strong>
+                      <ul>
+                        {here.map((d) => (
+                          <li key={d.id}>
+                            <button class="link" onClick={() => pick(d)}>
+                              {d.name}
+                            </button>
+                          </li>
+                        ))}
+                      </ul>
+                    </div>
+                  )}
                   {siblings.length > 0 && (
                     <div class="nw-siblings">
                       <strong>Also at {picked.site}</strong>
                       <ul>
                         {siblings.slice(0, 12).map((d) => (
                           <li key={d.id}>
-                            <button class="link" onClick={() => setPicked(d)}>
+                            <button class="link" onClick={() => pick(d)}>
                               {d.name}
                             </button>
                           </li>
                         ))}
+                        {siblings.length > 12 && <li>… {siblings.length - 12} more</li>}
                       </ul>
                     </div>
                   )}

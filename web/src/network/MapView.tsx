@@ -26,6 +26,47 @@ import "./network.css";
 
 const OFFLINE_NAME = "Offline map (built in)";
 const OFFLINE_KEY = "netweave.map.tilesUnreachable";
+const REMEMBER_MS = 30 * 60 * 1000; // unreachable tiles are not tried again for this long
+const PROBE_MS = 8000;
+
+/** Tiles found unreachable lately (in any tab): {url, at} in localStorage. */
+function unreachableLately(url: string): boolean {
+  try {
+    const seen = JSON.parse(window.localStorage.getItem(OFFLINE_KEY) ?? "null") as { url?: string; at?: number } | null;
+    return !!seen && seen.url === url && typeof seen.at === "number" && Date.now() - seen.at < REMEMBER_MS;
+  } catch {
+    return false;
+  }
+}
+
+function rememberUnreachable(url: string | null): void {
+  if (url === null) window.localStorage.removeItem(OFFLINE_KEY);
+  else window.localStorage.setItem(OFFLINE_KEY, JSON.stringify({ url, at: Date.now() }));
+}
+
+/** One tile (the whole world at zoom 0) before the map asks for dozens: offline, that is
+ * the only request made. Resolves true when it loads (or the URL cannot be probed). */
+function probeTiles(url: string): Promise<boolean> {
+  let first: string;
+  try {
+    first = L.Util.template(url, { s: "a", z: 0, x: 0, y: 0, r: "" });
+  } catch {
+    return Promise.resolve(true); // a template with keys of its own: let Leaflet try
+  }
+  return new Promise((resolve) => {
+    const image = new Image();
+    const timer = window.setTimeout(() => done(false), PROBE_MS);
+    function done(ok: boolean) {
+      window.clearTimeout(timer);
+      image.onload = image.onerror = null;
+      if (!ok) image.src = "";
+      resolve(ok);
+    }
+    image.onload = () => done(true);
+    image.onerror = () => done(false);
+    image.src = first;
+  });
+}
 type Located = GeoView["devices"][number];
 
 function tilesName(url: string): string {
@@ -106,11 +147,31 @@ function buildMap(
     bases[tilesName(settings.map_tile_url)] = tiles;
   }
   bases[OFFLINE_NAME] = offline;
-  const remembered = window.sessionStorage.getItem(OFFLINE_KEY) === "1";
-  const startOffline = !tiles || remembered || navigator.onLine === false;
-  (startOffline ? offline : tiles!).addTo(map);
-  element.classList.toggle("nw-offline", startOffline);
-  if (tiles && startOffline) onOffline(remembered ? "the tiles did not load earlier" : "this browser is offline");
+  const tileUrl = settings.map_tile_url;
+  const remembered = !!tiles && unreachableLately(tileUrl);
+  const goOffline = (reason: string) => {
+    if (tiles && map.hasLayer(tiles)) map.removeLayer(tiles);
+    if (!map.hasLayer(offline)) offline.addTo(map);
+    onOffline(reason);
+  };
+  if (!tiles) offline.addTo(map);
+  else if (remembered) goOffline("the map tiles did not load a moment ago (tried again after 30 minutes)");
+  else if (navigator.onLine === false) goOffline("this browser is offline");
+  else {
+    // the built-in map until one tile shows the server answers: no storm of failed tiles
+    offline.addTo(map);
+    const candidate = tiles;
+    void probeTiles(tileUrl).then((ok) => {
+      if (!map.getContainer().isConnected || !map.hasLayer(offline)) return; // gone, or chosen
+      if (ok) {
+        map.removeLayer(offline);
+        candidate.addTo(map);
+      } else {
+        rememberUnreachable(tileUrl);
+        goOffline("the map tiles could not be loaded");
+      }
+    });
+  }
 
   if (tiles) {
     const active = tiles;
@@ -122,10 +183,8 @@ function buildMap(
     active.on("tileerror", () => {
       failed += 1;
       if (loaded === 0 && failed >= 2 && map.hasLayer(active)) {
-        window.sessionStorage.setItem(OFFLINE_KEY, "1");
-        map.removeLayer(active);
-        offline.addTo(map);
-        onOffline("the map tiles could not be loaded");
+        rememberUnreachable(tileUrl);
+        goOffline("the map tiles could not be loaded");
       }
     });
     map.on("baselayerchange", (event: L.LayersControlEvent) => {
@@ -133,7 +192,7 @@ function buildMap(
       element.classList.toggle("nw-offline", isOffline);
       if (!isOffline) {
         // the user asked for the tiles again: give them a fresh chance
-        window.sessionStorage.removeItem(OFFLINE_KEY);
+        rememberUnreachable(null);
         loaded = 0;
         failed = 0;
         onOffline(null);

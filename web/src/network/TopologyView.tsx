@@ -216,7 +216,7 @@ export default function TopologyView() {
     return () => {
       current = false;
     };
-  }, [selection.site, selection.pool]);
+  }, [selection.site, selection.pool, selection.unlinked]);
 
   const byId = useMemo(() => new Map((topology?.nodes ?? []).map((n) => [n.id, n])), [topology]);
   const legend = useMemo(() => (topology ? tally(topology.nodes, (n) => n[colorBy]) : []), [topology, colorBy]);
@@ -291,6 +291,17 @@ export default function TopologyView() {
             </small>
           )}
         </h2>
+        {topology && (topology.unlinked > 0 || selection.unlinked) && !selection.site && !selection.pool && (
+          <p class="nw-unlinked" aria-label="Devices without links">
+            {selection.unlinked
+              ? "Devices without links are shown."
+              : `${topology.unlinked} device${topology.unlinked === 1 ? "" : "s"} without links not shown.`}{" "}
+            <button type="button" class="link" aria-pressed={!!selection.unlinked}
+              onClick={() => setSelection((current) => ({ ...current, unlinked: !current.unlinked }))}>
+              {selection.unlinked ? "Hide them" : "Show them"}
+            </button>
+          </p>
+        )}
         {topology && <FindDevice id="topology" devices={topology.nodes} onFind={find} />}
       </div>
       <form class="nw-controls" onSubmit={(e) => e.preventDefault()} aria-label="Topology options">

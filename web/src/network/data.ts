@@ -36,6 +36,8 @@ export interface TopologyView {
   edges: ViewLink[];
   sites: string[];
   pools: string[];
+  /** Devices without links left out (no filter, not asked for). */
+  unlinked: number;
 }
 
 export interface UiSettings {
@@ -46,12 +48,15 @@ export interface UiSettings {
 export interface Selection {
   site?: string;
   pool?: string;
+  /** The topology: also the devices without links. */
+  unlinked?: boolean;
 }
 
 function query(selection: Selection): string {
   const params = new URLSearchParams();
   if (selection.site) params.set("site", selection.site);
   if (selection.pool) params.set("pool", selection.pool);
+  if (selection.unlinked) params.set("unlinked", "true");
   const text = params.toString();
   return text ? `?${text}` : "";
 }

@@ -3,7 +3,7 @@
 // details with the rules it matched and the runs they started.
 import type { ComponentChildren } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, ApiError, type Page } from "../api";
+import { api, type Page } from "../api";
 import { clockSeconds, dateTime, fromLocalInput, relative, sameDay, shortDate, toLocalInput } from "./dates";
 import {
   FACILITIES, message, SEVERITIES, type SyslogDetail, type SyslogRead, type SyslogStats, useNames,
@@ -212,10 +212,10 @@ export function SyslogPage() {
     api<SyslogStats>("/api/v1/syslog/stats").then(
       (found) => {
         if (stale) return;
-        setStats(found);
-        setNoListener(false);
+        setStats(found.running ? found : null);
+        setNoListener(!found.running);
       },
-      (exc) => !stale && exc instanceof ApiError && exc.status === 404 && setNoListener(true),
+      () => undefined,
     );
     return () => {
       stale = true;

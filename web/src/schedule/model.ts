@@ -68,6 +68,7 @@ export interface SyslogDetail extends SyslogRead {
 }
 
 export interface SyslogStats {
+  running: boolean;
   received: number;
   stored: number;
   dropped: number;

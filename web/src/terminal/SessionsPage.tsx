@@ -88,6 +88,11 @@ const SPEC: TableSpec<TerminalSessionRow> = {
 export function SessionsPage() {
   return (
     <div class="terminal-sessions">
+      <p class="meta" aria-label="About terminal sessions">
+        Web SSH terminals opened from a device page, with what was typed. The dashboard's
+        "cached device sessions" are different: the connections workers keep open to devices
+        between jobs.
+      </p>
       <DataTable spec={SPEC} />
     </div>
   );

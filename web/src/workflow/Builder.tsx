@@ -9,7 +9,20 @@ import { Canvas, type Described, type PaletteItem, type Selection } from "./Canv
 import { familyOf } from "./icons";
 import { Inspector } from "./Inspector";
 import { liveState } from "./live";
-import { addStep, culprit, emptyGraph, isTerminal, fromStored, removeEdge, removeStep, STEP, toStored } from "./model";
+import { targetCount } from "../automation/TargetPicker";
+import {
+  addStep,
+  culprit,
+  emptyGraph,
+  isTerminal,
+  fromStored,
+  layout,
+  overlaps,
+  removeEdge,
+  removeStep,
+  STEP,
+  toStored,
+} from "./model";
 import { Palette } from "./Palette";
 import { RunSetup, type Targets } from "./RunSetup";
 import { RunView } from "./RunView";
@@ -102,12 +115,17 @@ export function Builder({ id }: { id: number | null }) {
     }
     api<Automation>(`/api/v1/workflows/${id}`).then(
       (found) => {
-        const loadedGraph = fromStored(found.graph);
+        const storedGraph = fromStored(found.graph);
+        // a stored layout whose cards cover each other (and hide their edges) is laid out
+        // again; for an editor that is an unsaved change, kept by saving
+        const overlapping = overlaps(storedGraph).length > 0;
+        const loadedGraph = overlapping ? layout(storedGraph) : storedGraph;
         setLoaded(found);
         setName(found.name);
         setDescription(found.description);
         setGraph(loadedGraph);
-        setSaved(JSON.stringify(body(found.name, found.description, loadedGraph)));
+        setSaved(JSON.stringify(body(found.name, found.description, storedGraph)));
+        if (overlapping) setNotice("Steps overlapped: they were laid out again.");
         setFitKey((k) => k + 1);
         api<Page<{ id: string; status: string }>>(`/api/v1/runs?limit=1&name=${encodeURIComponent(found.name)}`).then(
           (page) => setLastRun(page.items[0] ?? null),
@@ -220,7 +238,7 @@ export function Builder({ id }: { id: number | null }) {
     }
   };
 
-  const launch = async (targets: Targets) => {
+  const launch = async (targets: Targets, variables: Record<string, unknown>) => {
     setRunError(null);
     let target = loaded;
     if (dirty || !target) {
@@ -232,7 +250,8 @@ export function Builder({ id }: { id: number | null }) {
     }
     setBusy(true);
     try {
-      const spec = targets.devices.length || targets.pools.length ? { targets } : {};
+      const spec: Record<string, unknown> = targetCount(targets) ? { targets } : {};
+      if (Object.keys(variables).length) spec.variables = variables;
       const started = await api<{ id: string; status: string }>(`/api/v1/run/${encodeURIComponent(target.name)}`, {
         method: "POST",
         body: JSON.stringify(spec),
@@ -343,7 +362,7 @@ export function Builder({ id }: { id: number | null }) {
   };
   const editing = editable && mode !== "run";
   const panel = mode !== "edit" || selection !== null || details;
-  const defaults = loaded?.options?.targets as Targets | undefined;
+  const defaults = (loaded?.options?.targets ?? null) as Partial<Targets> | null;
 
   return (
     <section ref={page} class={`wf-builder mode-${mode}`} aria-label="Workflow builder"
@@ -367,6 +386,15 @@ export function Builder({ id }: { id: number | null }) {
         {mode !== "run" && lastRun && (
           <button type="button" class="quiet wf-last" onClick={() => showRun(lastRun.id)}>
             Last run <span class={`badge ${lastRun.status}`}>{lastRun.status}</span>
+          </button>
+        )}
+        {mode === "edit" && graph.nodes.length > 0 && (
+          <button type="button" class="quiet" title="Lay the steps out left to right, none covering another"
+            onClick={() => {
+              change(layout(graph));
+              setFitKey((k) => k + 1);
+            }}>
+            Auto-layout
           </button>
         )}
         {mode === "edit" && (
@@ -423,7 +451,8 @@ export function Builder({ id }: { id: number | null }) {
               }}>✕</button>
           )}
           {mode === "setup" && (
-            <RunSetup defaults={defaults ?? null} dirty={dirty} busy={busy} error={runError}
+            <RunSetup key={`${loaded?.id ?? "new"}:${runId ?? ""}`} defaults={defaults}
+              workflowId={loaded?.id ?? null} dirty={dirty} busy={busy} error={runError}
               onRun={launch} onCancel={() => setMode("edit")} />
           )}
           {mode === "run" && run && live && (

@@ -120,41 +120,159 @@ export function emptyGraph(): Graph {
   return { nodes: [], edges: [], start: { x: 60, y: 220 }, end: { x: 960, y: 220 } };
 }
 
-/** Columns by longest distance from start, for graphs saved without positions. */
-function autoLayout(stored: StoredGraph): Map<string, Point> {
-  const depth = new Map<string, number>([[START, 0]]);
-  const edges = stored.edges;
-  for (let round = 0; round <= stored.nodes.length + 1; round++) {
-    let changed = false;
+/** Room between columns (for the ports and the curves) and between rows. */
+export const GAP = { x: 96, y: 54 };
+
+interface Box {
+  id: string;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+function boxes(graph: Graph): Box[] {
+  return [
+    { id: START, ...graph.start, ...TERMINAL },
+    { id: END, ...graph.end, ...TERMINAL },
+    ...graph.nodes.map((n) => ({ id: n.id, x: n.x, y: n.y, ...STEP })),
+  ];
+}
+
+/** The pairs of steps (start and end included) whose drawn cards intersect. */
+export function overlaps(graph: Graph): [string, string][] {
+  const all = boxes(graph);
+  const found: [string, string][] = [];
+  for (let i = 0; i < all.length; i++) {
+    for (let j = i + 1; j < all.length; j++) {
+      const a = all[i];
+      const b = all[j];
+      if (a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h) found.push([a.id, b.id]);
+    }
+  }
+  return found;
+}
+
+/**
+ * A layered left-to-right layout that never overlaps steps: columns by the longest path
+ * from start (end after its last predecessor), an edge that spans columns reserves a slot
+ * in each column it crosses (so no card hides it), rows ordered success path first then by
+ * the rows of the predecessors; spacing from the drawn card sizes (STEP, TERMINAL) plus GAP.
+ */
+export function layout(graph: Graph, origin: Point = { x: 60, y: 80 }): Graph {
+  const ids = [START, ...graph.nodes.map((n) => n.id), END];
+  const known = new Set(ids);
+  const edges = graph.edges.filter((e) => known.has(e.source) && known.has(e.target) && e.source !== e.target);
+  const out = new Map<string, Edge[]>(ids.map((id) => [id, []]));
+  for (const edge of edges) out.get(edge.source)!.push(edge);
+  for (const list of out.values()) list.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "success" ? -1 : 1));
+
+  // columns: longest path from start (the graph has no loops; the bound guards a bad one)
+  const rank = new Map<string, number>([[START, 0]]);
+  for (let round = 0; round <= ids.length; round++) {
+    let moved = false;
     for (const edge of edges) {
-      const from = depth.get(edge.source);
-      if (from === undefined) continue;
-      if ((depth.get(edge.target) ?? -1) < from + 1 && from + 1 <= stored.nodes.length + 1) {
-        depth.set(edge.target, from + 1);
-        changed = true;
+      const from = rank.get(edge.source);
+      if (from === undefined || edge.target === END) continue;
+      if ((rank.get(edge.target) ?? -1) < from + 1 && from + 1 <= ids.length) {
+        rank.set(edge.target, from + 1);
+        moved = true;
       }
     }
-    if (!changed) break;
+    if (!moved) break;
   }
-  const rows = new Map<number, number>();
-  const placed = new Map<string, Point>();
-  const deepest = Math.max(1, ...stored.nodes.map((n) => depth.get(n.id) ?? 1));
-  for (const node of stored.nodes) {
-    const column = depth.get(node.id) ?? deepest;
-    const row = rows.get(column) ?? 0;
-    rows.set(column, row + 1);
-    placed.set(node.id, { x: 60 + column * 340, y: 120 + row * 150 });
+  for (const node of graph.nodes) if (!rank.has(node.id)) rank.set(node.id, 1); // unreachable
+  const intoEnd = edges.filter((e) => e.target === END).map((e) => rank.get(e.source) ?? 0);
+  const deepest = Math.max(0, ...graph.nodes.map((n) => rank.get(n.id) ?? 1));
+  rank.set(END, intoEnd.length ? Math.max(...intoEnd) + 1 : deepest + 1);
+
+  // discovery order, success first: the main path comes first in every column
+  const order = new Map<string, number>();
+  const visit = (id: string) => {
+    if (order.has(id)) return;
+    order.set(id, order.size);
+    for (const edge of out.get(id) ?? []) visit(edge.target);
+  };
+  visit(START);
+  for (const id of ids) visit(id);
+
+  // columns of slots: real cards, and one placeholder per column an edge crosses
+  const columns = new Map<number, { id: string; real: boolean; key: number }[]>();
+  const put = (column: number, id: string, real: boolean, key: number) => {
+    if (!columns.has(column)) columns.set(column, []);
+    columns.get(column)!.push({ id, real, key });
+  };
+  for (const id of ids) put(rank.get(id)!, id, true, order.get(id)!);
+  // each column's predecessors: the previous slot of a long edge, or its source
+  const preds = new Map<string, string[]>();
+  const slotId = (edge: Edge, column: number) => `${edge.source}>${edge.target}@${column}`;
+  for (const edge of edges) {
+    const a = rank.get(edge.source)!;
+    const b = rank.get(edge.target)!;
+    let previous = edge.source;
+    for (let c = a + 1; c < b; c++) {
+      put(c, slotId(edge, c), false, order.get(edge.target)! - 0.5 + (edge.kind === "failure" ? 0.25 : 0));
+      preds.set(slotId(edge, c), [previous]);
+      previous = slotId(edge, c);
+    }
+    preds.set(edge.target, [...(preds.get(edge.target) ?? []), previous]);
   }
-  placed.set(START, { x: 170, y: 133 });
-  placed.set(END, { x: 60 + (deepest + 1) * 340 - 40, y: 133 });
-  return placed;
+  // rows: the discovery order, then towards the predecessors' mean row (stable)
+  const row = new Map<string, number>();
+  const last = Math.max(...columns.keys());
+  for (let c = 0; c <= last; c++) {
+    const column = columns.get(c) ?? [];
+    const mean = (id: string, key: number) => {
+      const rows = (preds.get(id) ?? []).map((p) => row.get(p)).filter((r): r is number => r !== undefined);
+      return rows.length ? rows.reduce((a, b) => a + b, 0) / rows.length : key;
+    };
+    column.sort((a, b) => a.key - b.key);
+    const wanted = column.map((slot, index) => ({ slot, at: Math.max(index, mean(slot.id, index)) }));
+    wanted.sort((a, b) => a.at - b.at || a.slot.key - b.slot.key);
+    let next = 0;
+    for (const { slot, at } of wanted) {
+      const r = Math.max(next, Math.round(at));
+      row.set(slot.id, r);
+      next = r + 1;
+    }
+  }
+
+  // positions: column widths and row heights from the cards drawn there
+  const pitch = STEP.h + GAP.y;
+  const xs: number[] = [];
+  let x = origin.x;
+  for (let c = 0; c <= last; c++) {
+    xs.push(x);
+    const real = (columns.get(c) ?? []).filter((s) => s.real);
+    const width = real.length ? Math.max(...real.map((s) => size(s.id).w)) : 40;
+    x += width + GAP.x;
+  }
+  const at = (id: string): Point => {
+    const c = rank.get(id)!;
+    const { w, h } = size(id);
+    const column = (columns.get(c) ?? []).filter((s) => s.real);
+    const width = Math.max(...column.map((s) => size(s.id).w));
+    return {
+      x: Math.round(xs[c] + (width - w) / 2),
+      y: Math.round(origin.y + row.get(id)! * pitch + (STEP.h - h) / 2),
+    };
+  };
+  return {
+    ...graph,
+    nodes: graph.nodes.map((n) => ({ ...n, ...at(n.id) })),
+    start: at(START),
+    end: at(END),
+  };
 }
 
 export function fromStored(stored: StoredGraph | null): Graph {
   if (!stored || !stored.nodes?.length) return emptyGraph();
-  const auto = stored.nodes.some((n) => n.x == null || n.y == null) ? autoLayout(stored) : null;
-  const at = (id: string, x?: number | null, y?: number | null): Point =>
-    x != null && y != null ? { x, y } : (auto?.get(id) ?? { x: 0, y: 0 });
+  const edges = stored.edges.map((e) => ({ source: e.source, target: e.target, kind: e.kind ?? "success" }));
+  if (stored.nodes.some((n) => n.x == null || n.y == null)) {
+    const bare = stored.nodes.map((n) => ({ id: n.id, ref: n.ref, kind: n.kind ?? "service", label: n.label ?? "", x: 0, y: 0 }));
+    return layout({ nodes: bare, edges, start: { x: 0, y: 0 }, end: { x: 0, y: 0 } });
+  }
+  const at = (_id: string, x?: number | null, y?: number | null): Point => ({ x: x ?? 0, y: y ?? 0 });
   const nodes = stored.nodes.map((n) => ({
     id: n.id,
     ref: n.ref,
@@ -165,7 +283,6 @@ export function fromStored(stored: StoredGraph | null): Graph {
   const layoutOf = (id: "start" | "end"): Point => {
     const saved = stored.layout?.[id];
     if (saved) return saved;
-    if (auto) return auto.get(id)!;
     // positions for the steps but none for start/end: beside the leftmost/rightmost step
     const xs = nodes.map((n) => n.x);
     const ys = nodes.map((n) => n.y);
@@ -176,7 +293,7 @@ export function fromStored(stored: StoredGraph | null): Graph {
   };
   return {
     nodes,
-    edges: stored.edges.map((e) => ({ source: e.source, target: e.target, kind: e.kind ?? "success" })),
+    edges,
     start: layoutOf(START),
     end: layoutOf(END),
   };

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 
 from netweave.api.clientaddr import client_address
@@ -13,12 +14,14 @@ from netweave.api.deps import (
     SESSION_COOKIE,
     DbSession,
     RuntimeDep,
-    Viewer,
+    SignedIn,
+    session_cookie,
 )
 from netweave.api.responses import errors
 from netweave.core.access import throttle, tokens
-from netweave.core.access.schemas import LoginRequest, UserRead
+from netweave.core.access.schemas import LoginRequest, PasswordChange, UserRead
 from netweave.core.access.signin import sign_in
+from netweave.core.access.users import change_password as change_own_password
 from netweave.core.access.users import get_user
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -78,5 +81,24 @@ def logout(request: Request, db: DbSession, response: Response) -> None:
 
 
 @router.get("/me", response_model=Me)
-def me(principal: Viewer, db: DbSession) -> Me:
+def me(principal: SignedIn, db: DbSession) -> Me:
+    """``user.must_change_password``: the session was opened with a one-time password and
+    may do nothing but choose a new one (``POST /auth/password``)."""
     return Me(user=UserRead.model_validate(get_user(db, principal.user_id)), via=principal.via)
+
+
+@router.post("/password", response_model=UserRead, responses=errors(422))
+def change_password(
+    body: PasswordChange,
+    principal: SignedIn,
+    db: DbSession,
+    cookie: Annotated[str | None, Depends(session_cookie)],
+) -> UserRead:
+    """Change your own password: ``current_password`` is required unless you signed in with
+    a one-time password. Your other login sessions end; this one stays."""
+    current = body.current_password.get_secret_value() if body.current_password else None
+    user = change_own_password(
+        db, principal.user_id, current, body.new_password.get_secret_value(), cookie
+    )
+    db.commit()
+    return UserRead.model_validate(user)

@@ -10,7 +10,8 @@ from fastapi.responses import PlainTextResponse
 from netweave.api.deps import Admin, DbSession, Operator, RuntimeDep, Viewer
 from netweave.api.params import Id, Limit, Offset
 from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
-from netweave.core.automation import definitions
+from netweave.api.text_params import ContainsText
+from netweave.core.automation import definitions, variables
 from netweave.core.automation.catalog import type_read
 from netweave.core.automation.schemas import (
     AutomationRead,
@@ -21,6 +22,7 @@ from netweave.core.automation.schemas import (
     WorkflowCreate,
     WorkflowUpdate,
 )
+from netweave.core.automation.variables import AutomationVariables
 from netweave.core.inventory.schemas import Page
 from netweave.db.models import Role
 from netweave.foundation.errors import InvalidInput
@@ -69,7 +71,7 @@ def _page(
 
 @services_router.get("", response_model=Page[AutomationRead])
 def list_services(
-    _: Viewer, db: DbSession, name: str | None = None, limit: Limit = 50, offset: Offset = 0
+    _: Viewer, db: DbSession, name: ContainsText = None, limit: Limit = 50, offset: Offset = 0
 ) -> Page[AutomationRead]:
     rows, total = definitions.list_automations(db, "service", name=name, limit=limit, offset=offset)
     return _page(rows, total, limit, offset)
@@ -91,6 +93,14 @@ def create_service(
 @services_router.get("/{service_id}", response_model=AutomationRead, responses=NOT_FOUND)
 def get_service(service_id: Id, _: Viewer, db: DbSession) -> AutomationRead:
     return definitions.read(definitions.by_id(db, service_id, "service"))
+
+
+@services_router.get(
+    "/{service_id}/variables", response_model=AutomationVariables, responses=NOT_FOUND
+)
+def service_variables(service_id: Id, _: Viewer, db: DbSession) -> AutomationVariables:
+    """The run variables (``vars.*``) the service's templates read, to ask for before a run."""
+    return variables.of_automation(db, definitions.by_id(db, service_id, "service"))
 
 
 @services_router.patch("/{service_id}", response_model=AutomationRead, responses=LOOKUP_CONFLICT)
@@ -120,7 +130,7 @@ def delete_service(service_id: Id, principal: Operator, runtime: RuntimeDep, db:
 
 @workflows_router.get("", response_model=Page[AutomationRead])
 def list_workflows(
-    _: Viewer, db: DbSession, name: str | None = None, limit: Limit = 50, offset: Offset = 0
+    _: Viewer, db: DbSession, name: ContainsText = None, limit: Limit = 50, offset: Offset = 0
 ) -> Page[AutomationRead]:
     rows, total = definitions.list_automations(
         db, "workflow", name=name, limit=limit, offset=offset
@@ -142,6 +152,14 @@ def create_workflow(body: WorkflowCreate, principal: Operator, db: DbSession) ->
 @workflows_router.get("/{workflow_id}", response_model=AutomationRead, responses=NOT_FOUND)
 def get_workflow(workflow_id: Id, _: Viewer, db: DbSession) -> AutomationRead:
     return definitions.read(definitions.by_id(db, workflow_id, "workflow"))
+
+
+@workflows_router.get(
+    "/{workflow_id}/variables", response_model=AutomationVariables, responses=NOT_FOUND
+)
+def workflow_variables(workflow_id: Id, _: Viewer, db: DbSession) -> AutomationVariables:
+    """The run variables (``vars.*``) its steps read (sub-workflows included)."""
+    return variables.of_automation(db, definitions.by_id(db, workflow_id, "workflow"))
 
 
 @workflows_router.patch("/{workflow_id}", response_model=AutomationRead, responses=LOOKUP_CONFLICT)

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from netweave.api.deps import DbSession, Viewer
 from netweave.api.params import Limit, Offset
+from netweave.api.text_params import ContainsText, ExactText
 from netweave.core import audit
 from netweave.core.inventory.schemas import Page
 
@@ -31,10 +32,10 @@ class ChangeRead(BaseModel):
 def changelog(
     _: Viewer,
     db: DbSession,
-    actor: str | None = None,
-    object_type: str | None = None,
+    actor: ExactText = None,
+    object_type: ExactText = None,
     action: str | None = None,
-    name: str | None = None,
+    name: ContainsText = None,
     since: datetime | None = None,
     limit: Limit = 50,
     offset: Offset = 0,

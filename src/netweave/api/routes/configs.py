@@ -127,5 +127,6 @@ def rollback_config(
         TargetSpec(devices=[device.name]),
         principal.username,
         wait=body.wait,
+        label="Configuration rollback preview" if body.dry_run else None,
         acting_user=principal.username,
     )

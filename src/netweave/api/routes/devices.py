@@ -11,7 +11,8 @@ from netweave.api.deps import DbSession, Operator, Viewer
 from netweave.api.params import MAX_ID, Id
 from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.core.access import fences
-from netweave.core.inventory import devices
+from netweave.core.inventory import bulk, devices
+from netweave.core.inventory.bulk import BulkResult, DeviceBulkDelete, DeviceBulkUpdate
 from netweave.core.inventory.schemas import (
     DeviceCreate,
     DeviceFilter,
@@ -52,6 +53,23 @@ def create_device(body: DeviceCreate, principal: Operator, db: DbSession) -> Dev
     device = fences.create_device(db, body, principal.username)
     db.commit()
     return devices.to_read(device)
+
+
+@router.patch("/bulk", response_model=BulkResult, responses=LOOKUP_CONFLICT)
+def bulk_update_devices(body: DeviceBulkUpdate, principal: Operator, db: DbSession) -> BulkResult:
+    """Set the same fields on every listed device: all or nothing (pool fences and
+    credential scopes apply to each; the first refusal names the device)."""
+    result = bulk.update_devices(db, body, principal.username)
+    db.commit()
+    return result
+
+
+@router.post("/bulk-delete", response_model=BulkResult, responses=NOT_FOUND)
+def bulk_delete_devices(body: DeviceBulkDelete, principal: Operator, db: DbSession) -> BulkResult:
+    """Delete every listed device: all or nothing (pool fences apply to each)."""
+    result = bulk.delete_devices(db, body, principal.username)
+    db.commit()
+    return result
 
 
 @router.get("/{device_id}", response_model=DeviceRead, responses=NOT_FOUND)

@@ -25,7 +25,6 @@ from netweave.core.events.schemas import (
     SyslogStats,
 )
 from netweave.core.inventory.schemas import Page
-from netweave.foundation.errors import NotFound
 
 syslog_router = APIRouter(prefix="/api/v1/syslog", tags=["syslog"])
 rules_router = APIRouter(prefix="/api/v1/event-rules", tags=["event rules"])
@@ -71,11 +70,23 @@ def syslog_severities(
     return records.severity_counts(db, SyslogQuery(device, None, program, q, since, until))
 
 
-@syslog_router.get("/stats", response_model=SyslogStats, responses=NOT_FOUND)
+@syslog_router.get("/stats", response_model=SyslogStats)
 def syslog_stats(_: Viewer, runtime: RuntimeDep) -> SyslogStats:
-    """Counters of the syslog server running in this process (received, dropped, queue)."""
+    """Counters of the syslog server running in this process (received, dropped, queue);
+    ``running`` false when none runs here."""
     if runtime.syslog_stats is None:
-        raise NotFound("no syslog server runs in this process", field="syslog")
+        return SyslogStats(
+            running=False,
+            received=0,
+            stored=0,
+            dropped=0,
+            oversized=0,
+            queue_depth=0,
+            queue_capacity=0,
+            rules_fired=0,
+            tcp_connections=0,
+            listening={"udp": None, "tcp": None},
+        )
     return runtime.syslog_stats()
 
 

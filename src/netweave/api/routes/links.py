@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from netweave.api.deps import DbSession, Operator, Viewer
 from netweave.api.params import Id, Limit, Offset, SortParam
 from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
+from netweave.api.text_params import ExactText
 from netweave.core.access import fences
 from netweave.core.inventory import links
 from netweave.core.inventory.schemas import LinkCreate, LinkRead, LinkUpdate, Page
@@ -18,8 +19,8 @@ router = APIRouter(prefix="/api/v1/links", tags=["links"])
 def list_links(
     _: Viewer,
     db: DbSession,
-    device: str | None = None,
-    name: str | None = None,
+    device: ExactText = None,
+    name: ExactText = None,
     sort: SortParam = None,
     limit: Limit = 50,
     offset: Offset = 0,

@@ -33,9 +33,17 @@ def geo(_: Viewer, db: DbSession, site: SiteParam = None, pool: PoolParam = None
 
 
 @router.get("/topology", response_model=network.TopologyView, responses=NOT_FOUND)
-def topology(_: Viewer, db: DbSession, site: SiteParam = None, pool: PoolParam = None) -> Response:
+def topology(
+    _: Viewer,
+    db: DbSession,
+    site: SiteParam = None,
+    pool: PoolParam = None,
+    unlinked: Annotated[
+        bool, Query(description="Also the devices without links (``unlinked`` counts them)")
+    ] = False,
+) -> Response:
     """The devices that have links (or every device of the site/pool) and their links."""
-    return _json(network.topology_view(db, site=site, pool=pool))
+    return _json(network.topology_view(db, site=site, pool=pool, unlinked=unlinked))
 
 
 @ui_router.get("/settings", response_model=network.UiSettings)

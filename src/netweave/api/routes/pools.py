@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from netweave.api.deps import DbSession, Operator, Viewer
 from netweave.api.params import Id, Limit, Offset, SortParam
 from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
+from netweave.api.text_params import ExactText
 from netweave.core.access import fences
 from netweave.core.inventory import devices, pools
 from netweave.core.inventory.schemas import DeviceRead, Page, PoolCreate, PoolRead, PoolUpdate
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/api/v1/pools", tags=["pools"])
 def list_pools(
     _: Viewer,
     db: DbSession,
-    name: str | None = None,
+    name: ExactText = None,
     sort: SortParam = None,
     limit: Limit = 50,
     offset: Offset = 0,

@@ -23,6 +23,7 @@ from netweave.core.automation.schemas import (
     RunRequest,
 )
 from netweave.core.inventory.schemas import Page
+from netweave.core.text_filter import EXACT_HELP
 
 router = APIRouter(prefix="/api/v1", tags=["runs"])
 FINAL = ("success", "failure", "stopped", "error", "interrupted")
@@ -33,15 +34,24 @@ def run_automation(
     name: str, body: RunRequest, principal: Operator, runtime: RuntimeDep
 ) -> RunRead:
     """Start a service or workflow by name. ``wait`` > 0 answers when it ends (or the wait
-    is over: check ``status``); 0 answers at once."""
-    return runtime.runs.launch(name, body, principal.username, acting_user=principal.username)
+    is over: check ``status``); 0 answers at once. The run's ``trigger`` says where it came
+    from: ``ui`` (a signed-in browser), ``api`` (an API key), ``cli`` (``netweave``)."""
+    return runtime.runs.launch(
+        name,
+        body,
+        principal.username,
+        trigger="ui" if principal.via == "session" else "api",
+        acting_user=principal.username,
+    )
 
 
 @router.get("/runs", response_model=Page[RunRead], responses=NOT_FOUND)
 def list_runs(
     _: Viewer,
     runtime: RuntimeDep,
-    name: Annotated[str | None, Query(description="Service or workflow name")] = None,
+    name: Annotated[
+        str | None, Query(max_length=255, description=f"Service or workflow name. {EXACT_HELP}")
+    ] = None,
     device: Annotated[str | None, Query(description="Runs that touched this device")] = None,
     status: str | None = None,
     limit: Limit = 50,

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from netweave.api.deps import DbSession, Operator, RuntimeDep, Viewer
 from netweave.api.params import Id, Limit, Offset
 from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
+from netweave.api.text_params import ContainsText
 from netweave.core.inventory.schemas import Page
 from netweave.core.schedules import tasks
 from netweave.core.schedules.schemas import (
@@ -27,7 +28,7 @@ router = APIRouter(prefix="/api/v1", tags=["scheduling"])
 
 @router.get("/tasks", response_model=Page[TaskRead])
 def list_tasks(
-    _: Viewer, db: DbSession, name: str | None = None, limit: Limit = 50, offset: Offset = 0
+    _: Viewer, db: DbSession, name: ContainsText = None, limit: Limit = 50, offset: Offset = 0
 ) -> Page[TaskRead]:
     rows, total = tasks.list_tasks(db, name=name, limit=limit, offset=offset)
     return Page(items=[tasks.read(t) for t in rows], total=total, limit=limit, offset=offset)

@@ -35,6 +35,7 @@ from netweave.core.access.tokens import (
 )
 from netweave.core.inventory.schemas import Page
 from netweave.core.runtime import Runtime
+from netweave.core.text_filter import CONTAINS_HELP
 from netweave.db.models import Role
 from netweave.foundation.errors import (
     AuthenticationFailed,
@@ -196,9 +197,11 @@ async def device_terminal(websocket: WebSocket, device_id: str) -> None:
 def list_terminal_sessions(
     caller: Viewer,
     db: DbSession,
-    user: Annotated[str | None, Query(description="User name contains")] = None,
-    device: Annotated[str | None, Query(description="Device name contains")] = None,
-    q: Annotated[str | None, Query(description="Device, user or close reason contains")] = None,
+    user: Annotated[str | None, Query(description=f"User name. {CONTAINS_HELP}")] = None,
+    device: Annotated[str | None, Query(description=f"Device name. {CONTAINS_HELP}")] = None,
+    q: Annotated[
+        str | None, Query(description=f"Device, user or close reason. {CONTAINS_HELP}")
+    ] = None,
     open: Annotated[bool, Query(description="Only sessions still open")] = False,
     sort: Annotated[str | None, Query(description="A field, '-' for descending")] = None,
     limit: Limit = 50,

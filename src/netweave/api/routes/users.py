@@ -9,6 +9,7 @@ from netweave.api.params import Id
 from netweave.api.responses import CONFLICT, LOOKUP_CONFLICT, NOT_FOUND
 from netweave.core.access import scopes, users
 from netweave.core.access.schemas import (
+    PasswordReset,
     UserCreate,
     UserPoolsRead,
     UserPoolsUpdate,
@@ -37,15 +38,28 @@ def get_user(user_id: Id, _: Admin, db: DbSession) -> UserRead:
 
 
 @router.patch("/{user_id}", response_model=UserRead, responses=LOOKUP_CONFLICT)
-def update_user(user_id: Id, body: UserUpdate, _: Admin, db: DbSession) -> UserRead:
-    user = users.update_user(db, user_id, body)
+def update_user(user_id: Id, body: UserUpdate, caller: Admin, db: DbSession) -> UserRead:
+    """A disabled user's login sessions and API keys stop working at once. 409: disabling
+    yourself, or demoting or disabling the last active admin."""
+    user = users.update_user(db, user_id, body, actor_id=caller.user_id)
     db.commit()
     return UserRead.model_validate(user)
 
 
-@router.delete("/{user_id}", status_code=204, responses=NOT_FOUND)
-def delete_user(user_id: Id, _: Admin, db: DbSession) -> None:
-    users.delete_user(db, user_id)
+@router.post("/{user_id}/password-reset", response_model=PasswordReset, responses=LOOKUP_CONFLICT)
+def reset_password(user_id: Id, caller: Admin, db: DbSession) -> PasswordReset:
+    """A one-time password, shown once: it signs in once, and that session may only choose a
+    new password. The user's open login sessions end; their API keys are not affected."""
+    user, password = users.reset_password(db, user_id, actor_id=caller.user_id)
+    db.commit()
+    return PasswordReset(user=UserRead.model_validate(user), password=password)
+
+
+@router.delete("/{user_id}", status_code=204, responses=LOOKUP_CONFLICT)
+def delete_user(user_id: Id, caller: Admin, db: DbSession) -> None:
+    """Deletes the user's API keys and login sessions too. 409: yourself, the last active
+    admin."""
+    users.delete_user(db, user_id, actor_id=caller.user_id)
     db.commit()
 
 

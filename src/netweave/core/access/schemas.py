@@ -36,8 +36,30 @@ class UserRead(BaseModel):
     username: str
     role: Role
     is_active: bool
+    must_change_password: bool = Field(
+        default=False, description="Signed in with a one-time password: must choose a new one"
+    )
     created_at: datetime
     last_login_at: datetime | None
+
+
+class PasswordReset(BaseModel):
+    user: UserRead
+    password: str = Field(
+        description="The one-time password: shown once; it signs in once, and that sign-in "
+        "must choose a new password"
+    )
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: SecretStr | None = Field(
+        default=None,
+        max_length=1024,
+        description="Required unless signed in with a one-time password",
+    )
+    new_password: SecretStr = Field(min_length=MIN_PASSWORD_LENGTH, max_length=1024)
 
 
 class ApiKeyCreate(BaseModel):

@@ -14,7 +14,13 @@ from sqlalchemy.orm import Session
 from netweave.core.access import key_cache
 from netweave.core.access.failures import CredentialsRejected
 from netweave.core.access.schemas import ApiKeyCreate
-from netweave.core.access.users import find_user, get_user, verify_password, verify_unknown
+from netweave.core.access.users import (
+    find_user,
+    get_user,
+    hash_password,
+    verify_password,
+    verify_unknown,
+)
 from netweave.db.models import ApiKey, LoginSession, Role, User
 from netweave.foundation.errors import (
     InvalidInput,
@@ -38,9 +44,12 @@ class Principal:
     role: Role
     via: str  # "api_key" | "session"
     scope: str = "full"  # "trigger": the key may only fire REST triggers
+    # a session opened with a one-time password: it may only choose a new password
+    must_change_password: bool = False
 
     def has_role(self, needed: Role) -> bool:
-        return self.role.rank >= needed.rank
+        """Never while a new password is due: such a session holds no role yet."""
+        return not self.must_change_password and self.role.rank >= needed.rank
 
 
 def _aware(moment: datetime | None) -> datetime | None:
@@ -51,7 +60,12 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 def _principal(user: User, via: str, scope: str = "full") -> Principal:
     return Principal(
-        user_id=user.id, username=user.username, role=Role(user.role), via=via, scope=scope
+        user_id=user.id,
+        username=user.username,
+        role=Role(user.role),
+        via=via,
+        scope=scope,
+        must_change_password=via == "session" and user.must_change_password,
     )
 
 
@@ -175,6 +189,9 @@ def login(session: Session, username: str, password: str, ttl: timedelta) -> tup
         raise CredentialsRejected(
             refused, kind="login", username=user.username, reason="user disabled"
         )
+    if user.must_change_password:
+        # a one-time password signs in once: this session may only choose a new password
+        user.password_hash = hash_password(secrets.token_urlsafe(32))
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     session.add(LoginSession(user_id=user.id, token_hash=sha256_hex(token), expires_at=now + ttl))

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from netweave.core.access import key_cache
 from netweave.core.access.schemas import UserCreate, UserUpdate
-from netweave.db.models import Role, User
+from netweave.db.models import LoginSession, Role, User
 from netweave.foundation.errors import Conflict, InvalidInput, NotFound
+from netweave.foundation.secrets import sha256_hex
 
 _hasher = PasswordHasher()
 
@@ -79,14 +80,20 @@ def create_user(session: Session, data: UserCreate) -> User:
     return user
 
 
-def update_user(session: Session, user_id: int, data: UserUpdate) -> User:
+def update_user(
+    session: Session, user_id: int, data: UserUpdate, actor_id: int | None = None
+) -> User:
+    """``actor_id``: the admin making the change, who may not disable themselves."""
     user = get_user(session, user_id)
+    if data.is_active is False and user.id == actor_id:
+        raise Conflict("you cannot disable yourself", field="is_active")
     if data.role is not None and data.role is not Role.admin and user.role == Role.admin:
-        _ensure_other_active_admin(session, user)
+        _ensure_other_active_admin(session, user, "demoted", "role")
     if data.is_active is False and user.role == Role.admin:
-        _ensure_other_active_admin(session, user)
+        _ensure_other_active_admin(session, user, "disabled", "is_active")
     if data.password is not None:
         user.password_hash = hash_password(data.password.get_secret_value())
+        user.must_change_password = False
     if data.role is not None:
         user.role = data.role.value
     if data.is_active is not None:
@@ -96,23 +103,64 @@ def update_user(session: Session, user_id: int, data: UserUpdate) -> User:
     return user
 
 
-def delete_user(session: Session, user_id: int) -> None:
+def reset_password(session: Session, user_id: int, actor_id: int | None = None) -> tuple[User, str]:
+    """A one-time password (returned once, never stored in clear): it signs in once, and that
+    session may only choose a new password. The user's open login sessions end."""
     user = get_user(session, user_id)
+    if user.id == actor_id:
+        raise Conflict("change your own password instead of resetting it", field="user_id")
+    secret = generate_password()
+    user.password_hash = hash_password(secret)
+    user.must_change_password = True
+    session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
+    session.flush()
+    return user, secret
+
+
+def change_password(
+    session: Session, user_id: int, current: str | None, new: str, keep_session: str | None
+) -> User:
+    """The caller's own password. ``current`` is required unless the caller signed in with a
+    one-time password (which the sign-in already spent). Other login sessions end."""
+    user = get_user(session, user_id)
+    if not user.must_change_password:
+        if current is None:
+            raise InvalidInput("required to change your password", field="current_password")
+        if not verify_password(user.password_hash, current):
+            raise InvalidInput("wrong password", field="current_password")
+    if current is not None and current == new:
+        raise InvalidInput("must differ from the current password", field="new_password")
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    others = delete(LoginSession).where(LoginSession.user_id == user.id)
+    if keep_session is not None:
+        others = others.where(LoginSession.token_hash != sha256_hex(keep_session))
+    session.execute(others)
+    session.flush()
+    return user
+
+
+def delete_user(session: Session, user_id: int, actor_id: int | None = None) -> None:
+    user = get_user(session, user_id)
+    if user.id == actor_id:
+        raise Conflict("you cannot delete yourself", field="user_id")
     if user.role == Role.admin:
-        _ensure_other_active_admin(session, user)
+        _ensure_other_active_admin(session, user, "deleted", "user_id")
     session.delete(user)
     session.flush()
     key_cache.clear()
 
 
-def _ensure_other_active_admin(session: Session, user: User) -> None:
+def _ensure_other_active_admin(session: Session, user: User, action: str, field: str) -> None:
     others = session.scalar(
         select(func.count())
         .select_from(User)
         .where(User.role == Role.admin.value, User.is_active.is_(True), User.id != user.id)
     )
     if not others:
-        raise InvalidInput("the last active admin cannot be removed or demoted", field="role")
+        raise Conflict(
+            f"{user.username} is the last active admin and cannot be {action}", field=field
+        )
 
 
 def count_users(session: Session) -> int:

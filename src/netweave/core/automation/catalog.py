@@ -36,6 +36,14 @@ def is_privileged(row: ServiceType) -> bool:
     return bool(registry.get(row.name, field="type").privileged)
 
 
+def preview_inputs(row: ServiceType) -> dict[str, Any] | None:
+    """A built-in configuration type's dry-run inputs (``Service.preview_inputs``)."""
+    if row.source != "builtin" or row.name not in registry.names():
+        return None
+    found = registry.get(row.name, field="type").preview_inputs
+    return dict(found) if found is not None else None
+
+
 def ensure_may_give_inputs(
     session: Session, automation: str, inputs: dict[str, Any] | None, actor: str | None
 ) -> None:
@@ -68,6 +76,7 @@ def type_read(row: ServiceType) -> ServiceTypeRead:
         error=row.error,
         module=row.module,
         privileged=is_privileged(row),
+        preview_inputs=preview_inputs(row),
     )
 
 

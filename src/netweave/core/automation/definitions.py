@@ -22,6 +22,7 @@ from netweave.core.automation.schemas import (
     WorkflowUpdate,
 )
 from netweave.core.automation.targets import ensure_targets_allowed
+from netweave.core.text_filter import match_text
 from netweave.db.models import Automation
 from netweave.engine import Graph, Node
 from netweave.foundation import yamldoc
@@ -65,7 +66,7 @@ def list_automations(
 ) -> tuple[list[Automation], int]:
     query = select(Automation).where(Automation.kind == kind)
     if name:
-        query = query.where(Automation.name.ilike(f"%{name}%"))
+        query = query.where(match_text(Automation.name, name, contains=True))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(Automation.name).limit(limit).offset(offset))
     return list(rows), total

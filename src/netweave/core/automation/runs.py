@@ -27,12 +27,14 @@ from netweave.core.automation.schemas import (
     ResultRead,
     RunRead,
     RunRequest,
+    RunStep,
     ServiceOptions,
     TargetSpec,
 )
 from netweave.core.automation.takeover import LEASE, RunTakeover
 from netweave.core.automation.targets import resolve_targets
 from netweave.core.jobs.service import JobService
+from netweave.core.text_filter import match_text
 from netweave.db.models import Automation, Credential, Device, Result, Run
 from netweave.engine import END, START, Edge, Graph, Node, flatten
 from netweave.foundation.errors import Conflict, InvalidInput, NotFound
@@ -60,7 +62,32 @@ def run_read(run: Run) -> RunRead:
         created_at=run.created_at,
         started_at=run.started_at,
         ended_at=run.ended_at,
+        steps=run_steps(run.definition or {}),
     )
+
+
+def run_steps(definition: dict[str, Any]) -> list[RunStep]:
+    """The run's steps by name, in walk order: from the start along success edges first,
+    then failure edges; steps nothing leads to come last."""
+    graph = definition.get("graph") or {}
+    nodes = {str(n["id"]): n for n in graph.get("nodes") or []}
+    edges = sorted(graph.get("edges") or [], key=lambda e: e.get("kind", "success") != "success")
+    order: list[str] = []
+    frontier = [START]
+    while frontier:
+        following: list[str] = []
+        for source in frontier:
+            for edge in edges:
+                target = str(edge["target"])
+                if edge["source"] == source and target in nodes and target not in order:
+                    order.append(target)
+                    following.append(target)
+        frontier = following
+    order += [node for node in nodes if node not in order]
+    return [
+        RunStep(id=node, name=str(nodes[node].get("label") or nodes[node].get("ref") or node))
+        for node in order
+    ]
 
 
 def result_read(row: Result) -> ResultRead:
@@ -482,7 +509,7 @@ class RunService:
     ) -> tuple[list[RunRead], int]:
         query = select(Run)
         if name:
-            query = query.where(Run.name == name)
+            query = query.where(match_text(Run.name, name))
         if status:
             query = query.where(Run.status == status)
         with self.sessions() as session:

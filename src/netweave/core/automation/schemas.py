@@ -33,9 +33,13 @@ class TargetSpec(Strict):
 
 class Iteration(Strict):
     values: list[BoundedAny] = Field(
-        min_length=1, max_length=1000, description="Run once per value"
+        min_length=1, max_length=1000, description="Run once per value (one per line)"
     )
-    variable: str = Field(default="value", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    variable: str = Field(
+        default="value",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="Name of the value in templates: {{ vars.<variable> }}",
+    )
 
 
 class Notification(Strict):
@@ -57,7 +61,11 @@ class ServiceOptions(Strict):
     validation: list[Check] = Field(
         default_factory=list, description="Checks on the result that decide success"
     )
-    credential: str | None = Field(default=None, description="Named credential to log in with")
+    credential: str | None = Field(
+        default=None,
+        description="Named credential to log in with (none: each device's own)",
+        json_schema_extra={"x-lookup": "credentials", "x-select": True},
+    )
     notification: Notification | None = None
     mode: Literal["per_device", "per_run"] = Field(
         default="per_device",
@@ -152,6 +160,11 @@ class ServiceTypeRead(BaseModel):
         description="Can run code or reach any host from NetWeave: only admins create, "
         "change or delete its services, or run them with other inputs",
     )
+    preview_inputs: dict[str, Any] | None = Field(
+        default=None,
+        description="Changes device configuration: these inputs, merged into a run's, make "
+        "it a dry run that shows the change (null: the type changes no configuration)",
+    )
 
 
 class ServiceTypeUpdate(Strict):
@@ -176,6 +189,13 @@ class RestartRequest(Strict):
     wait: float = Field(default=0, ge=0, le=3600)
 
 
+class RunStep(BaseModel):
+    """A step of a run, in the order the run walks them: ``id`` is what results name."""
+
+    id: str
+    name: str
+
+
 class RunRead(BaseModel):
     id: str
     name: str
@@ -193,6 +213,7 @@ class RunRead(BaseModel):
     created_at: datetime
     started_at: datetime | None
     ended_at: datetime | None
+    steps: list[RunStep] = []
 
 
 class ResultRead(BaseModel):

@@ -210,6 +210,11 @@ class RuleTrialRead(BaseModel):
 
 
 class SyslogStats(BaseModel):
+    running: bool = Field(
+        default=True,
+        description="False: no syslog server runs in this API process (a separate "
+        "`netweave syslog`, or none); the counters are then zero",
+    )
     received: int
     stored: int
     dropped: int

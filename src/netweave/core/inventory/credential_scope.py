@@ -17,7 +17,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from netweave.core.inventory.schemas import (
     CredentialScope,
@@ -95,7 +95,13 @@ def _in_pools(session: Session, pool_ids: list[Any], destination: Destination) -
         return False
     from netweave.core.inventory.pools import membership_clause  # pools imports devices
 
-    pools = list(session.scalars(select(Pool).where(Pool.id.in_([int(i) for i in pool_ids]))))
+    pools = list(  # the membership is a subquery: never load the members themselves
+        session.scalars(
+            select(Pool)
+            .where(Pool.id.in_([int(i) for i in pool_ids]))
+            .options(lazyload(Pool.member_rows))
+        )
+    )
     if not pools:
         return False
     inside = or_(*(membership_clause(pool) for pool in pools))
@@ -113,8 +119,29 @@ def _in_pools(session: Session, pool_ids: list[Any], destination: Destination) -
     return session.scalar(query.limit(1)) is not None
 
 
-def admits(session: Session, scope: dict[str, list[Any]] | None, destination: Destination) -> bool:
-    """Whether ``destination`` is inside ``scope`` (the stored column value)."""
+def pool_device_ids(session: Session, scope: dict[str, list[Any]] | None) -> set[int]:
+    """The devices of the scope's pools, in one query: for checking many devices at once."""
+    pool_ids = [int(i) for i in (scope or {}).get("pools") or []]
+    if not pool_ids:
+        return set()
+    from netweave.core.inventory.pools import membership_clause  # pools imports devices
+
+    pools = session.scalars(
+        select(Pool).where(Pool.id.in_(pool_ids)).options(lazyload(Pool.member_rows))
+    ).all()
+    if not pools:
+        return set()
+    return set(session.scalars(select(Device.id).where(or_(*map(membership_clause, pools)))))
+
+
+def admits(
+    session: Session,
+    scope: dict[str, list[Any]] | None,
+    destination: Destination,
+    pool_devices: set[int] | None = None,
+) -> bool:
+    """Whether ``destination`` is inside ``scope`` (the stored column value).
+    ``pool_devices``: the scope's pool members when known (``pool_device_ids``)."""
     if not scope:
         return False
     address = _address(destination.host)
@@ -126,6 +153,8 @@ def admits(session: Session, scope: dict[str, list[Any]] | None, destination: De
         globs = [str(g).lower() for g in scope.get("hosts") or []]
         if name and any(fnmatchcase(name, glob) for glob in globs):
             return True
+    if pool_devices is not None and destination.device_id is not None:
+        return destination.device_id in pool_devices
     return _in_pools(session, list(scope.get("pools") or []), destination)
 
 
@@ -135,7 +164,12 @@ def has_scope(scope: dict[str, list[Any]] | None) -> bool:
     return any(scope.get(key) for key in ("networks", "hosts", "pools"))
 
 
-def ensure_in_scope(session: Session, credential: Credential, destination: Destination) -> None:
+def ensure_in_scope(
+    session: Session,
+    credential: Credential,
+    destination: Destination,
+    pool_devices: set[int] | None = None,
+) -> None:
     """Refuse (403, naming the credential and the host) unless the credential may be
     offered to ``destination``."""
     if not has_scope(credential.scope):
@@ -144,7 +178,7 @@ def ensure_in_scope(session: Session, credential: Credential, destination: Desti
             f"(networks, hosts or pools) before it is offered to any host",
             field=destination.field,
         )
-    if not admits(session, credential.scope, destination):
+    if not admits(session, credential.scope, destination, pool_devices):
         where = (
             destination.host
             if destination.port is None

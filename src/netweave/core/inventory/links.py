@@ -9,8 +9,9 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from netweave.core.inventory.devices import device_by_name
-from netweave.core.inventory.query import match_text, paged, parse_sort
+from netweave.core.inventory.query import paged, parse_sort
 from netweave.core.inventory.schemas import LinkCreate, LinkRead, LinkUpdate
+from netweave.core.text_filter import match_text
 from netweave.db.models import Device, Link
 from netweave.foundation.errors import Conflict, InvalidInput, NotFound
 

@@ -12,11 +12,11 @@ from netweave.core.inventory.devices import device_by_name
 from netweave.core.inventory.query import (
     DEVICE_SORT_FIELDS,
     device_conditions,
-    match_text,
     paged,
     parse_sort,
 )
 from netweave.core.inventory.schemas import DeviceFilter, PoolCreate, PoolRead, PoolUpdate
+from netweave.core.text_filter import match_text
 from netweave.db.models import Device, Pool, PoolMember
 from netweave.foundation.errors import Conflict, NotFound
 

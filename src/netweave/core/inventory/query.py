@@ -9,6 +9,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from netweave.core.inventory.schemas import DeviceFilter
+from netweave.core.text_filter import contains_pattern, match_text
 from netweave.db.models import Credential, Device, DeviceTag
 from netweave.foundation.errors import InvalidInput
 
@@ -30,17 +31,6 @@ DEVICE_SORT_FIELDS: Mapping[str, InstrumentedAttribute[Any]] = {
 _GLOB_FIELDS = ("name", "host", "platform", "driver", "vendor", "model", "os_version", "site")
 
 
-def _like_pattern(glob: str) -> str:
-    escaped = glob.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return escaped.replace("*", "%").replace("?", "_")
-
-
-def match_text(column: InstrumentedAttribute[Any], value: str) -> ColumnElement[bool]:
-    if "*" in value or "?" in value:
-        return column.ilike(_like_pattern(value), escape="\\")
-    return column == value
-
-
 def device_conditions(filt: DeviceFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     for field in _GLOB_FIELDS:
@@ -58,7 +48,7 @@ def device_conditions(filt: DeviceFilter) -> list[ColumnElement[bool]]:
             )
         )
     if filt.q:
-        pattern = f"%{_like_pattern(filt.q)}%"
+        pattern = contains_pattern(filt.q)
         conditions.append(
             or_(
                 *(

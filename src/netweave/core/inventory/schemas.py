@@ -20,6 +20,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from netweave.core.text_filter import EXACT_HELP
 from netweave.foundation.bounded import check_bounded
 
 KNOWN_DRIVERS = ("netmiko", "napalm", "scrapli", "paramiko", "pyeapi")
@@ -88,17 +89,23 @@ class DeviceFilter(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = None
-    host: str | None = None
-    platform: str | None = None
-    driver: str | None = None
-    vendor: str | None = None
-    model: str | None = None
-    os_version: str | None = None
-    site: str | None = None
-    tags: list[str] = Field(default_factory=list)
-    credential: str | None = None
-    q: str | None = Field(default=None, max_length=255)
+    name: str | None = Field(default=None, description=EXACT_HELP)
+    host: str | None = Field(default=None, description=EXACT_HELP)
+    platform: str | None = Field(default=None, description=EXACT_HELP)
+    driver: str | None = Field(default=None, description=EXACT_HELP)
+    vendor: str | None = Field(default=None, description=EXACT_HELP)
+    model: str | None = Field(default=None, description=EXACT_HELP)
+    os_version: str | None = Field(default=None, description=EXACT_HELP)
+    site: str | None = Field(default=None, description=EXACT_HELP)
+    tags: list[str] = Field(
+        default_factory=list, description=f"Every tag must be present. {EXACT_HELP}"
+    )
+    credential: str | None = Field(default=None, description=f"Credential name. {EXACT_HELP}")
+    q: str | None = Field(
+        default=None,
+        max_length=255,
+        description="Name, host, site, vendor or model contains (case-insensitive)",
+    )
 
     def is_empty(self) -> bool:
         return not any(v for v in self.model_dump().values())

@@ -23,6 +23,7 @@ from netweave.core.schedules.schemas import (
     _Timing,
 )
 from netweave.core.schedules.timing import Timing, describe
+from netweave.core.text_filter import match_text
 from netweave.db.models import Run, Task, TaskFiring
 from netweave.foundation.errors import Conflict, InvalidInput, NotFound
 
@@ -174,7 +175,7 @@ def list_tasks(
 ) -> tuple[list[Task], int]:
     query = select(Task)
     if name:
-        query = query.where(Task.name.ilike(f"%{name}%"))
+        query = query.where(match_text(Task.name, name, contains=True))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     return list(session.scalars(query.order_by(Task.name).limit(limit).offset(offset))), total
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from netweave.core.access.tokens import Principal
 from netweave.core.terminal.schemas import TerminalSessionDetail, TerminalSessionRead
+from netweave.core.text_filter import match_text
 from netweave.db.models import Device, Role, TerminalSession
 from netweave.foundation.errors import InvalidInput, NotFound
 
@@ -109,15 +110,15 @@ def list_sessions(
     if caller.role is not Role.admin:
         statement = statement.where(TerminalSession.user_id == caller.user_id)
     if username:
-        statement = statement.where(TerminalSession.username.ilike(f"%{username}%"))
+        statement = statement.where(match_text(TerminalSession.username, username, contains=True))
     if device:
-        statement = statement.where(TerminalSession.device_name.ilike(f"%{device}%"))
+        statement = statement.where(match_text(TerminalSession.device_name, device, contains=True))
     if q:
         statement = statement.where(
             or_(
-                TerminalSession.device_name.ilike(f"%{q}%"),
-                TerminalSession.username.ilike(f"%{q}%"),
-                TerminalSession.close_reason.ilike(f"%{q}%"),
+                match_text(TerminalSession.device_name, q, contains=True),
+                match_text(TerminalSession.username, q, contains=True),
+                match_text(TerminalSession.close_reason, q, contains=True),
             )
         )
     if open_only:

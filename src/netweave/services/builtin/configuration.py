@@ -40,6 +40,7 @@ class NetmikoConfig(Service[NetmikoConfigInputs]):
     description = "Push templated configuration line by line; the first rejected line stops it."
     Inputs = NetmikoConfigInputs
     driver = "netmiko"
+    preview_inputs = {"dry_run": True}
 
     def run(self, ctx: ServiceContext, inputs: NetmikoConfigInputs) -> ServiceOutcome:
         lines = lines_of(ctx.render(inputs.config))
@@ -83,6 +84,7 @@ class NapalmConfig(Service[NapalmConfigInputs]):
     description = "Merge or replace a candidate with its diff; commit, dry run or roll back."
     Inputs = NapalmConfigInputs
     driver = "napalm"
+    preview_inputs = {"action": "dry_run"}
 
     def run(self, ctx: ServiceContext, inputs: NapalmConfigInputs) -> ServiceOutcome:
         lines = lines_of(ctx.render(inputs.config)) if inputs.config else []
@@ -161,6 +163,7 @@ class ConfigRestore(Service[RestoreInputs]):
     description = "Bring the device back to a stored configuration version."
     Inputs = RestoreInputs
     driver = "netmiko"
+    preview_inputs = {"dry_run": True}
 
     def run(self, ctx: ServiceContext, inputs: RestoreInputs) -> ServiceOutcome:
         assert ctx.device is not None

@@ -18,7 +18,11 @@ class Check(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     kind: MatchKind = Field(default="text", description="text contained, regex, or dict subset")
-    match: str | dict[str, Any] = Field(description="What must be found (a dict for kind=dict)")
+    match: str | dict[str, Any] = Field(
+        description="What must be found (a JSON object for kind=dict)",
+        # The form reads the box as JSON only when the sibling ``kind`` is ``dict``.
+        json_schema_extra={"x-json-when": {"kind": "dict"}},
+    )
     path: str = Field(
         default="text",
         description="Dotted path in the result to check (e.g. text, outputs.0.stdout, getters)",

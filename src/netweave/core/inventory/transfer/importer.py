@@ -17,7 +17,11 @@ from pydantic_core import ErrorDetails
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from netweave.core.inventory.credential_scope import Destination, ensure_in_scope
+from netweave.core.inventory.credential_scope import (
+    Destination,
+    ensure_in_scope,
+    pool_device_ids,
+)
 from netweave.core.inventory.links import default_link_name
 from netweave.core.inventory.transfer.document import (
     KINDS,
@@ -30,7 +34,7 @@ from netweave.core.inventory.transfer.document import (
 from netweave.core.inventory.transfer.exporter import Stored, canonical_filter, names, stored_rows
 from netweave.core.inventory.transfer.formats import format_from_name, load
 from netweave.core.inventory.transfer.writer import apply
-from netweave.db.models import Credential, Device
+from netweave.db.models import Credential
 from netweave.foundation.errors import ImportRejected, PermissionDenied
 from netweave.foundation.secrets import SecretBox
 
@@ -115,21 +119,27 @@ def import_document(
 
 
 def _ensure_device_scopes(session: Session, changes: list[Change], *, written: bool) -> None:
-    """Credential scopes: an imported device may not carry its credential to another host."""
+    """Credential scopes: an imported device may not carry its credential to another host.
+    One query per credential (and for its pools' members), whatever the number of devices."""
+    credentials: dict[str, Credential | None] = {}
+    members: dict[str, set[int]] = {}
+    device_ids = names(session, "devices") if written and changes else {}
     for change in changes:
         values, before = change.values, (change.existing.row if change.existing else {})
         name = values.get("credential")
         if not name or all(values.get(k) == before.get(k) for k in ("credential", "host", "port")):
             continue
-        credential = session.scalar(select(Credential).where(Credential.name == name))
+        if name not in credentials:
+            credentials[name] = session.scalar(select(Credential).where(Credential.name == name))
+        credential = credentials[name]
         if credential is None:  # in the same file, not written (dry run): checked when it is
             continue
-        device_id = None
-        if written:
-            device_id = session.scalar(select(Device.id).where(Device.name == values["name"]))
+        device_id = device_ids.get(values["name"]) if written else None
+        if device_id is not None and name not in members:
+            members[name] = pool_device_ids(session, credential.scope)
         field = f"devices.row[{change.row.number}].host"
         destination = Destination(str(values["host"]), int(values["port"]), device_id, field)
-        ensure_in_scope(session, credential, destination)
+        ensure_in_scope(session, credential, destination, members.get(name))
 
 
 def plan_import(session: Session, document: Document) -> Plan:
@@ -171,7 +181,8 @@ def plan_import(session: Session, document: Document) -> Plan:
             plan.changes[kind].append(change)
     if errors:
         errors.sort(key=lambda e: (KINDS.index(e["sheet"]), e["row"]))
-        raise ImportRejected(errors[:MAX_REPORTED_ERRORS])
+        bad_rows = len({(e["sheet"], e["row"]) for e in errors})
+        raise ImportRejected(errors[:MAX_REPORTED_ERRORS], rows=bad_rows)
     return plan
 
 

@@ -26,11 +26,18 @@ _DEVICE_COLUMNS = [c for c in COLUMNS["devices"] if c not in ("tags", "credentia
 
 
 def apply(session: Session, box: SecretBox, changes: dict[str, list[Change]]) -> None:
-    """Write in reference order: credentials, devices, links, pools."""
-    _credentials(session, box, changes["credentials"])
+    """Write in reference order: credentials, devices, links, pools; then the scopes of
+    credentials scoped by pools of this same import (written as "nowhere" until then)."""
+    deferred = _credentials(session, box, changes["credentials"])
     _devices(session, changes["devices"])
     _links(session, changes["links"])
     _pools(session, changes["pools"])
+    for name, scope in deferred.items():
+        session.execute(
+            update(Credential)
+            .where(Credential.name == name)
+            .values(scope=stored_scope(session, scope))
+        )
     session.expire_all()  # bulk statements bypass the identity map
 
 
@@ -59,8 +66,13 @@ def _update(session: Session, model: Any, rows: list[dict[str, Any]]) -> None:
         session.execute(update(model), [{**row, "updated_at": now} for row in rows])
 
 
-def _credentials(session: Session, box: SecretBox, changes: list[Change]) -> None:
+def _credentials(
+    session: Session, box: SecretBox, changes: list[Change]
+) -> dict[str, CredentialScope]:
+    """Credentials written; returns the scopes naming pools not written yet, by name."""
     new, changed = _split(changes)
+    pools = set(names(session, "pools")) if changes else set()
+    deferred: dict[str, CredentialScope] = {}
 
     def sealed(change: Change, every: bool) -> dict[str, Any]:
         secrets: dict[str, str | None] = {
@@ -71,9 +83,11 @@ def _credentials(session: Session, box: SecretBox, changes: list[Change]) -> Non
         values = dict(change.values)
         if "scope" in values:  # pools by name in the file, by id in the column
             scope = values["scope"]
-            values["scope"] = stored_scope(
-                session, None if scope is None else CredentialScope.model_validate(scope)
-            )
+            parsed = None if scope is None else CredentialScope.model_validate(scope)
+            if parsed is not None and not pools.issuperset(parsed.pools):
+                deferred[str(values["name"])] = parsed  # a pool of this import: set after it
+                parsed = parsed.model_copy(update={"pools": []})
+            values["scope"] = stored_scope(session, parsed)
         return {**values, **secrets}
 
     _insert(session, Credential, [sealed(c, every=True) for c in new])
@@ -85,6 +99,7 @@ def _credentials(session: Session, box: SecretBox, changes: list[Change]) -> Non
         groups.setdefault(tuple(sorted(row)), []).append(row)
     for rows in groups.values():
         _update(session, Credential, rows)
+    return deferred
 
 
 def _devices(session: Session, changes: list[Change]) -> None:

@@ -1,0 +1,1 @@
+"""Bringing an installation of another tool in: eNMS (``enms``)."""
