@@ -148,7 +148,7 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
   };
   const remove = async (row: T) => {
     await api(`${spec.endpoint}/${row.id}`, { method: "DELETE" });
-    setVersion(version + 1);
+    setVersion((v) => v + 1);
   };
   const clearFilters = () => {
     setSearch("");
@@ -168,7 +168,7 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
   const nameOf = (row: T) => String(row.name ?? row.id);
   const saved = () => {
     setEditing(null);
-    setVersion(version + 1);
+    setVersion((v) => v + 1);
   };
   return (
     <section aria-label={spec.title}>
@@ -188,7 +188,7 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
         />
         {spec.actions}
         {spec.transfer && (
-          <TransferBar kind={spec.transfer} canImport={canEdit(user)} onImported={() => setVersion(version + 1)} />
+          <TransferBar kind={spec.transfer} canImport={canEdit(user)} onImported={() => setVersion((v) => v + 1)} />
         )}
         {editable && spec.resource && (
           <button onClick={() => setEditing({ mode: "create" })}>New {spec.resource.noun}</button>
@@ -198,7 +198,7 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
       {editable && spec.resource && (
         <BulkBar endpoint={spec.endpoint} bulk={spec.bulk ?? {}} noun={spec.resource.noun}
           rows={[...selected.values()]} onClear={() => setSelected(new Map())}
-          onDone={() => setVersion(version + 1)} />
+          onDone={() => setVersion((v) => v + 1)} />
       )}
       <table class="grid" aria-label={`${spec.title} table`}>
         <thead>

@@ -47,9 +47,9 @@ function EditDialog({ endpoint, bulk, noun, rows, onDone, onClose }: {
   const [busy, setBusy] = useState(false);
   const field = fields.find((f) => f.key === key);
 
+  // the value is reset where the field changes, not in this effect: effects run after the
+  // next paint, so a value typed right after choosing the field would be wiped
   useEffect(() => {
-    setValue("");
-    setNames(null);
     if (!field?.choices) return;
     api<Page<{ name: string }> | { name: string }[]>(field.choices).then(
       (answer) => setNames((Array.isArray(answer) ? answer : answer.items).map((r) => r.name)),
@@ -91,7 +91,11 @@ function EditDialog({ endpoint, bulk, noun, rows, onDone, onClose }: {
         <p class="meta">Sets one field on {rows.map(label).join(", ")}.</p>
         <label>
           Field
-          <select value={key} onChange={(e) => setKey((e.target as HTMLSelectElement).value)}>
+          <select value={key} onChange={(e) => {
+            setKey((e.target as HTMLSelectElement).value);
+            setValue("");
+            setNames(null);
+          }}>
             {fields.map((f) => <option key={f.key} value={f.key}>{f.title}</option>)}
           </select>
         </label>

@@ -300,7 +300,7 @@ export function CalendarPage() {
                 {saved.next_fire_at && !saved.paused ? <> · next firing {dateTime(saved.next_fire_at)}</> : null}.
               </>,
             );
-            setVersion(version + 1);
+            setVersion((v) => v + 1);
           }}
         />
       )}

@@ -33,7 +33,7 @@ export function RulesPage() {
   const [doomed, setDoomed] = useState<string | null>(null);
   const [notice, setNotice] = useState<ComponentChildren>(null);
   const [error, setError] = useState<string | null>(null);
-  const reload = () => setVersion(version + 1);
+  const reload = () => setVersion((v) => v + 1);
   const path = (rule: RuleRead) => `/api/v1/event-rules/${encodeURIComponent(rule.name)}`;
 
   const toggle = async (rule: RuleRead) => {

@@ -45,7 +45,7 @@ export function TasksPage() {
   const [doomed, setDoomed] = useState<number | null>(null);
   const [notice, setNotice] = useState<ComponentChildren>(null);
   const [error, setError] = useState<string | null>(null);
-  const reload = () => setVersion(version + 1);
+  const reload = () => setVersion((v) => v + 1);
 
   const act = async (task: TaskRead, action: "pause" | "resume" | "run" | "delete") => {
     setError(null);
