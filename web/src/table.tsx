@@ -188,7 +188,8 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
         />
         {spec.actions}
         {spec.transfer && (
-          <TransferBar kind={spec.transfer} canImport={canEdit(user)} onImported={() => setVersion((v) => v + 1)} />
+          <TransferBar kind={spec.transfer} canImport={canEdit(user)} canMigrate={user.role === "admin"}
+            onImported={() => setVersion((v) => v + 1)} />
         )}
         {editable && spec.resource && (
           <button onClick={() => setEditing({ mode: "create" })}>New {spec.resource.noun}</button>

@@ -1,6 +1,7 @@
 // Import (Excel, CSV, YAML) with the row-by-row error report, and export links.
 import { useRef, useState } from "preact/hooks";
 import { ApiError, upload } from "../api";
+import { EnmsImport } from "./EnmsImport";
 
 interface ImportResult {
   created: Record<string, number>;
@@ -34,10 +35,13 @@ function summary(result: ImportResult): string {
 export function TransferBar({
   kind,
   canImport,
+  canMigrate = false,
   onImported,
 }: {
   kind: "devices" | "links" | "pools" | "credentials";
   canImport: boolean;
+  /** Admins: "Import from eNMS" (it makes credentials, users and privileged services). */
+  canMigrate?: boolean;
   onImported: () => void;
 }) {
   const picker = useRef<HTMLInputElement>(null);
@@ -91,6 +95,7 @@ export function TransferBar({
             }} />
         </>
       )}
+      {canMigrate && <EnmsImport onImported={onImported} />}
       {(notice || report) && (
         <div class="transfer-result">
           {notice && <p class="notice ok" role="status">{notice}</p>}

@@ -103,6 +103,21 @@ def import_document(
     ``credentials_allowed`` False (a non-admin): a credential row that would change is
     refused (403). A device whose credential, host or port changes must be inside that
     credential's scope (403 naming both), dry run or not."""
+    return import_plan(
+        session, box, document, dry_run=dry_run, credentials_allowed=credentials_allowed
+    ).summary
+
+
+def import_plan(
+    session: Session,
+    box: SecretBox,
+    document: Document,
+    *,
+    dry_run: bool = False,
+    credentials_allowed: bool = True,
+) -> Plan:
+    """``import_document``, answering the plan: every row that creates or changes a record
+    (with the record before), not only the counts."""
     plan = plan_import(session, document)
     plan.summary.dry_run = dry_run
     if plan.changes["credentials"] and not credentials_allowed:
@@ -115,7 +130,7 @@ def import_document(
         apply(session, box, plan.changes)
         session.flush()
     _ensure_device_scopes(session, plan.changes["devices"], written=not dry_run)
-    return plan.summary
+    return plan
 
 
 def _ensure_device_scopes(session: Session, changes: list[Change], *, written: bool) -> None:
