@@ -110,11 +110,19 @@ MINIMUM: dict[tuple[str, str], Role | str] = {
     ("DELETE", "/jobs"): OP,
     ("GET", "/jobs/{job_id}"): V,
     ("DELETE", "/jobs/{job_id}"): OP,
+    ("GET", "/detached-tasks"): V,
+    ("POST", "/detached-tasks/discover"): OP,
+    ("GET", "/detached-tasks/{task_id}"): V,
+    ("DELETE", "/detached-tasks/{task_id}"): OP,
     ("GET", "/workers"): V,
     ("DELETE", "/workers/{name}"): A,  # stops a worker node for everyone
+    ("DELETE", "/workers"): A,  # stops worker nodes for everyone
     ("GET", "/system/stats"): V,
+    ("GET", "/storage/fetch/{file_id}"): V,  # its owner's files; operators: their devices'
     ("POST", "/template/render"): OP,
     ("POST", "/template/parse"): V,
+    ("POST", "/template/render/{name}"): OP,
+    ("POST", "/template/parse/{name}"): V,
     ("GET", "/metrics"): V,
     # automation
     ("GET", "/api/v1/service-types"): V,

@@ -262,7 +262,7 @@ def test_serve_demo_stops_lab_guards_and_sessions(fleet: Fleet) -> None:
         headers=headers,
         timeout=60,
     )
-    assert rendered.json() == {"result": "vlan 42"}
+    assert rendered.json() == "vlan 42"
     login = {"username": "netweave", "password": "netweave", "device_type": "cisco_ios"}
     job = httpx.post(
         f"{base}/device/exec",

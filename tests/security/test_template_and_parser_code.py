@@ -203,8 +203,8 @@ def test_plain_ttp_template_still_parses_like_ttp_does(
     direct.parse()
     response = _parse(viewer, template, text)
     assert response.status_code == 200, response.text
-    assert response.json()["result"] == direct.result(structure="flat_list")
-    assert response.json()["result"][0]["interfaces"]["ip"] == "10.0.0.1"
+    assert response.json() == direct.result(structure="flat_list")
+    assert response.json()[0]["interfaces"]["ip"] == "10.0.0.1"
     assert parse_output(text, "ttp", "cisco_ios", "show run", template) == direct.result()[0]
     # a job parsing its output with TTP, on a lab device
     device = first(lab, "cisco_ios")
@@ -233,7 +233,7 @@ def test_nested_range_jinja_is_stopped_and_the_next_render_works(operator: TestC
     refused = operator.post("/template/render", json={"template": bomb})
     _refused(refused, "template", f"took longer than {TIMEOUT:g} s")
     ok = operator.post("/template/render", json={"template": "hi {{ x }}", "context": {"x": 1}})
-    assert ok.status_code == 200 and ok.json() == {"result": "hi 1"}
+    assert ok.status_code == 200 and ok.json() == "hi 1"
 
 
 def test_jinja_memory_bomb_is_stopped(operator: TestClient) -> None:
@@ -242,7 +242,7 @@ def test_jinja_memory_bomb_is_stopped(operator: TestClient) -> None:
     refused = operator.post("/template/render", json={"template": bomb})
     _refused(refused, "template", "memory", "MB")
     ok = operator.post("/template/render", json={"template": "{{ 'x' * 3 }}"})
-    assert ok.json() == {"result": "xxx"}
+    assert ok.json() == "xxx"
 
 
 def test_textfsm_catastrophic_backtracking_is_stopped(viewer: TestClient) -> None:
@@ -259,7 +259,7 @@ def test_textfsm_catastrophic_backtracking_is_stopped(viewer: TestClient) -> Non
         },
     )
     assert normal.status_code == 200, normal.text
-    assert normal.json()["result"][0]["time"] == "10:15:52.123"
+    assert normal.json()[0]["time"] == "10:15:52.123"
 
 
 def test_guards_do_not_outlive_the_server(tmp_path: Path) -> None:
@@ -288,7 +288,7 @@ def test_a_killed_guard_is_reaped_and_replaced(viewer: TestClient) -> None:
     _refused(_parse(viewer, template, "a" * 40, name="textfsm"), "took longer than")
     killed = [p for p in before if p not in guarded.processes()]
     assert killed and all(p.returncode is not None for p in killed)
-    assert _parse(viewer, "{{ a }}", "x").json() == {"result": [{"a": "x"}]}
+    assert _parse(viewer, "{{ a }}", "x").json() == [{"a": "x"}]
 
 
 class _Lazy(Mapping[str, Any]):

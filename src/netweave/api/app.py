@@ -20,6 +20,7 @@ from netweave.api.routes import (
     configs,
     credentials,
     dashboard,
+    detached_tasks,
     device_ops,
     devices,
     events,
@@ -31,6 +32,7 @@ from netweave.api.routes import (
     network,
     pools,
     runs,
+    storage,
     tasks,
     terminal,
     triggers,
@@ -54,6 +56,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         BodyLimit,
         max_bytes=runtime.settings.max_body_bytes,
         max_import_bytes=runtime.settings.max_import_bytes,
+        max_upload_bytes=runtime.settings.file_upload_max_bytes,
     )
     app.add_middleware(SecurityHeaders, tile_url=runtime.settings.map_tile_url)
     install_api_docs(app)
@@ -72,6 +75,8 @@ def create_app(runtime: Runtime) -> FastAPI:
         inventory,
         migration,
         device_ops,
+        detached_tasks,
+        storage,
         metrics,
         runs,
         configs,

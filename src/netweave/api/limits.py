@@ -9,6 +9,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # the import routes take whole inventories and automation bundles: their own larger cap
 IMPORT_PATHS = frozenset({"/api/v1/inventory/import", "/api/v1/automations/import"})
+# NetPulse file uploads (a multipart form): the upload cap plus room for the form itself;
+# the route refuses a file over the cap itself, naming ``file``
+UPLOAD_PATHS = frozenset({"/device/exec"})
+UPLOAD_FORM_SLACK = 2**20
 
 
 class BodyTooLarge(HTTPException):
@@ -24,19 +28,25 @@ def too_large(limit: int) -> str:
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, *, max_bytes: int, max_import_bytes: int) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int, max_import_bytes: int, max_upload_bytes: int = 0
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.max_import_bytes = max_import_bytes
+        self.max_upload_bytes = max_upload_bytes
 
-    def limit_for(self, path: str) -> int:
-        return self.max_import_bytes if path.rstrip("/") in IMPORT_PATHS else self.max_bytes
+    def limit_for(self, path: str, multipart: bool = False) -> int:
+        path = path.rstrip("/")
+        if multipart and path in UPLOAD_PATHS:
+            return max(self.max_bytes, self.max_upload_bytes + UPLOAD_FORM_SLACK)
+        return self.max_import_bytes if path in IMPORT_PATHS else self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.limit_for(scope["path"])
+        limit = self.limit_for(scope["path"], _is_multipart(scope))
         declared = _content_length(scope)
         if declared is not None and declared > limit:
             await _refuse(scope, receive, send, limit)
@@ -65,6 +75,13 @@ class BodyLimit:
             if started:
                 raise
             await _refuse(scope, receive, send, limit)
+
+
+def _is_multipart(scope: Scope) -> bool:
+    return any(
+        name == b"content-type" and value.startswith(b"multipart/form-data")
+        for name, value in scope.get("headers", ())
+    )
 
 
 def _content_length(scope: Scope) -> int | None:

@@ -22,7 +22,10 @@ from netweave.core.automation.runs import RunService
 from netweave.core.automation.steps import StepRunner
 from netweave.core.events.schemas import SyslogStats
 from netweave.core.events.syslog import EventService
+from netweave.core.jobs.detached import DetachedLimits
+from netweave.core.jobs.file_transfer import FileJobs
 from netweave.core.jobs.service import JobService
+from netweave.core.jobs.staging import Staging
 from netweave.core.schedules.firing import TaskFirer
 from netweave.db.engine import make_engine, make_session_factory
 from netweave.db.migrate import current_revision, head_revision, upgrade
@@ -60,6 +63,7 @@ class Runtime:
     _backups: BackupSchedule | None = field(default=None, repr=False)
     _firer: TaskFirer | None = field(default=None, repr=False)
     _events: EventService | None = field(default=None, repr=False)
+    _files: FileJobs | None = field(default=None, repr=False)
     # set by the process that receives syslog (serve/syslog): its live counters
     syslog_stats: Callable[[], SyslogStats] | None = field(default=None, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -195,6 +199,18 @@ class Runtime:
 
     def _wire_services(self, jobs: JobService) -> None:
         jobs.runner.services = StepRunner(self.sessions, self.box, jobs.pool, self.catalog)
+        settings = self.settings
+        jobs.runner.detached = DetachedLimits(
+            settings.detached_max_tasks, settings.detached_max_log_chars
+        )
+        jobs.runner.staging = Staging(self.settings)  # file transfers (NetPulse file_transfer)
+
+    @property
+    def files(self) -> FileJobs:
+        """Device jobs as the NetPulse API submits them, file transfers included."""
+        if self._files is None:
+            self._files = FileJobs(self.jobs, Staging(self.settings))
+        return self._files
 
     def _pool(self) -> SessionPool:
         settings = self.settings

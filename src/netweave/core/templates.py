@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 from collections.abc import Mapping
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -15,7 +17,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from netweave.foundation import guarded, ttp_safety
-from netweave.foundation.errors import InvalidInput
+from netweave.foundation.errors import InvalidInput, NotFound
 
 MAX_REPEAT = 1_000_000  # items or characters one "*" may make ("x" * n, [0] * n)
 MAX_POWER_BITS = 100_000  # an integer "**" result larger than this is refused
@@ -213,3 +215,74 @@ def parse(
     if status != "ok":
         raise InvalidInput(value, field=field)
     return value
+
+
+NTC_TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_]{0,199}$")
+
+
+def ntc_template(name: str, field: str = "parsing.template") -> str:
+    """The text of ntc-templates' template ``name`` (``cisco_ios_show_version``): only a
+    template of the installed package, never another file of the server."""
+    import ntc_templates
+
+    folder = Path(ntc_templates.__file__).parent / "templates"
+    path = folder / f"{name.removesuffix('.textfsm')}.textfsm"
+    if not NTC_TEMPLATE_NAME.match(path.stem) or not path.is_file():
+        raise InvalidInput(
+            f"{name!r} is not an ntc-templates template (e.g. cisco_ios_show_version)",
+            field=field,
+        )
+    return path.read_text()
+
+
+def parse_spec(
+    output: str,
+    spec: Mapping[str, Any],
+    *,
+    platform: str | None = None,
+    command: str | None = None,
+    field: str = "parsing",
+) -> Any:
+    """Parse with a request's parsing spec (a job's ``parsing``, ``/template/parse``).
+    NetPulse's ``use_ntc_template``: TextFSM with ntc-templates, chosen by
+    ``ntc_template_args`` (platform, command), else by the job's platform and each command;
+    a ``template`` with it names an ntc-templates template."""
+    name = str(spec.get("name") or "ntc_templates")
+    template = spec.get("template")
+    platform = spec.get("platform") or platform
+    if spec.get("use_ntc_template"):
+        if template:
+            return parse(
+                output, name="textfsm", template=ntc_template(template, f"{field}.template")
+            )
+        ntc_args = spec.get("ntc_template_args") or {}
+        platform = ntc_args.get("platform") or platform
+        command = ntc_args.get("command") or command
+        if not platform or not command:
+            raise InvalidInput(
+                "use_ntc_template needs ntc_template_args (platform and command)",
+                field=f"{field}.ntc_template_args",
+            )
+        name = "ntc_templates"
+    return parse(output, name=name, template=template, platform=platform, command=command)
+
+
+RENDERERS = ("jinja2",)
+PARSERS = ("textfsm", "ntc_templates", "ttp")
+
+
+def render_named(name: str, template: str, context: dict[str, Any]) -> str:
+    """NetPulse's ``/template/render[/{name}]``: the renderer by name (Jinja2 only)."""
+    if name not in RENDERERS:
+        raise NotFound(f"no renderer named {name!r}; one of {', '.join(RENDERERS)}", field="name")
+    return render(template, context)
+
+
+def parse_named(output: str, spec: Mapping[str, Any], command: str | None = None) -> Any:
+    """NetPulse's ``/template/parse[/{name}]``: the parser by name, then :func:`parse_spec`."""
+    name = str(spec.get("name") or "")
+    if name not in PARSERS:
+        raise NotFound(f"no parser named {name!r}; one of {', '.join(PARSERS)}", field="name")
+    if name == "ttp" and spec.get("use_ntc_template"):
+        raise InvalidInput("use_ntc_template parses with TextFSM, not ttp", field="name")
+    return parse_spec(output, spec, command=command, field="parsing")

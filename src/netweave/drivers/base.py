@@ -9,8 +9,9 @@ import os
 import re
 import secrets
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import IO, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -88,7 +89,7 @@ class BaseDriverArgs(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    read_timeout: float = Field(default=30, gt=0, le=3600, description="Seconds per command")
+    read_timeout: float = Field(default=30, gt=0, le=86_400, description="Seconds per command")
 
 
 class JumpHost(BaseModel):
@@ -233,6 +234,23 @@ class ConfigOutcome:
         return self.failed_line is None
 
 
+@dataclass
+class FileOutcome:
+    """One file copied to or from a device: checksums of the bytes that crossed, and the
+    device's own md5 of its copy when it can tell (``verified``: None when it cannot)."""
+
+    size: int
+    md5: str
+    sha256: str
+    remote_md5: str | None = None
+    duration_seconds: float = 0.0
+    protocol: str = "scp"
+
+    @property
+    def verified(self) -> bool | None:
+        return None if self.remote_md5 is None else self.remote_md5 == self.md5
+
+
 class DriverSession(ABC):
     """One open connection to one device."""
 
@@ -240,6 +258,14 @@ class DriverSession(ABC):
 
     @abstractmethod
     def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]: ...
+
+    def stream_command(
+        self, command: str, sink: Callable[[str], None], options: dict[str, Any]
+    ) -> CommandOutput:
+        """Run one long command, handing its output to ``sink`` as it arrives, until the
+        device is done (a detached task); a cancel aborts the session, which ends it. Only
+        drivers whose class sets ``streams`` implement it."""
+        raise DriverError("invalid_request", "this driver cannot stream a command's output")
 
     @abstractmethod
     def push_config(self, lines: list[str], options: dict[str, Any]) -> ConfigOutcome: ...
@@ -259,6 +285,19 @@ class DriverSession(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def put_file(
+        self, source: IO[bytes], size: int, remote_path: str, options: dict[str, Any]
+    ) -> FileOutcome:
+        """Copy ``size`` bytes of ``source`` to ``remote_path`` on the device (drivers
+        with ``Driver.transfers_files``)."""
+        raise DriverError("driver", "this driver does not transfer files")
+
+    def get_file(
+        self, remote_path: str, sink: IO[bytes], max_bytes: int, options: dict[str, Any]
+    ) -> FileOutcome:
+        """Copy ``remote_path`` from the device into ``sink`` (at most ``max_bytes``)."""
+        raise DriverError("driver", "this driver does not transfer files")
+
     def abort(self) -> None:
         """Called from another thread to interrupt an operation in flight (a canceled job
         or a stopped run): cut the connection so the blocked read fails now. The session
@@ -277,6 +316,8 @@ class Driver(ABC):
     # that name: e.g. a driver whose sessions are always privileged, or whose commit saves
     implied_options: ClassVar[frozenset[str]] = frozenset()
     checks_host_key: ClassVar[bool] = False  # honours connection_args.host_key
+    streams: ClassVar[bool] = False  # implements DriverSession.stream_command (detach)
+    transfers_files: ClassVar[bool] = False  # put_file / get_file (NetPulse file_transfer)
     # where extra driver_args / connection_args may go (library calls and refusals)
     driver_rules: ClassVar[PassThrough | None] = None
     connection_rules: ClassVar[PassThrough | None] = None

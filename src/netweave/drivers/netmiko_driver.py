@@ -7,16 +7,18 @@ import contextlib
 import re
 import socket
 import time
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 
 from netmiko import BaseConnection, ConnectHandler
 from netmiko.channel import SSHChannel
 from netmiko.exceptions import (
     NetmikoTimeoutException,
+    ReadException,
     ReadTimeout,
 )
 from pydantic import Field, field_validator
 
+from netweave.drivers import ssh_files
 from netweave.drivers.arguments import (
     HOST_KEYS,
     JUMP_HOST,
@@ -32,15 +34,19 @@ from netweave.drivers.base import (
     CommandOutput,
     ConfigOutcome,
     Driver,
+    DriverError,
     DriverSession,
+    FileOutcome,
     QueueStrategy,
     changes_terminal,
 )
 from netweave.drivers.failures import PhaseClock, device_error, failure, rejected, seconds
 from netweave.drivers.host_keys import known_hosts_file
 from netweave.drivers.jump import JumpChain
+from netweave.drivers.streaming import Sink, StreamedOutput
 from netweave.foundation.regex_safety import check_regex
 
+STREAM_POLL = 0.05  # seconds between reads of a streaming command that printed nothing
 DEFAULT_ERROR_PATTERN = (
     r"% ?Invalid input|% ?Incomplete command|% ?Ambiguous command|^syntax error|unknown command\."
     r"|^% ?Bad mask|^Bad mask 0x"  # IOS: an address with a non-contiguous or wrong mask
@@ -232,6 +238,32 @@ class NetmikoSession(DriverSession):
             self.broken = True
             raise clock.error(exc) from exc
 
+    def stream_command(self, command: str, sink: Sink, options: dict[str, Any]) -> CommandOutput:
+        """Send ``command`` and hand its output on as it arrives until the prompt is back;
+        no read timeout (a job's ``execution_timeout``, or a cancel, cuts the session)."""
+        clock = PhaseClock(_target(self.args), "entering enable mode")
+        conn = self.connection
+        try:
+            self._ensure_enable(options, clock)
+            clock.enter(f"running {command!r}")
+            started = time.perf_counter()
+            self.tainted = self.tainted or changes_terminal(command)
+            reader = StreamedOutput(
+                command, conn.base_prompt, re.compile(prompt_pattern(conn, flags=False)), sink
+            )
+            conn.write_channel(command + conn.RETURN)
+            while not reader.done:
+                chunk = conn.read_channel()
+                if chunk:
+                    reader.feed(chunk)
+                else:
+                    time.sleep(STREAM_POLL)
+        except (OSError, EOFError, ReadException, ReadTimeout, NetmikoTimeoutException) as exc:
+            self.broken = True
+            raise clock.error(exc) from exc
+        self.last_prompt = reader.last_prompt
+        return CommandOutput(command, "", duration_seconds=time.perf_counter() - started)
+
     def push_config(self, lines: list[str], options: dict[str, Any]) -> ConfigOutcome:
         """Line by line; the first rejected line stops the push; save only on full success."""
         error_pattern = options.get("error_pattern") or DEFAULT_ERROR_PATTERN
@@ -282,6 +314,57 @@ class NetmikoSession(DriverSession):
             raise clock.error(exc) from exc
         outcome.duration_seconds = time.perf_counter() - started
         return outcome
+
+    def put_file(
+        self, source: IO[bytes], size: int, remote_path: str, options: dict[str, Any]
+    ) -> FileOutcome:
+        """SCP on this session's own connection (a second channel), then the device's md5."""
+        transport = self._transport()
+        timeout = float(options.get("read_timeout", 30))
+        return ssh_files.put(
+            transport, source, size, remote_path, timeout, _target(self.args), self._remote_md5
+        )
+
+    def get_file(
+        self, remote_path: str, sink: IO[bytes], max_bytes: int, options: dict[str, Any]
+    ) -> FileOutcome:
+        transport = self._transport()
+        timeout = float(options.get("read_timeout", 30))
+        return ssh_files.get(
+            transport, remote_path, sink, max_bytes, timeout, _target(self.args), self._remote_md5
+        )
+
+    def _transport(self) -> Any:
+        opener = getattr(self.connection.remote_conn, "get_transport", None)
+        if opener is None:
+            raise DriverError("driver", "file transfers need an SSH session (not telnet)")
+        return opener()
+
+    def _remote_md5(self, remote_path: str) -> str | None:
+        """The device's md5 of its copy; None when the platform has no such command or
+        the device did not print one (e.g. no enable secret for ``verify /md5``)."""
+        found = ssh_files.md5_command(self.args.device_type, remote_path)
+        if found is None:
+            return None
+        command, digest = found
+        clock = PhaseClock(_target(self.args), "entering enable mode")
+        try:
+            if (
+                ssh_files.needs_enable(self.args.device_type)
+                and self.args.secret is not None
+                and not self.last_prompt.endswith("#")
+            ):
+                self._enable(clock)
+                self._now_privileged()
+            clock.enter(f"running {command!r}")
+            output = self.connection.send_command(
+                command, expect_string=self._prompt_pattern(), read_timeout=30
+            )
+        except (OSError, EOFError, ReadTimeout, NetmikoTimeoutException) as exc:
+            self.broken = True
+            raise clock.error(exc) from exc
+        match = digest.search(str(output))
+        return match.group(1) if match else None
 
     def settle(self) -> bool:
         """Back to the base state after a job: free when the last prompt is the base one;
@@ -351,6 +434,8 @@ class NetmikoDriver(Driver):
     connection_rules = CONNECTION_ARGS
     persistent = True
     checks_host_key = True
+    transfers_files = True
+    streams = True
     default_queue_strategy: ClassVar[QueueStrategy] = "pinned"
     connection_args = NetmikoConnectionArgs
     driver_args = NetmikoDriverArgs

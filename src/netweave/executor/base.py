@@ -73,6 +73,11 @@ class Executor(ABC):
         """Worker nodes currently heart-beating; None when jobs run in this process."""
         return None
 
+    def device_owners(self) -> dict[str, str] | None:
+        """Device (``host:port``) → the node holding its sessions; None when jobs run in
+        this process."""
+        return None
+
     def nodes(self) -> list[NodeInfo] | None:
         """Live worker nodes with capacity and load; None when jobs run in this process."""
         return None

@@ -234,6 +234,9 @@ class RqExecutor(Executor):
     def alive_nodes(self) -> set[str]:
         return set(self.directory.alive())
 
+    def device_owners(self) -> dict[str, str]:
+        return self.directory.owners()
+
     def workers(self) -> list[WorkerInfo]:
         found = []
         for worker in SimpleWorker.all(queue=self.queue, serializer=JSONSerializer):

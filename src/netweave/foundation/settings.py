@@ -207,6 +207,20 @@ class Settings(BaseSettings):
     template_workers: int = Field(
         default=2, ge=1, le=64, description="Processes rendering and parsing user templates"
     )
+    detached_max_tasks: int = Field(
+        default=16,
+        ge=0,
+        le=10_000,
+        description="Detached tasks (detach: true) waiting or running at once; more are "
+        "refused with a 429 naming detach (0: detach refused). Each holds a worker thread",
+    )
+    detached_max_log_chars: int = Field(
+        default=1_048_576,
+        ge=1024,
+        le=67_108_864,
+        description="Characters of output kept per detached task; what comes after is "
+        "dropped (the command keeps running) and the log says so",
+    )
     terminal_idle_timeout: float = Field(
         default=900, gt=0, description="Close a web terminal after this many s without input"
     )
@@ -273,6 +287,16 @@ class Settings(BaseSettings):
     )
     syslog_max_messages: int = Field(
         default=1_000_000, ge=1000, description="Syslog messages stored; the oldest go first"
+    )
+    # -- file transfers (NetPulse file_transfer): staged under <data_dir>/staging --
+    file_upload_max_bytes: int = Field(
+        default=100 * 2**20, ge=1, description="Largest file uploaded to a device (413 above)"
+    )
+    file_download_max_bytes: int = Field(
+        default=100 * 2**20, ge=1, description="Largest file downloaded from a device"
+    )
+    staged_file_ttl: float = Field(
+        default=3600, gt=0, le=7 * 86400, description="Seconds a staged file is kept"
     )
 
     @field_validator("trusted_proxies", mode="before")

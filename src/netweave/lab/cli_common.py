@@ -3,8 +3,23 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol
+
+
+@dataclass
+class Stream:
+    """Output that takes its time (``ping ... repeat 1000``): ``count`` chunks
+    (``chunk(n)``) are written ``interval`` seconds apart, then ``done``. Ctrl-C (or IOS's
+    escape, Ctrl-^) stops it: ``interrupted(sent)`` is written instead, given how many chunks
+    went out."""
+
+    count: int
+    chunk: Callable[[int], str]
+    interval: float
+    done: str = ""
+    interrupted: Callable[[int], str] = field(default=lambda sent: "^C\n")
 
 
 @dataclass
@@ -14,6 +29,7 @@ class Reply:
     exit_status: int = 0
     secret_input: bool = False  # the next line is a password: do not echo it
     no_newline_prompt: bool = False
+    stream: Stream | None = None  # more output, written over time after ``output``
 
 
 class CliSession(Protocol):

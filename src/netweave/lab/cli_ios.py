@@ -10,6 +10,7 @@ from netweave.lab import outputs_ios as out
 from netweave.lab.cli_common import (
     FilterError,
     Reply,
+    Stream,
     apply_filters,
     resolve,
     split_pipe,
@@ -265,6 +266,8 @@ class IosCli:
                 return Reply("There are currently 0 archive configurations saved.\n")
             case ("ping",):
                 target = args[0] if args else "0.0.0.0"
+                if "repeat" in args:
+                    return _streamed_ping(target, args)
                 return Reply(
                     "Type escape sequence to abort.\n"
                     f"Sending 5, 100-byte ICMP Echos to {target}, timeout is 2 seconds:\n"
@@ -394,3 +397,32 @@ def _normalise(words: list[str]) -> str:
     if first in ("no", "default") and len(words) > 1:
         words[1] = _KEYWORD_ABBREVIATIONS.get(words[1].lower(), words[1])
     return " ".join(words)
+
+
+PING_INTERVAL = 0.1  # seconds between the echoes of a streamed ping
+PING_LINE = 70  # IOS wraps the "!" of a long ping at 70 per line
+
+
+def _streamed_ping(target: str, args: list[str]) -> Reply:
+    """``ping <target> repeat <n>``: one ``!`` per echo, ``PING_INTERVAL`` apart, until done
+    or interrupted (Ctrl-^ or Ctrl-C)."""
+    position = args.index("repeat")
+    try:
+        count = max(1, min(int(args[position + 1]), 2_147_483_647))  # IOS's own bound
+    except (IndexError, ValueError):
+        return Reply("% Incomplete command.\n\n")
+
+    def summary(sent: int) -> str:
+        return f"\nSuccess rate is 100 percent ({sent}/{sent}), round-trip min/avg/max = 1/1/2 ms\n"
+
+    return Reply(
+        "Type escape sequence to abort.\n"
+        f"Sending {count}, 100-byte ICMP Echos to {target}, timeout is 2 seconds:\n",
+        stream=Stream(
+            count=count,
+            chunk=lambda n: "!" + ("\n" if (n + 1) % PING_LINE == 0 else ""),
+            interval=PING_INTERVAL,
+            done=summary(count),
+            interrupted=summary,
+        ),
+    )

@@ -42,6 +42,7 @@ class LabDevice:
         self.neighbours = neighbours or []
         self.fault: Fault | None = None
         self.connections: set[asyncssh.SSHServerConnection] = set()
+        self.streams = 0  # long commands (``ping ... repeat N``) writing output right now
         self.ios_config: IosConfig | None = None
         self.junos_config: JunosConfig | None = None
         self.startup_config = ""

@@ -1,5 +1,6 @@
-"""A device's file store (``bootflash:``): what SCP uploads land in and what ``copy``,
-``verify /md5``, ``dir`` and ``configure replace`` work on."""
+"""A device's file store (``bootflash:``): what SCP uploads land in (and downloads read
+from), and what ``copy``, ``verify /md5``, ``dir`` and ``configure replace`` work on.
+Contents are bytes (an image is not text); the CLI reads them as UTF-8."""
 
 from __future__ import annotations
 
@@ -18,15 +19,19 @@ def file_name(path: str) -> str:
 
 class FileStore:
     def __init__(self) -> None:
-        self.files: dict[str, str] = {}
+        self.files: dict[str, bytes] = {}
         self.times: dict[str, datetime] = {}
 
-    def write(self, path: str, content: str) -> None:
+    def write(self, path: str, content: str | bytes) -> None:
         name = file_name(path)
-        self.files[name] = content
+        self.files[name] = content.encode() if isinstance(content, str) else bytes(content)
         self.times[name] = datetime.now(UTC)
 
     def read(self, path: str) -> str | None:
+        data = self.read_bytes(path)
+        return None if data is None else data.decode("utf-8", "replace")
+
+    def read_bytes(self, path: str) -> bytes | None:
         return self.files.get(file_name(path))
 
     def delete(self, path: str) -> bool:
@@ -43,13 +48,13 @@ class FileStore:
             names = [target]
         lines = [f"Directory of {FILE_SYSTEM}/{target}", ""]
         for number, name in enumerate(names, start=11):
-            size = len(self.files[name].encode())
+            size = len(self.files[name])
             stamp = self.times[name].strftime("%b %d %Y %H:%M:%S +00:00")
             lines.append(f"{number:>6}  -rw-  {size:>10}  {stamp}  {name}")
-        used = sum(len(content.encode()) for content in self.files.values())
+        used = sum(len(content) for content in self.files.values())
         lines += ["", f"{TOTAL_BYTES} bytes total ({TOTAL_BYTES - used} bytes free)"]
         return "\n".join(lines) + "\n"
 
     def md5(self, path: str) -> str | None:
-        content = self.read(path)
-        return None if content is None else hashlib.md5(content.encode()).hexdigest()
+        content = self.read_bytes(path)
+        return None if content is None else hashlib.md5(content).hexdigest()

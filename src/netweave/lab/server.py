@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shlex
 import socket
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import asyncssh
 
-from netweave.lab.cli_common import CliSession, Reply
+from netweave.lab.cli_common import CliSession, Reply, Stream
 from netweave.lab.device import Fault, LabDevice
 from netweave.lab.eapi import EapiServer
+from netweave.lab.files import file_name
 from netweave.lab.specs import LabDeviceSpec
 
 _HOST_KEY: asyncssh.SSHKey | None = None
@@ -34,6 +37,9 @@ def host_key(path: Path | None = None) -> asyncssh.SSHKey:
     return _HOST_KEY
 
 
+INTERRUPTS = ("\x03", "\x1e")  # Ctrl-C; IOS's escape sequence (Ctrl-Shift-6) sends Ctrl-^
+
+
 def _crlf(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\n", "\r\n")
 
@@ -44,6 +50,7 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
         self.cli: CliSession = device.new_cli(username)
         self.chan: asyncssh.SSHServerChannel[str] | None = None
         self.pending = ""
+        self.raw = bytearray()  # input of a binary (SCP) channel
         self.line = ""
         self.exec_command: str | None = None
         self.secret = False
@@ -70,7 +77,7 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
 
     def session_started(self) -> None:
         if self.exec_command is not None and self.exec_command.startswith("scp "):
-            self.task = asyncio.ensure_future(self._scp_sink(self.exec_command))
+            self.task = asyncio.ensure_future(self._scp(self.exec_command))
         elif self.exec_command is not None:
             self.task = asyncio.ensure_future(self._run_exec(self.exec_command))
         else:
@@ -78,7 +85,10 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
             self.task = asyncio.ensure_future(self._pump())
 
     def data_received(self, data: str, datatype: object) -> None:
-        self.pending += data
+        if isinstance(data, bytes):  # an SCP transfer: the channel is binary
+            self.raw += data
+        else:
+            self.pending += data
         self.wakeup.set()
 
     def eof_received(self) -> bool:
@@ -141,7 +151,43 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
             await asyncio.sleep(delay)
         reply = self.cli.run_exec(command)
         self._write(reply.output)
+        if reply.stream is not None:
+            await self._stream(reply.stream)
         self._close(reply.exit_status)
+
+    async def _stream(self, stream: Stream) -> None:
+        """Write a long command's output over time; Ctrl-C in the input (or the session
+        closing) stops it. ``device.streams`` counts the commands streaming right now."""
+        self.device.streams += 1
+        try:
+            for number in range(stream.count):
+                if await self._interrupted(stream.interval):
+                    self._write(stream.interrupted(number))
+                    return
+                self._write(stream.chunk(number))
+            self._write(stream.done)
+        finally:
+            self.device.streams -= 1
+
+    async def _interrupted(self, seconds: float) -> bool:
+        """Wait ``seconds``; True at once when an interrupt arrives or the session ends."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while True:
+            hits = [self.pending.index(key) for key in INTERRUPTS if key in self.pending]
+            if hits:
+                self.pending = self.pending[min(hits) + 1 :]
+                return True
+            remaining = deadline - asyncio.get_running_loop().time()
+            if self.closed:
+                return True
+            if remaining <= 0:
+                return False
+            if self.eof:  # no more input can come (an exec channel): just wait
+                await asyncio.sleep(remaining)
+                continue
+            self.wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wakeup.wait(), remaining)
 
     async def _wait_for(self, condition: Callable[[], bool]) -> bool:
         while not condition():
@@ -151,27 +197,62 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
             await self.wakeup.wait()
         return True
 
-    async def _scp_sink(self, command: str) -> None:
-        """The receiving end of ``scp -t PATH`` (what Netmiko/NAPALM use to upload files)."""
-        words = [w.strip("'\"") for w in command.split()[1:]]
+    async def _scp(self, command: str) -> None:
+        """``scp -t PATH`` (the receiving end: what Netmiko, NAPALM and NetWeave's uploads
+        use) or ``scp -f PATH`` (the sending end: downloads). Bytes, not text: the channel
+        is switched to binary for the transfer."""
+        try:
+            words = shlex.split(command)[1:]
+        except ValueError:
+            words = command.split()[1:]
+        flags = {w for w in words if w.startswith("-")}
         target = next((w for w in reversed(words) if not w.startswith("-")), "")
-        raw = self.chan
-        assert raw is not None
-        raw.write("\0")
+        chan = self.chan
+        assert chan is not None
+        chan.set_encoding(None)
+        raw: Any = chan  # writes bytes from here on
+        if "-f" in flags:
+            await self._scp_source(raw, target)
+        else:
+            await self._scp_sink(raw, target)
+
+    async def _scp_sink(self, raw: Any, target: str) -> None:
+        raw.write(b"\0")
         while True:
-            if not await self._wait_for(lambda: "\n" in self.pending):
+            if not await self._wait_for(lambda: b"\n" in self.raw):
                 break
-            header, self.pending = self.pending.split("\n", 1)
-            if header.startswith("C"):
-                _, size_text, name = header[1:].split(" ", 2)
+            header, _, rest = bytes(self.raw).partition(b"\n")
+            self.raw = bytearray(rest)
+            if header.startswith(b"C"):
+                _, size_text, name = header[1:].decode().split(" ", 2)
                 size = int(size_text)
-                raw.write("\0")
-                if not await self._wait_for(lambda size=size: len(self.pending) > size):  # type: ignore[misc]
+                raw.write(b"\0")
+                if not await self._wait_for(lambda size=size: len(self.raw) > size):  # type: ignore[misc]
                     break
-                content, self.pending = self.pending[:size], self.pending[size + 1 :]
+                content = bytes(self.raw[:size])
+                self.raw = self.raw[size + 1 :]
                 path = target if target and not target.endswith(("/", ":")) else target + name
                 self.device.files.write(path, content)
-            raw.write("\0")
+            raw.write(b"\0")
+        self._close(0)
+
+    async def _scp_source(self, raw: Any, target: str) -> None:
+        content = self.device.files.read_bytes(target)
+        if content is None:
+            raw.write(f"\x01scp: {target}: No such file or directory\n".encode())
+            self._close(1)
+            return
+        name = file_name(target).rsplit("/", 1)[-1] or "file"
+        for chunk in (f"C0644 {len(content)} {name}\n".encode(), content + b"\0"):
+            if not await self._wait_for(lambda: len(self.raw) > 0):  # the client's go-ahead
+                self._close(1)
+                return
+            if self.raw[:1] != b"\0":
+                self._close(1)
+                return
+            del self.raw[:1]
+            raw.write(chunk)
+        await self._wait_for(lambda: len(self.raw) > 0)
         self._close(0)
 
     async def _pump(self) -> None:
@@ -199,6 +280,8 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
                     if was_secret and not reply.output:
                         pass
                     self._write(reply.output)
+                    if reply.stream is not None:
+                        await self._stream(reply.stream)
                     if reply.close:
                         self._close()
                         return

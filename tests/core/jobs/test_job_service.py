@@ -91,10 +91,10 @@ def test_webhook_is_retried_until_delivered(
     while not _Hook.received and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _Hook.received and _Hook.received[0]["body"]["id"] == job.id
-    assert _Hook.received[0]["body"]["status"] == "finished" and _Hook.received[0]["token"] == "abc"
-    assert "netweave" not in json.dumps(
-        _Hook.received[0]["body"]["result"]["retval"][0]["metadata"]
-    )
+    body = _Hook.received[0]["body"]  # NetPulse's shape, plus NetWeave's structured result
+    assert body["status"] == "success" and _Hook.received[0]["token"] == "abc"
+    assert body["netweave"]["status"] == "finished" and "Command: show clock" in body["result"]
+    assert "netweave" not in json.dumps(body["netweave"]["result"]["retval"][0]["metadata"])
 
 
 def test_cancel_queued_job_and_ttl_expiry(runtime: Runtime, fault_lab: LabThread) -> None:

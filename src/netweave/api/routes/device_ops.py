@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from netweave.api.deps import Admin, Operator, RuntimeDep, Viewer
+from netweave.api.file_transfer import EXEC_BODY, absolute_downloads, read_exec_body
 from netweave.api.params import Offset
-from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
+from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND, errors
 from netweave.core import templates
+from netweave.core.jobs import workers
 from netweave.core.jobs.schemas import (
     BulkRequest,
     BulkResponse,
-    ExecRequest,
     JobRead,
     ParsingSpec,
     TestRequest,
@@ -31,16 +33,35 @@ def test_connection(body: TestRequest, principal: Operator, runtime: RuntimeDep)
     return runtime.jobs.test_connection(body, principal)
 
 
-@router.post("/device/exec", response_model=JobRead, status_code=201, responses=NOT_FOUND)
-def execute(body: ExecRequest, principal: Operator, runtime: RuntimeDep) -> JobRead:
-    """Queue commands or configuration for one device."""
-    return runtime.jobs.submit_exec(body, principal)
+@router.post(
+    "/device/exec",
+    response_model=JobRead,
+    status_code=201,
+    responses={**NOT_FOUND, **errors(413)},
+    openapi_extra=EXEC_BODY,
+)
+async def execute(request: Request, principal: Operator, runtime: RuntimeDep) -> JobRead:
+    """Queue commands or configuration for one device, or a file transfer
+    (``file_transfer``): an upload is NetPulse's multipart form, a ``request`` part (this
+    JSON) and a ``file`` part, staged then put on the device over SCP."""
+    body, upload = await read_exec_body(request)
+    try:
+        return await run_in_threadpool(
+            runtime.files.submit_exec,
+            body,
+            principal,
+            upload.file if upload else None,
+            (upload.filename or "") if upload else "",
+        )
+    finally:
+        if upload is not None:
+            await upload.close()
 
 
 @router.post("/device/bulk", response_model=BulkResponse, status_code=201, responses=NOT_FOUND)
 def bulk(body: BulkRequest, principal: Operator, runtime: RuntimeDep) -> BulkResponse:
     """Queue one job per device; never refused for capacity."""
-    succeeded, failed = runtime.jobs.submit_bulk(body, principal)
+    succeeded, failed = runtime.files.submit_bulk(body, principal)
     return BulkResponse(succeeded=succeeded, failed=failed)
 
 
@@ -48,13 +69,15 @@ def bulk(body: BulkRequest, principal: Operator, runtime: RuntimeDep) -> BulkRes
 def list_jobs(
     _: Viewer,
     runtime: RuntimeDep,
+    request: Request,
     status: str | None = None,
     queue: str | None = None,
     host: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
 ) -> list[JobRead]:
-    return runtime.jobs.list_jobs(status=status, queue=queue, host=host, limit=limit, offset=offset)
+    jobs = runtime.jobs.list_jobs(status=status, queue=queue, host=host, limit=limit, offset=offset)
+    return [absolute_downloads(job, request) for job in jobs]
 
 
 @router.delete("/jobs", response_model=list[str])
@@ -68,13 +91,13 @@ def get_job(
     job_id: str,
     _: Viewer,
     runtime: RuntimeDep,
+    request: Request,
     wait: Annotated[
         float, Query(ge=0, le=60, description="Long poll: answer once done or after this many s")
     ] = 0,
 ) -> JobRead:
-    if wait:
-        return runtime.jobs.wait(job_id, wait)
-    return runtime.jobs.get(job_id)
+    job = runtime.jobs.wait(job_id, wait) if wait else runtime.jobs.get(job_id)
+    return absolute_downloads(job, request)
 
 
 @router.delete("/jobs/{job_id}", response_model=JobRead, responses=LOOKUP_CONFLICT)
@@ -93,7 +116,21 @@ def list_workers(_: Viewer, runtime: RuntimeDep) -> list[WorkerRead]:
 def delete_worker(name: str, _: Admin, runtime: RuntimeDep) -> dict[str, str]:
     """Ask a worker node to finish its running jobs, close its sessions and exit (admins:
     it stops part of the platform for everyone)."""
-    return {"stopping": runtime.jobs.stop_worker(name)}
+    stopping = runtime.jobs.stop_worker(name)
+    return {"name": stopping, "stopping": stopping}
+
+
+@router.delete("/workers", response_model=list[str], responses=LOOKUP_CONFLICT)
+def delete_workers(
+    _: Admin,
+    runtime: RuntimeDep,
+    queue: Annotated[str | None, Query(description="Nodes with a worker on this queue")] = None,
+    node: Annotated[str | None, Query(description="A node (or worker) name")] = None,
+    host: Annotated[str | None, Query(description="The node holding this device")] = None,
+) -> list[str]:
+    """Ask every worker node matching all the filters (none: every node) to drain and
+    exit, as NetPulse's ``DELETE /workers``; the nodes asked."""
+    return workers.stop_workers(runtime.jobs.executor, queue=queue, node=node, host=host)
 
 
 @router.get("/system/stats")
@@ -102,28 +139,30 @@ def system_stats(_: Viewer, runtime: RuntimeDep) -> dict[str, Any]:
 
 
 class RenderRequest(BaseModel):
-    name: str = "jinja2"
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(default="jinja2", max_length=100)
     template: str = Field(max_length=200_000)
-    context: dict[str, Any] = Field(default_factory=dict)
+    context: dict[str, Any] | None = Field(default_factory=dict)
 
 
 class ParseRequest(ParsingSpec):
+    name: str = Field(default="ntc_templates", max_length=100)  # type: ignore[assignment]
     context: str = Field(max_length=5_000_000, description="The text to parse")
     command: str | None = None
 
 
-@router.post("/template/render")
-def render_template(body: RenderRequest, _: Operator) -> dict[str, str]:
-    return {"result": templates.render(body.template, body.context)}
+@router.post("/template/render", response_model=str, responses=NOT_FOUND)
+@router.post("/template/render/{name}", response_model=str, responses=NOT_FOUND)
+def render_template(body: RenderRequest, _: Operator, name: str | None = None) -> str:
+    """Render in the sandbox; the answer is the rendered text, as NetPulse's."""
+    return templates.render_named(name or body.name, body.template, body.context or {})
 
 
-@router.post("/template/parse")
-def parse_template(body: ParseRequest, _: Viewer) -> dict[str, Any]:
-    parsed = templates.parse(
-        body.context,
-        name=body.name,
-        template=body.template,
-        platform=body.platform,
-        command=body.command,
-    )
-    return {"result": parsed}
+@router.post("/template/parse", responses=NOT_FOUND)
+@router.post("/template/parse/{name}", responses=NOT_FOUND)
+def parse_template(body: ParseRequest, _: Viewer, name: str | None = None) -> Any:
+    """Parse text; the answer is the parsed data, as NetPulse's (TextFSM, ntc-templates by
+    platform and command or ``use_ntc_template``, TTP without code)."""
+    spec = {**body.model_dump(exclude={"context", "command"}), "name": name or body.name}
+    return templates.parse_named(body.context, spec, command=body.command)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -16,9 +15,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
 from netweave.core import templates
+from netweave.core.jobs import file_transfer
 from netweave.core.jobs.cancellation import RunningJobs
+from netweave.core.jobs.detached import OPERATION, DetachedLimits
+from netweave.core.jobs.detached_run import run_detached
+from netweave.core.jobs.staging import Staging
 from netweave.core.jobs.targets import live_connection_args
-from netweave.core.jobs.webhooks import WebhookSender
+from netweave.core.jobs.webhooks import WebhookSender, netpulse_body, open_webhook
 from netweave.core.jobs.writer import JobWriter
 from netweave.db import errors as db_errors
 from netweave.db.models import Job
@@ -59,9 +62,11 @@ class JobRunner:
         self.writer = writer
         self.webhooks = webhooks
         self.running = RunningJobs(sessions)  # what a cancel interrupts here
+        self.detached = DetachedLimits()  # set from the settings by the runtime
         # Runs a service step (operation "service"): wired by the runtime.
         self.services: Callable[[Job], StepOutcome] | None
         self.services = None
+        self.staging: Staging | None = None  # file transfers' staged files: wired likewise
 
     def __call__(self, job_id: str) -> None:
         """Run one job. A database that is restarting or unreachable is waited for before
@@ -138,7 +143,11 @@ class JobRunner:
             self._service_step(job, token)
             return
         try:
-            if job.operation == "config":
+            if job.operation == OPERATION:  # a detached task: a session of its own
+                run_detached(self, job, driver_cls, args, token, self.detached)
+            elif job.operation == "file_transfer":
+                file_transfer.run(self, job, driver_cls, args)
+            elif job.operation == "config":
                 outcome, reused = self.pool.run(
                     driver_cls(),
                     args,
@@ -253,12 +262,8 @@ class JobRunner:
             parsed = output.parsed  # structured already (NAPALM getters)
             if parsing:
                 try:
-                    parsed = templates.parse(
-                        output.stdout,
-                        name=parsing.get("name", "ntc_templates"),
-                        template=parsing.get("template"),
-                        platform=parsing.get("platform") or platform,
-                        command=output.command,
+                    parsed = templates.parse_spec(
+                        output.stdout, parsing, platform=platform, command=output.command
                     )
                 except NetWeaveError as exc:
                     parsed = {"error": exc.to_detail()}
@@ -329,10 +334,8 @@ class JobRunner:
             expires_at=ended + timedelta(seconds=job.result_ttl),
         )
         if job.webhook:
-            spec = dict(job.webhook)
-            sealed = spec.pop("headers_enc", None)
-            spec["headers"] = json.loads(self.box.decrypt(sealed)) if sealed else {}
-            self.webhooks.send(spec, {"id": job.id, "status": status, "result": result})
+            spec = open_webhook(self.box, dict(job.webhook))
+            self.webhooks.send(spec, netpulse_body(job.id, status, result, job.request))
 
 
 def elapsed(start: float) -> float:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -19,6 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from netweave.core import templates
 from netweave.core.access.scopes import ensure_allowed
 from netweave.core.access.tokens import Principal
+from netweave.core.jobs.credential_refs import credential_key, inventory_index
+from netweave.core.jobs.detached import OPERATION, admit, check_request
 from netweave.core.jobs.housekeeping import Housekeeper, aware
 from netweave.core.jobs.runner import JobRunner, as_list
 from netweave.core.jobs.schemas import (
@@ -39,7 +40,7 @@ from netweave.core.jobs.targets import (
     resolve_target,
     seal,
 )
-from netweave.core.jobs.webhooks import WebhookSender
+from netweave.core.jobs.webhooks import WebhookSender, seal_webhook
 from netweave.core.jobs.writer import JobWriter
 from netweave.db.models import Job, Role
 from netweave.drivers.base import Driver, DriverError, registry
@@ -76,6 +77,7 @@ def job_read(job: Job) -> JobRead:
         result=netpulse_result(job.result),
         device=f"{job.device_host}:{job.device_port}",
         driver=job.driver,
+        task_id=job.id if job.operation == OPERATION else None,
     )
 
 
@@ -189,6 +191,7 @@ class JobService:
             where = ".".join(str(p) for p in problem["loc"])
             raise InvalidInput(problem["msg"], field=f"driver_args.{where}") from exc
         driver.pass_through_driver_args(library)  # ArgumentRefused: a 422 naming the field
+        check_request(request, driver, self.runner.detached)  # detach, push_interval
         for name in ("enable_mode", "save"):  # request-level options: honoured, or a 422
             if getattr(request, name) and not (
                 name in driver.driver_args.model_fields or name in driver.implied_options
@@ -229,7 +232,11 @@ class JobService:
             "status": "queued",
             "queue": queue,
             "driver": request.driver,
-            "operation": "config" if "config" in stored else "command",
+            "operation": OPERATION  # a detached task
+            if request.detach
+            else "file_transfer"
+            if stored.get("file_transfer")
+            else ("config" if "config" in stored else "command"),
             "device_host": target.host,
             "device_port": target.port,
             "device_user": str(target.connection_args.get("username") or ""),
@@ -248,13 +255,10 @@ class JobService:
         }
 
     def _sealed_webhook(self, request: _Common) -> dict[str, Any] | None:
-        """Webhook headers often carry tokens: stored encrypted, like device passwords."""
+        """Webhook headers, cookies and auth often carry tokens: stored encrypted."""
         if request.webhook is None:
             return None
-        spec = request.webhook.model_dump(mode="json")
-        headers = spec.pop("headers", {}) or {}
-        spec["headers_enc"] = self.box.encrypt(json.dumps(headers)) if headers else None
-        return spec
+        return seal_webhook(self.box, request.webhook.model_dump(mode="json"))
 
     def submit_rows(self, rows: list[dict[str, Any]]) -> None:
         """Queue prepared job rows (service steps of a run): one insert, then the queue."""
@@ -311,12 +315,13 @@ class JobService:
         driver = self._driver(request.driver)
         stored = self._prepare(request)
         with self.sessions() as session, session.begin():
-            index = _index(session, [request.connection_args], request)
+            index = _index(session, [request.connection_args], request, self.box)
             target = resolve_target(
                 request.connection_args, _cred(request), index, "connection_args", driver
             )
             _ensure_allowed(session, principal, [target], "connection_args.host")
             ensure_scope(session, target, "connection_args.host")  # credential scopes
+            admit(session, 1 if request.detach else 0, self.runner.detached)  # 429 when full
             row = self._row(request, stored, target, principal.user_id, datetime.now(UTC))
             session.execute(insert(Job), [row])
         read = _queued_read(row)
@@ -344,7 +349,7 @@ class JobService:
         failed: list[BulkFailure] = []
         merged = [{**request.connection_args, **entry} for entry in request.devices]
         with self.sessions() as session, session.begin():
-            index = _index(session, merged, request)
+            index = _index(session, merged, request, self.box)
             for position, args in enumerate(merged):
                 try:
                     target = resolve_target(
@@ -359,26 +364,10 @@ class JobService:
                 targets.append(target)
                 rows.append(self._row(request, stored, target, principal.user_id, now))
             _ensure_allowed(session, principal, targets, "devices")
+            admit(session, len(rows) if request.detach else 0, self.runner.detached)
             if rows:
                 session.execute(insert(Job), rows)
-        reads = [
-            JobRead(
-                id=row["id"],
-                status="queued",
-                queue=row["queue"],
-                worker=None,
-                created_at=now,
-                enqueued_at=now,
-                started_at=None,
-                ended_at=None,
-                duration=None,
-                queue_time=None,
-                result=None,
-                device=f"{row['device_host']}:{row['device_port']}",
-                driver=row["driver"],
-            )
-            for row in rows
-        ]
+        reads = [_queued_read(row) for row in rows]
         self.executor.submit([QueuedJob.from_queue(row["id"], row["queue"]) for row in rows])
         return reads, failed
 
@@ -387,17 +376,9 @@ class JobService:
     ) -> TestResponse:
         driver_cls = self._driver(request.driver)
         with self.sessions() as session:
-            index = InventoryIndex(
-                session,
-                {str(request.connection_args.get("host", ""))},
-                {request.credential.name} if request.credential else set(),
-            )
+            index = _index(session, [request.connection_args], request, self.box)
             target = resolve_target(
-                request.connection_args,
-                request.credential.name if request.credential else None,
-                index,
-                "connection_args",
-                driver_cls,
+                request.connection_args, _cred(request), index, "connection_args", driver_cls
             )
             if principal is not None:
                 _ensure_allowed(session, principal, [target], "connection_args.host")
@@ -439,7 +420,7 @@ class JobService:
     # -- queries ------------------------------------------------------------------------
     def get(self, job_id: str) -> JobRead:
         with self.sessions() as session:
-            job = session.get(Job, job_id)
+            job = session.get(Job, job_id.removeprefix("task_"))  # discover_jobs
             if job is None or _expired(job):
                 raise NotFound(f"no job with id {job_id}", field="id")
             return job_read(job)
@@ -560,6 +541,7 @@ def _queued_read(row: dict[str, Any]) -> JobRead:
         result=None,
         device=f"{row['device_host']}:{row['device_port']}",
         driver=row["driver"],
+        task_id=row["id"] if row["operation"] == OPERATION else None,
     )
 
 
@@ -579,14 +561,18 @@ def _ensure_allowed(
     )
 
 
-def _cred(request: _Common) -> str | None:
-    return request.credential.name if request.credential else None
+def _cred(request: _Common | TestRequest) -> str | None:
+    return credential_key(request.credential)
 
 
-def _index(session: Session, args_list: list[dict[str, Any]], request: _Common) -> InventoryIndex:
+def _index(
+    session: Session,
+    args_list: list[dict[str, Any]],
+    request: _Common | TestRequest,
+    box: SecretBox,
+) -> InventoryIndex:
     names = {str(a.get("host")) for a in args_list if a.get("host")}
-    credentials = {request.credential.name} if request.credential else set()
-    return InventoryIndex(session, names, credentials)
+    return inventory_index(session, names, request.credential, box)  # vault_kv refs too
 
 
 def _expired(job: Job) -> bool:
