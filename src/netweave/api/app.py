@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 import netweave
 from netweave.api.api_docs import install_api_docs
 from netweave.api.errors import install_error_handlers
 from netweave.api.headers import SecurityHeaders
 from netweave.api.limits import BodyLimit
+from netweave.api.query_guard import reject_unknown_query
 from netweave.api.responses import AUTHENTICATED, LOOKUP_CONFLICT, errors
 from netweave.api.routes import (
     api_keys,
@@ -49,6 +50,7 @@ def create_app(runtime: Runtime) -> FastAPI:
         "Authenticate with the X-API-KEY header (create keys under /api/v1/api-keys).",
         docs_url=None,  # served from a Python package below, not from a CDN
         redoc_url=None,
+        dependencies=[Depends(reject_unknown_query)],  # an unknown query parameter: 422
     )
     app.state.runtime = runtime
     install_error_handlers(app)

@@ -92,10 +92,11 @@ def test_search_filters_counts_and_a_message_with_its_rules(
         ("info", 0),  # the old one is out of range
         ("debug", 1),
     ]
-    by_device = viewer.get(
-        "/api/v1/syslog/severities", params={"device": "r1", "max_severity": 0}
-    ).json()
-    assert sum(c["count"] for c in by_device) == 2  # the severity filter is not applied
+    by_device = viewer.get("/api/v1/syslog/severities", params={"device": "r1"}).json()
+    assert sum(c["count"] for c in by_device) == 2
+    # counts are per severity: a severity filter is not one of their filters, and says so
+    refused = viewer.get("/api/v1/syslog/severities", params={"device": "r1", "max_severity": 0})
+    assert refused.status_code == 422 and refused.json()["field"] == "max_severity"
 
     fired = viewer.get("/api/v1/syslog", params={"q": "LINK-3"}).json()["items"][0]
     deadline = time.monotonic() + 30

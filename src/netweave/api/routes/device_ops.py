@@ -65,25 +65,35 @@ def bulk(body: BulkRequest, principal: Operator, runtime: RuntimeDep) -> BulkRes
     return BulkResponse(succeeded=succeeded, failed=failed)
 
 
+QueueFilter = Annotated[str | None, Query(description="Only this queue")]
+NodeFilter = Annotated[str | None, Query(description="Only this worker node (or worker) name")]
+HostFilter = Annotated[str | None, Query(description="Only this device address")]
+
+
 @router.get("/jobs", response_model=list[JobRead])
 def list_jobs(
     _: Viewer,
     runtime: RuntimeDep,
     request: Request,
     status: str | None = None,
-    queue: str | None = None,
-    host: str | None = None,
+    queue: QueueFilter = None,
+    node: NodeFilter = None,
+    host: HostFilter = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
 ) -> list[JobRead]:
-    jobs = runtime.jobs.list_jobs(status=status, queue=queue, host=host, limit=limit, offset=offset)
+    jobs = runtime.jobs.list_jobs(
+        status=status, queue=queue, node=node, host=host, limit=limit, offset=offset
+    )
     return [absolute_downloads(job, request) for job in jobs]
 
 
 @router.delete("/jobs", response_model=list[str])
-def cancel_jobs(_: Operator, runtime: RuntimeDep, host: str | None = None) -> list[str]:
-    """Cancel every queued job (of one host)."""
-    return runtime.jobs.cancel_many(host=host)
+def cancel_jobs(
+    _: Operator, runtime: RuntimeDep, queue: QueueFilter = None, host: HostFilter = None
+) -> list[str]:
+    """Cancel every queued job (of one queue, of one device address); the ids canceled."""
+    return runtime.jobs.cancel_many(queue=queue, host=host)
 
 
 @router.get("/jobs/{job_id}", response_model=JobRead, responses=NOT_FOUND)
@@ -108,8 +118,15 @@ def cancel_job(job_id: str, _: Operator, runtime: RuntimeDep) -> JobRead:
 
 
 @router.get("/workers", response_model=list[WorkerRead])
-def list_workers(_: Viewer, runtime: RuntimeDep) -> list[WorkerRead]:
-    return runtime.jobs.workers()
+def list_workers(
+    _: Viewer,
+    runtime: RuntimeDep,
+    queue: Annotated[str | None, Query(description="Workers listening on this queue")] = None,
+    node: NodeFilter = None,
+    host: Annotated[str | None, Query(description="Workers serving this device")] = None,
+) -> list[WorkerRead]:
+    """The workers (all filters given must match)."""
+    return runtime.jobs.workers(queue=queue, node=node, host=host)
 
 
 @router.delete("/workers/{name}", responses=LOOKUP_CONFLICT)

@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 
 from netweave.core.access.scopes import ensure_allowed
 from netweave.core.access.tokens import Principal
+from netweave.core.jobs.credential_refs import credential_key, inventory_index
 from netweave.core.jobs.housekeeping import aware
 from netweave.core.jobs.schemas import CredentialRef
-from netweave.core.jobs.targets import InventoryIndex, resolve_target
+from netweave.core.jobs.targets import resolve_target
 from netweave.db.models import Job
 from netweave.drivers.base import Driver, registry
 from netweave.foundation.bounded import BoundedJson
@@ -296,12 +297,15 @@ def discover(
     detached task NetWeave runs is in its registry (SQL), so nothing is read from the
     device: the request's credentials are checked like any job's, then the registry is."""
     driver = registry.get(request.driver, field="driver")
-    credential = request.credential.name if request.credential else None
     with jobs.sessions() as session:
         names = {str(request.connection_args.get("host", ""))}
-        index = InventoryIndex(session, names, {credential} if credential else set())
+        index = inventory_index(session, names, request.credential, jobs.box)  # vault_kv too
         target = resolve_target(
-            request.connection_args, credential, index, "connection_args", driver
+            request.connection_args,
+            credential_key(request.credential),
+            index,
+            "connection_args",
+            driver,
         )
         ensure_allowed(
             session,

@@ -41,6 +41,7 @@ from netweave.core.jobs.targets import (
     seal,
 )
 from netweave.core.jobs.webhooks import WebhookSender, seal_webhook
+from netweave.core.jobs.workers import find_workers
 from netweave.core.jobs.writer import JobWriter
 from netweave.db.models import Job, Role
 from netweave.drivers.base import Driver, DriverError, registry
@@ -430,6 +431,7 @@ class JobService:
         *,
         status: str | None = None,
         queue: str | None = None,
+        node: str | None = None,
         host: str | None = None,
         limit: int = 100,
         offset: int = 0,
@@ -439,6 +441,12 @@ class JobService:
             query = query.where(Job.status == status)
         if queue:
             query = query.where(Job.queue == queue)
+        if node:  # a node's workers: "<node>.<n>" on RQ, "<node>-local-<n>" in the server
+            query = query.where(
+                (Job.worker == node)
+                | Job.worker.startswith(f"{node}.", autoescape=True)
+                | Job.worker.startswith(f"{node}-local-", autoescape=True)
+            )
         if host:
             query = query.where(Job.device_host == host)
         now = datetime.now(UTC)
@@ -462,9 +470,12 @@ class JobService:
             )
         return self.get(job_id)
 
-    def cancel_many(self, *, status: str | None = "queued", host: str | None = None) -> list[str]:
+    def cancel_many(self, *, queue: str | None = None, host: str | None = None) -> list[str]:
+        """Cancel every queued job, of one queue and/or one device address."""
         with self.sessions() as session, session.begin():
             query = select(Job).where(Job.status == "queued")
+            if queue:
+                query = query.where(Job.queue == queue)
             if host:
                 query = query.where(Job.device_host == host)
             ids = []
@@ -478,7 +489,9 @@ class JobService:
                 ids.append(job.id)
             return ids
 
-    def workers(self) -> list[WorkerRead]:
+    def workers(
+        self, *, queue: str | None = None, node: str | None = None, host: str | None = None
+    ) -> list[WorkerRead]:
         return [
             WorkerRead(
                 name=w.name,
@@ -492,7 +505,7 @@ class JobService:
                 successful_job_count=w.successful_jobs,
                 failed_job_count=w.failed_jobs,
             )
-            for w in self.executor.workers()
+            for w in find_workers(self.executor, queue=queue, node=node, host=host)
         ]
 
     def stop_worker(self, name: str) -> str:

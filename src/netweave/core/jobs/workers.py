@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netweave.executor import Executor
+from netweave.executor import Executor, WorkerInfo
 from netweave.foundation.errors import Conflict
 
 LOCAL = "the local executor's workers live in the server; stop the server instead"
@@ -36,3 +36,33 @@ def stop_workers(
         owners = executor.device_owners() or {}
         chosen &= {n for device, n in owners.items() if device.rsplit(":", 1)[0] == host}
     return sorted(name for name in chosen if executor.stop_node(name))
+
+
+def find_workers(
+    executor: Executor,
+    *,
+    queue: str | None = None,
+    node: str | None = None,
+    host: str | None = None,
+) -> list[WorkerInfo]:
+    """The workers matching every filter given, as NetPulse's ``GET /workers`` filters them.
+    ``node``: a node name (RQ workers are ``<node>.<n>``; the local executor's node is the
+    server's host name) or a worker name; ``queue``: a queue the worker listens on;
+    ``host``: a device address — on worker nodes, the workers of the node holding its
+    sessions; in the server's own process every worker serves every device."""
+    found = executor.workers()
+    alive = executor.alive_nodes()
+    if node is not None:
+        found = [
+            w
+            for w in found
+            if node in (w.name, w.hostname if alive is None else _node_of(w.name, alive))
+        ]
+    if queue is not None:
+        found = [w for w in found if queue in w.queues]
+    if host is not None:
+        owners = executor.device_owners()
+        if owners is not None:
+            holding = {n for device, n in owners.items() if device.rsplit(":", 1)[0] == host}
+            found = [w for w in found if _node_of(w.name, alive or set()) in holding]
+    return found
