@@ -122,6 +122,9 @@ def test_inventory_yaml_syntax_type_and_alias_bomb(operator: TestClient) -> None
     _refused(bomb, "file", "aliases expand")
     recursive = b"devices: &d\n  - *d\n"
     _refused(_import(operator, "inv.yaml", recursive), "file", "refer to themselves")
+    for tagged in (b'!!bool ""', b'!!int "x"', b'!!float "x"', b'!!timestamp "x"'):
+        bad_tag = b"devices:\n  - name: r1\n    port: " + tagged + b"\n"
+        _refused(_import(operator, "inv.yaml", bad_tag), "file", "tagged value does not parse")
     _no_devices(operator)
     assert time.monotonic() - started < 60, "the alias bomb was expanded"
 
@@ -139,6 +142,7 @@ def test_automation_yaml_syntax_type_and_alias_bomb(operator: TestClient) -> Non
     _refused(post("- name: x\n"), "body", "'automations' list")
     _refused(post("automations: [1, 2]\n"), "automations[0]", "mapping")
     _refused(post(BILLION_LAUGHS), "body", "aliases expand")
+    _refused(post('automations:\n  - name: !!int "x"\n'), "body", "tagged value does not parse")
     assert operator.get("/api/v1/services").json()["total"] == 0
 
 

@@ -79,5 +79,12 @@ def load(text: str | bytes, *, field: str, max_nodes: int = MAX_NODES) -> Any:
         return loader.construct_document(node)
     except yaml.YAMLError as exc:
         raise InvalidInput(f"not valid YAML: {describe(exc)}", field=field) from exc
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError) as exc:
+        # a tag whose value does not parse (``!!bool ""``, ``!!int "x"``, a bad timestamp):
+        # PyYAML's constructors raise plain Python errors for these
+        raise InvalidInput(
+            f"not valid YAML: a tagged value does not parse ({type(exc).__name__}: {exc})",
+            field=field,
+        ) from exc
     finally:
         loader.dispose()
