@@ -27,6 +27,11 @@ def private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("NETWEAVE_DATA_DIR", str(folder))
         patch.delenv("NETWEAVE_CONFIG", raising=False)
+        # argon2 at its cheapest (a production hash costs ~0.2 s of CPU, and the suite makes
+        # and checks a few thousand): the hashing itself is the same code, at other costs;
+        # tests/core/access/test_password_hashing.py checks the production default
+        patch.setenv("NETWEAVE_PASSWORD_HASH_MEMORY_KIB", "64")
+        patch.setenv("NETWEAVE_PASSWORD_HASH_TIME_COST", "1")
         yield folder
 
 

@@ -17,7 +17,7 @@ from netweave.core.runtime import Runtime
 from netweave.db.models import Job
 from netweave.foundation.settings import Settings
 from netweave.lab import Fault, LabThread, build_specs
-from tests.fixtures.database import TEST_ADMIN_PASSWORD
+from tests.fixtures.database import ON_POSTGRESQL, ONE_BACKEND, TEST_ADMIN_PASSWORD
 from tests.fixtures.workers import start_worker, stop_worker
 from tests.reliability.harness import (
     PrivatePostgres,
@@ -42,6 +42,7 @@ def client(runtime: Runtime) -> Iterator[TestClient]:
         yield opened
 
 
+@ONE_BACKEND
 def test_device_faults_end_every_job_with_a_clear_error(
     runtime: Runtime, client: TestClient, fault_lab: LabThread
 ) -> None:
@@ -108,6 +109,7 @@ def _rq(settings: Settings, redis_url: str, queue: str) -> Settings:
     )
 
 
+@ON_POSTGRESQL
 def test_a_worker_node_killed_mid_job(
     settings: Settings, runtime: Runtime, private_redis: tuple[str, Callable[[], None]]
 ) -> None:
@@ -159,6 +161,7 @@ def test_a_worker_node_killed_mid_job(
     assert all((j.worker or "").startswith(f"{survivor}.") for j in jobs[1:3])  # moved over
 
 
+@ON_POSTGRESQL
 def test_redis_restarted_empty_while_jobs_queue(
     settings: Settings, runtime: Runtime, private_redis: tuple[str, Callable[[], None]]
 ) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.core import audit
+from netweave.core.access import users
 from netweave.core.access.users import BootstrapResult, ensure_first_admin
 from netweave.core.automation.backups import BackupSchedule
 from netweave.core.automation.catalog import ServiceCatalog
@@ -79,6 +80,7 @@ class Runtime:
             vault=VaultClient(vault) if vault is not None else None,  # contacted lazily
         )
         settings.check_admin_password()
+        users.configure_hashing(settings.password_hash_memory_kib, settings.password_hash_time_cost)
         guarded.configure(  # user templates and parsers: time and memory limits
             settings.template_timeout,
             settings.template_memory_mb,

@@ -198,6 +198,16 @@ class Settings(BaseSettings):
         le=3600,
         description="Seconds one template rendering or output parsing may take (then a 422)",
     )
+    password_hash_memory_kib: int = Field(
+        default=65536,
+        ge=64,  # argon2 needs 8 KiB per lane (4 lanes)
+        le=4_194_304,
+        description="argon2id memory cost (KiB) of new password hashes (RFC 9106's second "
+        "choice: 64 MiB); existing hashes keep theirs and are redone at the next sign-in",
+    )
+    password_hash_time_cost: int = Field(
+        default=3, ge=1, le=100, description="argon2id passes over that memory (time cost)"
+    )
     template_memory_mb: int = Field(
         default=512,
         ge=128,

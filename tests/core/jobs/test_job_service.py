@@ -19,6 +19,7 @@ from netweave.core.runtime import Runtime
 from netweave.db.models import Job, Role
 from netweave.foundation.errors import InvalidInput, NotFound
 from netweave.lab import Fault, LabDevice, LabThread, build_specs
+from tests.fixtures.database import FULL_MATRIX
 from tests.fixtures.lab import first
 from tests.fixtures.workers import claim_as_worker
 
@@ -183,6 +184,7 @@ def test_inline_passwords_are_sealed_in_the_database(runtime: Runtime, lab: LabT
     assert row["secret_enc"] and "netweave" not in row["secret_enc"]
 
 
+@FULL_MATRIX
 def test_two_hundred_device_bulk_all_finish_without_database_locks(runtime: Runtime) -> None:
     with LabThread(build_specs(200, platforms=("cisco_ios",), prefix="bulk")) as lab:
         request = BulkRequest(
@@ -295,6 +297,7 @@ def test_driver_args_are_validated_by_each_drivers_model(runtime: Runtime) -> No
     )
 
 
+@FULL_MATRIX
 def test_a_job_is_claimed_exactly_once(runtime: Runtime, lab: LabThread) -> None:
     device = first(lab, "cisco_ios")
     runtime.settings.worker_threads = 1

@@ -15,6 +15,7 @@ from netweave.core.runtime import Runtime
 from netweave.foundation.errors import InvalidInput
 from netweave.foundation.settings import Settings
 from netweave.lab import Fault, LabThread, build_specs
+from tests.fixtures.database import ON_POSTGRESQL
 from tests.fixtures.workers import ADMIN, LOGIN, start_worker, stop_worker, worker_output
 
 
@@ -64,6 +65,7 @@ def until(check: Callable[[], bool], what: str, timeout: float = 30) -> None:
         time.sleep(0.1)
 
 
+@ON_POSTGRESQL
 def test_pinned_devices_stick_to_one_node_and_move_to_the_survivor_when_it_dies(
     producer: Runtime, rq_settings: Settings, placement_lab: LabThread, names: tuple[str, str]
 ) -> None:
@@ -134,6 +136,7 @@ def test_pinned_devices_stick_to_one_node_and_move_to_the_survivor_when_it_dies(
     assert healing["requeued"] >= 1  # A's queue was dropped, its jobs re-enqueued from SQL
 
 
+@ON_POSTGRESQL
 def test_a_joining_node_takes_over_its_share_of_idle_devices(
     producer: Runtime, rq_settings: Settings, placement_lab: LabThread, names: tuple[str, str]
 ) -> None:

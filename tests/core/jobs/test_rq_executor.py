@@ -16,6 +16,7 @@ from netweave.db.models import Job
 from netweave.foundation.errors import Conflict, NotFound
 from netweave.foundation.settings import Settings
 from netweave.lab import Fault, LabThread, build_specs
+from tests.fixtures.database import ON_POSTGRESQL
 from tests.fixtures.lab import first
 from tests.fixtures.workers import (
     ADMIN,
@@ -107,6 +108,7 @@ def test_jobs_queued_in_sql_survive_redis_losing_everything(
     time.sleep(0.1)
 
 
+@ON_POSTGRESQL
 def test_a_job_on_a_killed_worker_node_does_not_stay_started(
     producer: Runtime, rq_settings: Settings, fault_lab: LabThread
 ) -> None:
@@ -168,6 +170,7 @@ def test_delete_worker_drains_that_node(
         runtime.jobs.stop_worker("anything")  # the local executor has no nodes to stop
 
 
+@ON_POSTGRESQL
 def test_kill_a_node_and_restart_redis_during_a_200_device_bulk(
     settings: Settings, runtime: Runtime, private_redis: tuple[str, Callable[[], None]]
 ) -> None:

@@ -18,6 +18,7 @@ from netweave.core.access.users import (
     find_user,
     get_user,
     hash_password,
+    needs_rehash,
     verify_password,
     verify_unknown,
 )
@@ -192,6 +193,8 @@ def login(session: Session, username: str, password: str, ttl: timedelta) -> tup
     if user.must_change_password:
         # a one-time password signs in once: this session may only choose a new password
         user.password_hash = hash_password(secrets.token_urlsafe(32))
+    elif needs_rehash(user.password_hash):  # the configured argon2 cost changed
+        user.password_hash = hash_password(password)
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     session.add(LoginSession(user_id=user.id, token_hash=sha256_hex(token), expires_at=now + ttl))

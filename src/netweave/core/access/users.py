@@ -19,6 +19,23 @@ from netweave.foundation.secrets import sha256_hex
 _hasher = PasswordHasher()
 
 
+def configure_hashing(memory_kib: int, time_cost: int) -> None:
+    """The argon2id cost of new hashes (settings ``password_hash_*``). Verification reads
+    each hash's own parameters, so stored hashes keep working when the cost changes."""
+    global _hasher
+    if (_hasher.memory_cost, _hasher.time_cost) != (memory_kib, time_cost):
+        _hasher = PasswordHasher(memory_cost=memory_kib, time_cost=time_cost)
+        _UNKNOWN_USER_HASH.clear()
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """True when a stored hash was made with other costs than the configured ones."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return True
+
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
