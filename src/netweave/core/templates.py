@@ -217,7 +217,7 @@ def parse(
     return value
 
 
-NTC_TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_]{0,199}$")
+NTC_TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_]{0,199}\Z")
 
 
 def ntc_template(name: str, field: str = "parsing.template") -> str:

@@ -101,7 +101,11 @@ def get(
     md5, sha256 = hashlib.md5(), hashlib.sha256()
     channel = _open(transport, f"scp -f {_quote(remote_path)}", timeout)
     try:
-        channel.sendall(b"\0")
+        try:
+            channel.sendall(b"\0")
+        except OSError:  # closed already: an error it sent first is still in the buffer
+            if not channel.recv_ready():
+                raise
         first = channel.recv(1)
         if first in (b"\1", b"\2"):
             message = _line(channel, 1024).decode("utf-8", "replace").strip()

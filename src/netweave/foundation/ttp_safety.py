@@ -41,7 +41,7 @@ REFUSED_FUNCTIONS = {
     "format_map": "reaches object attributes",
 }
 _ITEM = re.compile(r"^(?P<name>\S+?)\s?(\((?P<options>.*)\))?$", re.DOTALL)  # as TTP's
-_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 _VARIABLE = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 # names the argument ``eval`` of TTP resolves to objects rather than to the bare word
 _RESOLVED_NAMES = frozenset(dir(builtins)) | {

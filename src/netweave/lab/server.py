@@ -237,13 +237,15 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
         self._close(0)
 
     async def _scp_source(self, raw: Any, target: str) -> None:
+        """As OpenSSH's ``scp -f``: nothing is sent before the sink's first go-ahead, not
+        even the error for a missing file (a client still writing its go-ahead would
+        otherwise meet a closed channel instead of the error)."""
         content = self.device.files.read_bytes(target)
-        if content is None:
-            raw.write(f"\x01scp: {target}: No such file or directory\n".encode())
-            self._close(1)
-            return
         name = file_name(target).rsplit("/", 1)[-1] or "file"
-        for chunk in (f"C0644 {len(content)} {name}\n".encode(), content + b"\0"):
+        chunks = []
+        if content is not None:
+            chunks = [f"C0644 {len(content)} {name}\n".encode(), content + b"\0"]
+        for chunk in chunks or [f"\x01scp: {target}: No such file or directory\n".encode()]:
             if not await self._wait_for(lambda: len(self.raw) > 0):  # the client's go-ahead
                 self._close(1)
                 return
@@ -252,6 +254,9 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
                 return
             del self.raw[:1]
             raw.write(chunk)
+        if not chunks:
+            self._close(1)
+            return
         await self._wait_for(lambda: len(self.raw) > 0)
         self._close(0)
 

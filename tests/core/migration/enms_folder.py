@@ -162,6 +162,11 @@ def enms_files(lab: LabThread) -> dict[str, str]:
   rest_url: https://hooks.example.net/enms/{{{{ device.name }}}}
   payload: {{"text": "done"}}
   headers: {{"X-Token": "s3cret"}}
+  username: hookuser
+  password: hookpass
+  waiting_time: !!int "5"
+  credentials: device
+  conversion_method: none
 - name: Snippet
   scoped_name: Snippet
   type: python_snippet_service

@@ -83,6 +83,12 @@ def test_a_dry_run_reports_each_object_type_with_reasons_and_writes_nothing(
     notes = "\n".join(report.notes)
     assert "prerequisite edge [Check] show version → [Check] recover left out" in notes
     assert "user 'bob': eNMS's password hash is not argon2; an admin must reset" in notes
+    # what a service sets that the translation does not carry is named, never dropped silently
+    notify = next(n for n in report.notes if n.startswith("service 'Notify'"))
+    assert "username (basic-auth username" in notify and "password (basic-auth" in notify
+    assert "waiting_time (a waiting time" in notify
+    assert "credentials" not in notify and "conversion_method" not in notify  # eNMS defaults
+    assert "hookpass" not in notes
     for model in (Device, Credential, Pool, Automation, Task):
         assert count(runtime, model) == 0, model
     assert count(runtime, User) == 1  # the first admin only

@@ -212,7 +212,7 @@ def _raise_problems(title: str, problems: list[tuple[str, str]], values: dict[st
         )
 
 
-_HOST_GLOB = re.compile(r"^[A-Za-z0-9*?\[\]!._-]{1,253}$")
+_HOST_GLOB = re.compile(r"^[A-Za-z0-9*?\[\]!._-]{1,253}\Z")
 
 
 class CredentialScope(BaseModel):

@@ -28,7 +28,7 @@ from netweave.foundation.settings import Settings
 Kind = Literal["upload", "download"]
 CHUNK = 1 << 20
 SWEEP_EVERY = 60.0  # seconds between two sweeps of expired files
-_ID = re.compile(r"^[0-9a-f]{32}$")
+_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class FileTooLarge(NetWeaveError):
@@ -71,7 +71,7 @@ class Staging:
         return root
 
     def _paths(self, file_id: str, field: str = "file_id") -> tuple[Path, Path]:
-        if not _ID.match(file_id):  # never a path built from anything else
+        if not _ID.fullmatch(file_id):  # never a path built from anything else
             raise NotFound(f"no staged file with id {file_id!r}", field=field)
         return self.root / f"{file_id}.data", self.root / f"{file_id}.json"
 

@@ -35,7 +35,12 @@ from netweave.core.automation.schemas import (
     WorkflowUpdate,
 )
 from netweave.core.migration.enms.report import KindReport
-from netweave.core.migration.enms.services import Untranslatable, common_options, draft_service
+from netweave.core.migration.enms.services import (
+    Untranslatable,
+    common_options,
+    draft_service,
+    not_carried,
+)
 from netweave.db.models import Automation
 from netweave.engine import Graph, Node
 from netweave.engine.graph import END, START
@@ -326,6 +331,7 @@ def _plan_workflow(
         options = common_options(
             record, "workflow", _targets(record, devices, pools, left_out), left_out
         )
+        left_out.extend(not_carried(record, "workflow"))
         graph = GraphIn.model_validate({"nodes": nodes, "edges": graph_edges, "layout": layout})
         create = WorkflowCreate(
             name=name,

@@ -40,7 +40,7 @@ MAX_UNPACKED = 256 * 2**20  # every member together
 MAX_RECORDS = 200_000  # objects in one file
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
-_FILE = re.compile(r"^([a-z_]+)\.ya?ml$")
+_FILE = re.compile(r"^([a-z_]+)\.ya?ml\Z")
 
 
 def is_folder_archive(content: bytes) -> bool:

@@ -43,8 +43,8 @@ PLATFORM_BY_OS = {
 }
 PLATFORM_BY_VENDOR = {"cisco": "cisco_ios", "arista": "arista_eos", "juniper": "juniper_junos"}
 UNKNOWN_PLATFORM = "generic"
-PLATFORM = re.compile(r"^[a-z0-9_]{1,64}$")
-CUSTOM_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+PLATFORM = re.compile(r"^[a-z0-9_]{1,64}\Z")
+CUSTOM_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}\Z")
 DEVICE_FIELDS = {"name": "name", "vendor": "vendor", "model": "model", "os_version": "os_version"}
 SECRETS = ("username", "password", "enable_password")
 USED = {

@@ -35,7 +35,7 @@ FILTER_FIELD = {
     "location": "site",
     "netmiko_driver": "platform",
 }
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@+-]{0,254}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@+-]{0,254}\Z")
 _ESCAPABLE = set(".^$+()[]{}|\\/-_ #:@,;=<>!'\"&%~")
 
 

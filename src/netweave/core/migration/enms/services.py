@@ -42,6 +42,35 @@ SKIP_REASONS = {
     "slack_notification_service": "NetWeave notifies by webhook or e-mail options",
     "mattermost_notification_service": "NetWeave notifies by webhook or e-mail options",
 }
+# eNMS properties that change what a service does and that the translation does not carry:
+# reported as left out whenever they differ from eNMS's default, so an import never drops a
+# behaviour without saying so. (property: (what it does, eNMS's default))
+NOT_CARRIED: dict[str, dict[str, tuple[str, Any]]] = {
+    "*": {
+        "credentials": ("credentials other than the device's (user/custom/object)", "device"),
+        "custom_username": ("a custom username: set a NetWeave credential", ""),
+        "custom_password": ("a custom password: set a NetWeave credential", ""),
+        "waiting_time": ("a waiting time after the service", 0),
+        "skip_query": ("a skip query (Python run by eNMS)", ""),
+        "skip_value": ("a skip value", ""),
+        "preprocessing": ("preprocessing code (Python run by eNMS)", ""),
+        "postprocessing": ("postprocessing code (Python run by eNMS)", ""),
+        "conversion_method": ("a result conversion", "none"),
+        "send_notification": ("a notification: set the service's notification option", False),
+    },
+    "rest_call_service": {
+        "username": ("basic-auth username: send an Authorization header instead", ""),
+        "password": ("basic-auth password: send an Authorization header instead", ""),
+    },
+    "netmiko_configuration_service": {
+        "commit_configuration": ("a commit after the change", False),
+        "config_mode_command": ("a custom configuration-mode command", ""),
+    },
+    "ansible_playbook_service": {
+        "arguments": ("ansible-playbook command-line arguments", ""),
+        "pass_device_properties": ("device properties as extra vars", False),
+    },
+}
 GETTERS = set(get_args(NapalmGetter))
 TEXT_PATH = {
     "netmiko_commands": "text",
@@ -215,7 +244,19 @@ def draft_service(
         raise Untranslatable(f"{kind or 'no type'}: no NetWeave service type does this")
     type_name, inputs = translate(record)
     options = common_options(record, type_name, targets, left_out)
+    left_out.extend(not_carried(record, kind))
     return ServiceDraft(type_name, inputs, options, left_out)
+
+
+def not_carried(record: dict[str, Any], kind: str) -> list[str]:
+    """What the record sets that the translation leaves out (see ``NOT_CARRIED``)."""
+    found = []
+    for scope in ("*", kind):
+        for prop, (meaning, default) in NOT_CARRIED.get(scope, {}).items():
+            value = record.get(prop)
+            if value not in (None, "", default) and not (default in (0, False) and not value):
+                found.append(f"{prop} ({meaning})")
+    return found
 
 
 def common_options(
