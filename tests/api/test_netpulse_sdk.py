@@ -5,11 +5,11 @@ from __future__ import annotations
 import httpx
 from netpulse_sdk import NetPulseClient
 
-from netweave.core.inventory import credentials, devices
-from netweave.core.inventory.schemas import CredentialCreate, CredentialScope, DeviceCreate
+from netweave.core.inventory import devices
+from netweave.core.inventory.schemas import DeviceCreate
 from netweave.lab import LabThread
 from tests.fixtures.api import LiveApi
-from tests.fixtures.lab import first
+from tests.fixtures.lab import add_lab_credential, first
 
 LOGIN = {"username": "netweave", "password": "netweave", "secret": "netweave"}
 
@@ -94,18 +94,8 @@ def test_sdk_bulk_config_and_job_listing(live_api: LiveApi, fault_lab: LabThread
 def test_inventory_names_need_no_password_on_the_wire(live_api: LiveApi, lab: LabThread) -> None:
     device = first(lab, "arista_eos")
     runtime = live_api.runtime
+    add_lab_credential(runtime)
     with runtime.transaction() as session:
-        credentials.create_credential(
-            session,
-            runtime.box,
-            CredentialCreate(
-                name="lab",
-                username="netweave",
-                password="netweave",
-                enable_secret="netweave",
-                scope=CredentialScope(networks=["127.0.0.0/8"]),
-            ),  # type: ignore[arg-type]
-        )
         devices.create_device(
             session,
             DeviceCreate(

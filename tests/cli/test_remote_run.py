@@ -29,12 +29,13 @@ from netweave.api.app import create_app
 from netweave.cli.main import app
 from netweave.core.access import tokens, users
 from netweave.core.access.schemas import ApiKeyCreate, UserCreate
-from netweave.core.inventory import credentials, devices
-from netweave.core.inventory.schemas import CredentialCreate, CredentialScope, DeviceCreate
+from netweave.core.inventory import devices
+from netweave.core.inventory.schemas import DeviceCreate
 from netweave.core.runtime import Runtime
 from netweave.db.models import Job, Role
 from netweave.lab import LabThread
 from tests.fixtures.api import LiveApi
+from tests.fixtures.lab import add_lab_credential
 
 runner = CliRunner()
 FILE_COLUMNS = ["name", "host", "port", "platform", "vendor", "username", "password", "secret"]
@@ -53,18 +54,8 @@ def cli_env(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def inventory(runtime: Runtime, lab: LabThread) -> None:
+    add_lab_credential(runtime)
     with runtime.transaction() as session:
-        credentials.create_credential(
-            session,
-            runtime.box,
-            CredentialCreate(
-                name="lab",
-                username="netweave",
-                password="netweave",
-                enable_secret="netweave",
-                scope=CredentialScope(networks=["127.0.0.0/8"]),
-            ),
-        )
         for device in lab.devices:
             devices.create_device(
                 session,

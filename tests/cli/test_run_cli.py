@@ -4,16 +4,15 @@ import pytest
 from typer.testing import CliRunner
 
 from netweave.cli.main import app
-from netweave.core.inventory import credentials, devices, pools
+from netweave.core.inventory import devices, pools
 from netweave.core.inventory.schemas import (
-    CredentialCreate,
-    CredentialScope,
     DeviceCreate,
     DeviceFilter,
     PoolCreate,
 )
 from netweave.core.runtime import Runtime
 from netweave.lab import LabThread
+from tests.fixtures.lab import add_lab_credential
 
 runner = CliRunner()
 
@@ -21,18 +20,8 @@ runner = CliRunner()
 def test_run_on_a_pool_shows_results_and_sets_exit_code(
     runtime: Runtime, lab: LabThread, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    add_lab_credential(runtime)
     with runtime.transaction() as session:
-        credentials.create_credential(
-            session,
-            runtime.box,
-            CredentialCreate(
-                name="lab",
-                username="netweave",
-                password="netweave",
-                enable_secret="netweave",
-                scope=CredentialScope(networks=["127.0.0.0/8"]),
-            ),  # type: ignore[arg-type]
-        )
         for device in lab.devices:
             if device.spec.platform in ("cisco_ios", "arista_eos"):
                 devices.create_device(
