@@ -47,7 +47,7 @@ def _until(condition: Callable[[], Any], what: str) -> Any:
 def test_detached_ping_grows_lists_kills_and_clears(live_api: LiveApi, lab: LabThread) -> None:
     device = first(lab, "cisco_ios")
     client = _client(live_api, device)
-    job = client.run(device.host, "ping 10.9.9.9 repeat 100000", detach=True)
+    job = client.run(device.host, "ping 10.255.0.1 repeat 100000", detach=True)
     task_id = job.task_id
     assert task_id == job.id
 
@@ -69,7 +69,7 @@ def test_detached_ping_grows_lists_kills_and_clears(live_api: LiveApi, lab: LabT
     running = client.list_detached_tasks(status="running")
     mine = next(t for t in running if t.task_id == task_id)
     assert mine.host == device.host and mine.driver == "netmiko"
-    assert mine.command == ["ping 10.9.9.9 repeat 100000"]
+    assert mine.command == ["ping 10.255.0.1 repeat 100000"]
     assert "password" not in (mine.connection_args or {})
     assert task_id not in {t.task_id for t in client.list_detached_tasks(status="completed")}
     found = client.discover_detached_tasks(
@@ -100,7 +100,7 @@ def test_detached_ping_grows_lists_kills_and_clears(live_api: LiveApi, lab: LabT
 def test_detached_task_runs_to_completion_and_tails(live_api: LiveApi, lab: LabThread) -> None:
     device = first(lab, "cisco_ios")
     client = _client(live_api, device)
-    job = client.run(device.host, "ping 10.9.9.8 repeat 25", detach=True)
+    job = client.run(device.host, "ping 10.255.0.2 repeat 25", detach=True)
     chunks: list[str] = []
     full = client.tail_detached_task(job.task_id, poll_interval=0.2, callback=chunks.append)
     assert full.count("!") == 25 and len(chunks) >= 1 and "".join(chunks) == full
@@ -146,7 +146,7 @@ def test_push_interval_delivers_output_to_the_webhook(
     client = _client(live_api, device)
     job = client.run(
         device.host,
-        "ping 10.9.9.7 repeat 40",
+        "ping 10.255.0.5 repeat 40",
         detach=True,
         push_interval=1,
         webhook={"url": url},
@@ -175,7 +175,7 @@ def test_detached_refusals_limits_and_roles(
     base = {
         "driver": "netmiko",
         "connection_args": {**LOGIN, "host": device.host, "port": device.port},
-        "command": "ping 10.9.9.6 repeat 100000",
+        "command": "ping 10.255.0.6 repeat 100000",
     }
     operator, viewer = client_as(Role.operator), client_as(Role.viewer)
 

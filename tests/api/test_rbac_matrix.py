@@ -160,6 +160,16 @@ MINIMUM: dict[tuple[str, str], Role | str] = {
     ("POST", "/api/v1/devices/{device_id}/configs/backup"): OP,
     ("POST", "/api/v1/devices/{device_id}/configs/push"): OP,
     ("POST", "/api/v1/devices/{device_id}/configs/rollback"): OP,
+    ("GET", "/api/v1/devices/{device_id}/configs/git/log"): V,
+    ("GET", "/api/v1/devices/{device_id}/configs/git/show"): V,
+    ("GET", "/api/v1/devices/{device_id}/configs/git/diff"): V,
+    ("GET", "/api/v1/devices/{device_id}/configs/git/blame"): V,
+    ("GET", "/api/v1/configs/git/status"): V,
+    ("POST", "/api/v1/configs/git/sync"): A,
+    ("GET", "/api/v1/devices/{device_id}/operational"): V,
+    ("GET", "/api/v1/devices/{device_id}/operational/{slug}"): V,
+    ("GET", "/api/v1/devices/{device_id}/operational/{slug}/history"): V,
+    ("GET", "/api/v1/devices/{device_id}/operational/{slug}/diff"): V,
     # scheduling and events
     ("GET", "/api/v1/tasks"): V,
     ("POST", "/api/v1/tasks"): OP,
@@ -204,6 +214,7 @@ PATH_VALUES = {
     "job_id": UUID,
     "run_id": UUID,
     "name": "no-such-name",
+    "slug": "show-version",
     "path:path": "devices",
 }
 MISSING_ID = "999999"  # any other {..._id} and {version}

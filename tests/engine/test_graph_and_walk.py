@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from netweave.engine import END, START, Edge, Graph, Node, Walk, flatten
+from netweave.engine import END, START, Edge, Graph, Move, Node, Walk, flatten
+
+
+def nodes(moves: list[Move]) -> list[str]:
+    return [m.node for m in moves]
 
 
 def change_graph() -> Graph:
@@ -76,18 +80,17 @@ def test_each_device_walks_its_own_path() -> None:
         ("r3", "backup"),
     }
     for token in ("r1", "r2", "r3"):
-        move = walk.complete(token, "backup", True)
-        assert move is not None and move.node == "push"
+        assert nodes(walk.complete(token, "backup", True)) == ["push"]
     # r1: push ok, validate ok → end; r2: validate fails → rollback; r3: push fails → rollback
-    assert walk.complete("r1", "push", True).node == "validate"  # type: ignore[union-attr]
-    assert walk.complete("r1", "validate", True) is None
+    assert nodes(walk.complete("r1", "push", True)) == ["validate"]
+    assert walk.complete("r1", "validate", True) == []
     assert walk.outcome("r1") == "success"
-    assert walk.complete("r2", "push", True).node == "validate"  # type: ignore[union-attr]
-    assert walk.complete("r2", "validate", False).node == "rollback"  # type: ignore[union-attr]
-    assert walk.complete("r3", "push", False).node == "rollback"  # type: ignore[union-attr]
+    assert nodes(walk.complete("r2", "push", True)) == ["validate"]
+    assert nodes(walk.complete("r2", "validate", False)) == ["rollback"]
+    assert nodes(walk.complete("r3", "push", False)) == ["rollback"]
     assert not walk.done
-    assert walk.complete("r2", "rollback", True) is None  # no edge: stops, not at end
-    assert walk.complete("r3", "rollback", True) is None
+    assert walk.complete("r2", "rollback", True) == []  # no edge: stops, not at end
+    assert walk.complete("r3", "rollback", True) == []
     assert walk.done
     assert walk.outcome("r2") == walk.outcome("r3") == "failure"
     assert walk.path("r2") == [
@@ -112,7 +115,7 @@ def test_restart_from_a_chosen_step_and_stop() -> None:
     assert {m.node for m in moves} == {"validate"}
     walk.stop("r2")
     assert walk.outcome("r2") == "stopped"
-    assert walk.complete("r1", "validate", True) is None
+    assert walk.complete("r1", "validate", True) == []
     assert walk.done and walk.outcome("r1") == "success"
     with pytest.raises(ValueError, match="no step"):
         Walk(change_graph(), ["r1"]).begin(start_at="missing")
@@ -150,9 +153,8 @@ def test_sub_workflows_are_inlined_with_their_exits() -> None:
     walk = Walk(flat, ["r1"])
     walk.begin()
     walk.complete("r1", "pre", True)
-    move = walk.complete("r1", "sub/a", False)
-    assert move is not None and move.node == "bad"
-    assert walk.complete("r1", "bad", True) is None
+    assert nodes(walk.complete("r1", "sub/a", False)) == ["bad"]
+    assert walk.complete("r1", "bad", True) == []
     assert walk.outcome("r1") == "failure"
 
 
@@ -160,3 +162,140 @@ def test_a_workflow_containing_itself_is_refused() -> None:
     loop = Graph({"me": Node("me", "Loop", "workflow")}, [Edge(START, "me"), Edge("me", END)])
     with pytest.raises(ValueError, match="contains itself"):
         flatten(loop, lambda name: loop, seen=("Loop",))
+
+
+def diamond() -> Graph:
+    """check → (success) a, (prerequisite) b; a and b both lead by prerequisite to join."""
+    return Graph(
+        {n: Node(n, n.upper()) for n in ("check", "a", "b", "join")},
+        [
+            Edge(START, "check"),
+            Edge("check", "a"),
+            Edge("check", "b", "prerequisite"),
+            Edge("a", "join", "prerequisite"),
+            Edge("b", "join", "prerequisite"),
+            Edge("join", END),
+        ],
+    )
+
+
+def test_prerequisite_edges_open_branches_and_a_join_waits_for_all_parents() -> None:
+    graph = diamond()
+    assert graph.problems() == []
+    assert Graph.from_dict(graph.to_dict()).to_dict() == graph.to_dict()
+    walk = Walk(graph, ["r1", "r2"])
+    walk.begin()
+    assert sorted(nodes(walk.complete("r1", "check", True))) == ["a", "b"]
+    assert walk.complete("r1", "a", False) == []  # join still waits for b
+    assert walk.tracks["r1"].waiting == ["join"]
+    assert nodes(walk.complete("r1", "b", True)) == ["join"]  # all parents ran
+    assert walk.complete("r1", "join", True) == []
+    assert walk.outcome("r1") == "success"
+    # r2 fails check: no failure edge, but the prerequisite edge is followed (it has run)
+    assert nodes(walk.complete("r2", "check", False)) == ["b"]
+    # a can no longer be reached by r2: the join does not wait for it
+    assert nodes(walk.complete("r2", "b", True)) == ["join"]
+    assert walk.complete("r2", "join", True) == []
+    assert walk.outcome("r2") == "success"
+    assert [n for n, _ in walk.path("r2")] == ["check", "b", "join"]
+
+
+def test_a_dead_end_on_one_branch_fails_the_device_and_a_step_runs_once() -> None:
+    graph = Graph(
+        {n: Node(n, n) for n in ("s", "x", "y", "z")},
+        [
+            Edge(START, "s"),
+            Edge("s", "x"),
+            Edge("s", "y", "prerequisite"),
+            Edge("x", "z"),
+            Edge("y", "z"),  # z reached twice: runs once
+            Edge("z", END),
+        ],
+    )
+    assert graph.problems() == []
+    walk = Walk(graph, ["r1", "r2"])
+    walk.begin()
+    walk.complete("r1", "s", True)
+    assert nodes(walk.complete("r1", "x", True)) == ["z"]
+    assert walk.complete("r1", "y", True) == []  # z is already running for r1
+    assert walk.complete("r1", "z", True) == []
+    assert walk.outcome("r1") == "success"
+    assert [n for n, _ in walk.path("r1")].count("z") == 1
+    walk.complete("r2", "s", True)
+    walk.complete("r2", "y", False)  # y has no failure edge: a dead end
+    walk.complete("r2", "x", True)
+    walk.complete("r2", "z", True)  # end reached on the other branch
+    assert walk.outcome("r2") == "failure"
+
+
+def test_stop_ends_every_branch() -> None:
+    walk = Walk(diamond(), ["r1"])
+    walk.begin()
+    walk.complete("r1", "check", True)
+    walk.stop("r1")
+    assert walk.outcome("r1") == "stopped" and walk.tracks["r1"].at is None
+
+
+@pytest.mark.parametrize(
+    ("edges", "where", "text"),
+    [
+        (
+            [
+                Edge(START, "a"),
+                Edge("a", END),
+                Edge("a", "b", "prerequisite"),
+                Edge("a", "b", "prerequisite"),
+                Edge("b", END),
+            ],
+            "edges[3]",
+            "twice",
+        ),
+        ([Edge(START, "a", "prerequisite"), Edge("a", END)], "edges[0].kind", "start"),
+        (
+            [
+                Edge(START, "a"),
+                Edge("a", "b", "prerequisite"),
+                Edge("b", "a", "prerequisite"),
+                Edge("b", END),
+            ],
+            "edges",
+            "loop",
+        ),
+        ([Edge(START, "a"), Edge("a", END, "other")], "edges[1].kind", "prerequisite"),  # type: ignore[arg-type]
+    ],
+)
+def test_invalid_prerequisite_edges_name_the_problem(
+    edges: list[Edge], where: str, text: str
+) -> None:
+    graph = Graph({"a": Node("a", "A"), "b": Node("b", "B")}, edges)
+    assert any(p.where == where and text in p.message for p in graph.problems()), graph.problems()
+
+
+def test_step_controls_survive_the_dict_form_and_sub_workflows() -> None:
+    controlled = Node("a", "A", skip_if="device.site == 'x'", wait_after=2, priority=5)
+    inner = Graph(
+        {"a": controlled, "b": Node("b", "B")},
+        [Edge(START, "a"), Edge("a", "b"), Edge("b", END)],
+    )
+    again = Graph.from_dict(inner.to_dict())
+    assert again.nodes["a"] == controlled and again.nodes["a"].controlled
+    assert "skip_if" not in inner.to_dict()["nodes"][1]  # defaults are not written
+    outer = Graph(
+        {"sub": Node("sub", "Inner", "workflow", disabled=True), "after": Node("after", "After")},
+        [
+            Edge(START, "sub"),
+            Edge("sub", END),
+            Edge("sub", "after", "prerequisite"),
+            Edge("after", END),
+        ],
+    )
+    flat = flatten(outer, lambda name: inner)
+    assert flat.nodes["sub/a"].disabled and flat.nodes["sub/b"].disabled
+    assert flat.nodes["sub/a"].skip_if == "device.site == 'x'"
+    assert "sub/b" in flat.prerequisites("after")  # the sub-workflow's finish leads there
+    assert flat.problems() == []
+    refused = Graph(
+        {"sub": Node("sub", "Inner", "workflow", skip_if="true")},
+        [Edge(START, "sub"), Edge("sub", END)],
+    )
+    assert any(p.where == "nodes[0].skip_if" for p in refused.problems())

@@ -102,8 +102,11 @@ def test_options_are_structured_editors_and_a_validation_check_round_trips(
     sign_in(page, live_api.url, "admin", TEST_ADMIN_PASSWORD)
     editor = open_service(page, live_api, service)
     options = open_options(editor)
-    # No raw JSON boxes for any option, and no "take JSON" hint.
-    expect(options.locator("textarea")).to_have_count(0)
+    # No raw JSON boxes for any option, and no "take JSON" hint; the one text box is the
+    # report's template.
+    expect(options.locator("textarea.code")).to_have_count(0)
+    expect(options.locator("textarea")).to_have_count(1)
+    expect(options.get_by_label("Report", exact=True)).to_have_js_property("tagName", "TEXTAREA")
     expect(editor).not_to_contain_text("take JSON")
     # Mode only applies to workflows: not offered on a service.
     expect(options.get_by_label("Mode", exact=True)).to_have_count(0)

@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api } from "./api";
 import { ParsedTables } from "./results/ParsedTables";
+import { RunReport } from "./results/RunReport";
 
 interface RunRead {
   id: string;
@@ -12,6 +13,7 @@ interface RunRead {
   started_at: string | null;
   ended_at: string | null;
   steps?: { id: string; name: string }[];
+  report?: string | null;
   summary: {
     counts?: Record<string, number>;
     devices?: Record<string, { outcome: string; path: { step: string; success: boolean }[] }>;
@@ -124,6 +126,7 @@ export function RunPage({ id }: { id: string }) {
           ))}
         </tbody>
       </table>
+      <RunReport report={run.report} />
       <h3>Results</h3>
       <table class="grid" aria-label="Results">
         <thead><tr><th /><th>Step</th><th>Device</th><th>Outcome</th><th>Duration</th><th /></tr></thead>

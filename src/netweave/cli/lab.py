@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from netweave.cli.console import console
-from netweave.lab import Lab, build_specs, rss_mb, run_forever
+from netweave.lab import Lab, build_specs, links_for, rss_mb, run_forever
 
 app = typer.Typer(help="Simulated network devices over real SSH.", no_args_is_help=True)
 
@@ -29,6 +29,11 @@ def up(
     username: str = typer.Option("netweave"),
     password: str = typer.Option("netweave"),
     manifest: Path | None = typer.Option(None, help="Write the served devices here (JSON)"),
+    links: str = typer.Option(
+        "demo",
+        help="Cables between the devices, shown by CDP/LLDP: demo (the demo's topology), "
+        "ring, none, or a JSON file of links",
+    ),
 ) -> None:
     """Serve simulated devices until Ctrl-C / SIGTERM."""
     if address_mode not in ("ports", "addresses"):
@@ -46,6 +51,10 @@ def up(
         )
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
+    try:
+        cables = links_for(links, specs)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--links") from exc
 
     def ready(lab: Lab, seconds: float) -> None:
         table = Table("platform", "devices", title=f"lab up: {len(lab.devices)} devices")
@@ -60,4 +69,4 @@ def up(
         if manifest is not None:
             console.print(f"manifest: {manifest}")
 
-    run_forever(specs, manifest=manifest, on_ready=ready)
+    run_forever(specs, manifest=manifest, on_ready=ready, links=cables)

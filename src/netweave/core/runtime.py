@@ -18,7 +18,8 @@ from netweave.core.access import users
 from netweave.core.access.users import BootstrapResult, ensure_first_admin
 from netweave.core.automation.backups import BackupSchedule
 from netweave.core.automation.catalog import ServiceCatalog
-from netweave.core.automation.notify import Notifier
+from netweave.core.automation.configs import StoreOptions
+from netweave.core.automation.notify import MailRelay, Notifier
 from netweave.core.automation.runs import RunService
 from netweave.core.automation.steps import StepRunner
 from netweave.core.events.schemas import SyslogStats
@@ -65,6 +66,7 @@ class Runtime:
     _firer: TaskFirer | None = field(default=None, repr=False)
     _events: EventService | None = field(default=None, repr=False)
     _files: FileJobs | None = field(default=None, repr=False)
+    _config_store: StoreOptions | None = field(default=None, repr=False)
     # set by the process that receives syslog (serve/syslog): its live counters
     syslog_stats: Callable[[], SyslogStats] | None = field(default=None, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
@@ -145,6 +147,7 @@ class Runtime:
                 runs_services=self.settings.executor == "local",
                 box=self.box,
                 playbooks_dir=self.settings.effective_playbooks_dir,
+                file_transfer_dir=self.settings.effective_file_transfer_dir,
             )
         return self._catalog
 
@@ -199,9 +202,20 @@ class Runtime:
             self._firer = TaskFirer(self.sessions, self.runs, f"api:{self.runs.process}")
         return self._firer
 
+    @property
+    def config_store(self) -> StoreOptions:
+        """Configurations and operational data: the git repository (None when
+        ``config_git`` is off), the show commands per platform, their volatile parts."""
+        if self._config_store is None:
+            self._config_store = StoreOptions.from_settings(self.settings, self.sessions)
+        return self._config_store
+
     def _wire_services(self, jobs: JobService) -> None:
-        jobs.runner.services = StepRunner(self.sessions, self.box, jobs.pool, self.catalog)
         settings = self.settings
+        mail = MailRelay(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
+        jobs.runner.services = StepRunner(
+            self.sessions, self.box, jobs.pool, self.catalog, mail, store=self.config_store
+        )
         jobs.runner.detached = DetachedLimits(
             settings.detached_max_tasks, settings.detached_max_log_chars
         )
@@ -260,6 +274,7 @@ class Runtime:
             runs_services=True,
             box=self.box,
             playbooks_dir=settings.effective_playbooks_dir,
+            file_transfer_dir=settings.effective_file_transfer_dir,
         )
         self._wire_services(self._jobs)
         pool = self._jobs.pool

@@ -156,6 +156,20 @@ class NapalmSession(DriverSession):
                 raise clock.error(exc) from exc
         return outputs
 
+    def probe(
+        self, method: Literal["ping", "traceroute"], read_timeout: float, **kwargs: Any
+    ) -> Any:
+        """NAPALM's ``ping`` or ``traceroute`` from the device (``{"success": ...}`` or
+        ``{"error": ...}``), its reads bounded by ``read_timeout``."""
+        clock = PhaseClock(self.target, f"running {method}")
+        with _reads_within(self.device, read_timeout):
+            try:
+                return getattr(self.device, method)(**kwargs)
+            except NotImplementedError as exc:
+                raise DriverError("driver", f"{method} is not supported by this device") from exc
+            except (ReadTimeout, OSError, EOFError, ConnectionException) as exc:
+                raise clock.error(exc) from exc
+
     def push_config(self, lines: list[str], options: dict[str, Any]) -> ConfigOutcome:
         """Candidate configuration: ``mode`` merge (default) or replace, the diff always,
         then commit (with ``message`` where the platform keeps one) or, with ``dry_run``,

@@ -318,11 +318,19 @@ class NetmikoSession(DriverSession):
     def put_file(
         self, source: IO[bytes], size: int, remote_path: str, options: dict[str, Any]
     ) -> FileOutcome:
-        """SCP on this session's own connection (a second channel), then the device's md5."""
+        """SCP (``options["protocol"]``: or SFTP) on this session's own connection (a second
+        channel), then the device's md5."""
         transport = self._transport()
         timeout = float(options.get("read_timeout", 30))
         return ssh_files.put(
-            transport, source, size, remote_path, timeout, _target(self.args), self._remote_md5
+            transport,
+            source,
+            size,
+            remote_path,
+            timeout,
+            _target(self.args),
+            self._remote_md5,
+            options.get("protocol", "scp"),
         )
 
     def get_file(
@@ -331,7 +339,14 @@ class NetmikoSession(DriverSession):
         transport = self._transport()
         timeout = float(options.get("read_timeout", 30))
         return ssh_files.get(
-            transport, remote_path, sink, max_bytes, timeout, _target(self.args), self._remote_md5
+            transport,
+            remote_path,
+            sink,
+            max_bytes,
+            timeout,
+            _target(self.args),
+            self._remote_md5,
+            options.get("protocol", "scp"),
         )
 
     def _transport(self) -> Any:
@@ -341,9 +356,13 @@ class NetmikoSession(DriverSession):
         return opener()
 
     def _remote_md5(self, remote_path: str) -> str | None:
-        """The device's md5 of its copy; None when the platform has no such command or
-        the device did not print one (e.g. no enable secret for ``verify /md5``)."""
-        found = ssh_files.md5_command(self.args.device_type, remote_path)
+        return self.remote_digest(remote_path, "md5")
+
+    def remote_digest(self, remote_path: str, algorithm: str = "md5") -> str | None:
+        """The device's digest (md5, sha256, sha512) of its copy; None when the platform has
+        no such command or the device did not print one (e.g. no enable secret for
+        ``verify /md5``, or no such file)."""
+        found = ssh_files.digest_command(self.args.device_type, remote_path, algorithm)
         if found is None:
             return None
         command, digest = found

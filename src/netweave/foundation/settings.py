@@ -23,7 +23,14 @@ from pydantic_settings import (
 )
 
 from netweave.foundation.errors import ConfigurationError
+from netweave.foundation.operational import (
+    DEFAULT_OPERATIONAL_COMMANDS,
+    DEFAULT_VOLATILE_PATTERNS,
+    check_commands,
+    normalize_command,
+)
 from netweave.foundation.private import private_dir
+from netweave.foundation.regex_safety import check_regex
 
 PLACEHOLDER_SECRETS = frozenset(
     {
@@ -191,6 +198,11 @@ class Settings(BaseSettings):
         description="Folder of the playbooks ansible_playbook services may run, on the workers "
         "(default <data_dir>/playbooks); a service's playbook is a path relative to it",
     )
+    file_transfer_dir: Path | None = Field(
+        default=None,
+        description="Folder on the workers that file_transfer services read uploads from and "
+        "write downloads to (default <data_dir>/files); their local paths are relative to it",
+    )
     # -- user templates and parsers: time and memory limits --
     template_timeout: float = Field(
         default=5,
@@ -308,6 +320,43 @@ class Settings(BaseSettings):
     staged_file_ttl: float = Field(
         default=3600, gt=0, le=7 * 86400, description="Seconds a staged file is kept"
     )
+    # -- configurations in git and operational data (docs/configs.md) --
+    config_git: bool = Field(
+        default=True, description="Commit every stored configuration and show output to git"
+    )
+    config_git_dir: Path | None = Field(
+        default=None, description="The bare git repository (default <data_dir>/configs.git)"
+    )
+    config_git_remote: str | None = Field(
+        default=None, max_length=2000, description="A git URL or path pushed to after commits"
+    )
+    config_git_push: bool = Field(default=True, description="Push to config_git_remote if set")
+    operational_commands: dict[str, list[str]] = Field(
+        default_factory=lambda: dict(DEFAULT_OPERATIONAL_COMMANDS),
+        description="Per platform: the show commands a configuration backup also stores",
+    )
+    operational_volatile: dict[str, list[str]] = Field(
+        default_factory=lambda: dict(DEFAULT_VOLATILE_PATTERNS),
+        description="Per show command: regexes of output parts ignored when comparing",
+    )
+
+    @field_validator("operational_commands")
+    @classmethod
+    def _check_operational(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        return check_commands(value, "operational_commands")
+
+    @field_validator("operational_volatile")
+    @classmethod
+    def _check_volatile(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        checked: dict[str, list[str]] = {}
+        for command, patterns in value.items():
+            for pattern in patterns:
+                try:
+                    check_regex(pattern)
+                except ValueError as exc:
+                    raise ValueError(f"operational_volatile.{command}: {exc}") from exc
+            checked[normalize_command(command)] = list(patterns)
+        return checked
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -392,6 +441,14 @@ class Settings(BaseSettings):
     @property
     def effective_playbooks_dir(self) -> Path:
         return self.playbooks_dir or self.data_dir / "playbooks"
+
+    @property
+    def effective_file_transfer_dir(self) -> Path:
+        return self.file_transfer_dir or self.data_dir / "files"
+
+    @property
+    def effective_config_git_dir(self) -> Path:
+        return self.config_git_dir or self.data_dir / "configs.git"
 
     @property
     def effective_database_url(self) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 from netweave.lab.runner import rss_mb, run_forever
 from netweave.lab.server import Lab
 from netweave.lab.specs import build_specs
+from netweave.lab.topology import links_for
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -23,6 +24,12 @@ def main(argv: list[str] | None = None) -> None:
     up.add_argument("--username", default="netweave")
     up.add_argument("--password", default="netweave")
     up.add_argument("--manifest", type=Path, default=None)
+    up.add_argument(
+        "--links",
+        default="demo",
+        help="cables between the devices, shown by CDP/LLDP: demo (the demo's topology), "
+        "ring, none, or a JSON file of links",
+    )
     args = parser.parse_args(argv)
     specs = build_specs(
         args.devices,
@@ -34,6 +41,10 @@ def main(argv: list[str] | None = None) -> None:
         username=args.username,
         password=args.password,
     )
+    try:
+        links = links_for(args.links, specs)
+    except ValueError as exc:
+        parser.error(f"--links: {exc}")
 
     def ready(lab: Lab, seconds: float) -> None:
         first, last = lab.devices[0].spec, lab.devices[-1].spec
@@ -43,7 +54,7 @@ def main(argv: list[str] | None = None) -> None:
             flush=True,
         )
 
-    run_forever(specs, manifest=args.manifest, on_ready=ready)
+    run_forever(specs, manifest=args.manifest, on_ready=ready, links=links)
 
 
 if __name__ == "__main__":

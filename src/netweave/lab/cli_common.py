@@ -30,6 +30,7 @@ class Reply:
     secret_input: bool = False  # the next line is a password: do not echo it
     no_newline_prompt: bool = False
     stream: Stream | None = None  # more output, written over time after ``output``
+    reboot: bool = False  # ``reload`` confirmed: the device drops every session and restarts
 
 
 class CliSession(Protocol):

@@ -6,11 +6,13 @@ from collections.abc import Callable
 from datetime import datetime
 
 from netweave.lab import cli_ios_files as files
+from netweave.lab import cli_ios_prompts as prompts
 from netweave.lab import outputs_ios as out
+from netweave.lab import outputs_neighbors as nbr
+from netweave.lab import probes_ios as probes
 from netweave.lab.cli_common import (
     FilterError,
     Reply,
-    Stream,
     apply_filters,
     resolve,
     split_pipe,
@@ -18,7 +20,10 @@ from netweave.lab.cli_common import (
 )
 from netweave.lab.config_ios import Block, ConfigError, IosConfig, section_mode
 from netweave.lab.files import FileStore
+from netweave.lab.interface_names import resolve_interface
+from netweave.lab.interfaces import ios_interfaces
 from netweave.lab.ios_grammar import Grammar, is_child_line
+from netweave.lab.neighbors import Neighbor
 from netweave.lab.platforms import PlatformProfile
 
 USER_COMMANDS: list[tuple[str, ...]] = [
@@ -39,6 +44,9 @@ USER_COMMANDS: list[tuple[str, ...]] = [
     ("show", "ip", "route"),
     ("show", "inventory"),
     ("show", "lldp", "neighbors"),
+    ("show", "lldp", "neighbors", "detail"),
+    ("show", "cdp", "neighbors"),
+    ("show", "cdp", "neighbors", "detail"),
     ("show", "hosts"),
     ("show", "users"),
     ("show", "privilege"),
@@ -61,6 +69,7 @@ ENABLE_COMMANDS: list[tuple[str, ...]] = [
     ("show", "archive"),
     ("clock", "set"),
     ("dir",),
+    ("reload",),
 ]
 INVALID = "% Invalid input detected at '^' marker."
 # Commands that take no argument: a word after them is invalid input, as on the device.
@@ -87,20 +96,26 @@ class IosCli:
         index: int,
         boot: datetime,
         enable_secret: str,
-        neighbours: list[str],
+        neighbors: Callable[[str], list[Neighbor]],
         saved: Callable[[], str],
         save: Callable[[], None],
         files: FileStore,
+        *,
+        reachable: probes.Reachable | None = None,
     ) -> None:
         self.profile = profile
         self.config = config
         self.index = index
         self.boot = boot
         self.enable_secret = enable_secret
-        self.neighbours = neighbours
+        self.neighbors = neighbors  # protocol (cdp, lldp) -> who this device hears now
         self._saved = saved
         self._save = save
         self.files = files
+        # other lab addresses that answer a ping (the whole lab's, from the device)
+        self.reachable: probes.Reachable = reachable or (lambda address: False)
+        self.interactive = True  # False on an exec channel: nobody answers questions
+        self.question: prompts.Question | None = None  # asked, waiting for its answer
         self.mode = "user"
         self.section: Block | None = None
         self.section_mode = ""
@@ -111,6 +126,8 @@ class IosCli:
     # -- prompt ----------------------------------------------------------------------
     def prompt(self) -> str:
         host = self.config.hostname
+        if self.question is not None:
+            return self.question.text
         if self.awaiting_secret:
             return "Password: "
         if self.mode == "user":
@@ -126,6 +143,9 @@ class IosCli:
 
     # -- entry points -----------------------------------------------------------------
     def handle(self, line: str) -> Reply:
+        if self.question is not None:
+            question, self.question = self.question, None
+            return question.answer(line.strip())
         if self.awaiting_secret:
             self.awaiting_secret = False
             if line == self.enable_secret:
@@ -141,6 +161,7 @@ class IosCli:
 
     def run_exec(self, command: str) -> Reply:
         self.mode = "enable"
+        self.interactive = False
         reply = self._exec(command.strip(), command)
         if INVALID in reply.output or reply.output.startswith("% "):
             reply.exit_status = 1
@@ -254,8 +275,8 @@ class IosCli:
                 return Reply(out.show_clock(self.eos))
             case ("show", "inventory"):
                 return Reply(out.show_inventory(self.profile, index))
-            case ("show", "lldp", "neighbors"):
-                return Reply(out.show_lldp_neighbors(config, index, self.neighbours))
+            case ("show", "lldp", "neighbors", *_) | ("show", "cdp", "neighbors", *_):
+                return self._neighbors(command, args)
             case ("show", "hosts"):
                 return Reply(out.show_hosts(config))
             case ("show", "privilege"):
@@ -265,26 +286,49 @@ class IosCli:
             case ("show", "archive"):
                 return Reply("There are currently 0 archive configurations saved.\n")
             case ("ping",):
-                target = args[0] if args else "0.0.0.0"
-                if "repeat" in args:
-                    return _streamed_ping(target, args)
-                return Reply(
-                    "Type escape sequence to abort.\n"
-                    f"Sending 5, 100-byte ICMP Echos to {target}, timeout is 2 seconds:\n"
-                    "!!!!!\nSuccess rate is 100 percent (5/5), round-trip min/avg/max = 1/1/2 ms\n"
-                )
+                return probes.ping(self._network(), args)
             case ("traceroute",):
-                return Reply(
-                    f"Tracing the route to {args[0] if args else '?'}\n  1 10.1.0.254 1 msec\n"
-                )
+                return probes.traceroute(self._network(), args)
+            case ("reload",):
+                if self.eos:  # not modelled on EOS
+                    return Reply(f"{INVALID}\n")
+                return prompts.reload(self)
             case ("clock", "set"):
                 return Reply()
             case ("dir",):
                 return files.dir_command(self, args)
         return Reply()
 
+    def _neighbors(self, command: tuple[str, ...], args: list[str]) -> Reply:
+        """``show cdp|lldp neighbors [INTERFACE] [detail]`` (CDP: IOS only, as on EOS)."""
+        protocol = command[1]
+        if protocol == "cdp" and self.eos:
+            return Reply("% Invalid input (at token 1: 'cdp')\n")
+        detail = "detail" in command or "detail" in args
+        wanted = [a for a in args if a != "detail"]
+        heard = self.neighbors(protocol)
+        if wanted:
+            name = resolve_interface(wanted[0], self.profile).name or wanted[0]
+            heard = [n for n in heard if n.local_interface.lower() == name.lower()]
+        if protocol == "cdp":
+            return Reply(nbr.cdp_detail(heard) if detail else nbr.cdp_brief(heard))
+        if self.eos:
+            if detail:
+                views = ios_interfaces(self.config, self.index)
+                ports = [v.name for v in views if not v.loopback]
+                extra = [n.local_interface for n in heard if n.local_interface not in ports]
+                return Reply(nbr.lldp_detail_eos(heard, [*ports, *dict.fromkeys(extra)]))
+            return Reply(nbr.lldp_brief_eos(heard))
+        return Reply(nbr.lldp_detail_ios(heard) if detail else nbr.lldp_brief_ios(heard))
+
     def save(self) -> None:
         self._save()
+
+    def saved_config(self) -> str:
+        return self._saved()
+
+    def _network(self) -> probes.Network:
+        return probes.Network(self.profile, self.config, self.index, self.reachable)
 
     def merge_text(self, content: str) -> str:
         """Apply a config file line by line, as ``copy <file> running-config`` does; returns
@@ -397,32 +441,3 @@ def _normalise(words: list[str]) -> str:
     if first in ("no", "default") and len(words) > 1:
         words[1] = _KEYWORD_ABBREVIATIONS.get(words[1].lower(), words[1])
     return " ".join(words)
-
-
-PING_INTERVAL = 0.1  # seconds between the echoes of a streamed ping
-PING_LINE = 70  # IOS wraps the "!" of a long ping at 70 per line
-
-
-def _streamed_ping(target: str, args: list[str]) -> Reply:
-    """``ping <target> repeat <n>``: one ``!`` per echo, ``PING_INTERVAL`` apart, until done
-    or interrupted (Ctrl-^ or Ctrl-C)."""
-    position = args.index("repeat")
-    try:
-        count = max(1, min(int(args[position + 1]), 2_147_483_647))  # IOS's own bound
-    except (IndexError, ValueError):
-        return Reply("% Incomplete command.\n\n")
-
-    def summary(sent: int) -> str:
-        return f"\nSuccess rate is 100 percent ({sent}/{sent}), round-trip min/avg/max = 1/1/2 ms\n"
-
-    return Reply(
-        "Type escape sequence to abort.\n"
-        f"Sending {count}, 100-byte ICMP Echos to {target}, timeout is 2 seconds:\n",
-        stream=Stream(
-            count=count,
-            chunk=lambda n: "!" + ("\n" if (n + 1) % PING_LINE == 0 else ""),
-            interval=PING_INTERVAL,
-            done=summary(count),
-            interrupted=summary,
-        ),
-    )

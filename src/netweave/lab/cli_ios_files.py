@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from netweave.lab import cli_ios_prompts as prompts
 from netweave.lab.cli_common import Reply
 from netweave.lab.config_ios import contextual_diff, incremental_diff, parse_config_text
+from netweave.lab.files import file_name
 
 if TYPE_CHECKING:
     from netweave.lab.cli_ios import IosCli
@@ -25,28 +27,43 @@ def dir_command(cli: IosCli, args: list[str]) -> Reply:
 
 
 def verify_command(cli: IosCli, args: list[str]) -> Reply:
-    if len(args) < 2 or args[0].lower() != "/md5":
+    """``verify /md5 PATH`` and ``verify /sha512 PATH`` (IOS XE's digests)."""
+    if len(args) < 2 or args[0].lower() not in ("/md5", "/sha512"):
         return Reply("% Incomplete command.\n")
-    digest = cli.files.md5(args[1])
+    algorithm = args[0].lower()[1:]
+    digest = cli.files.digest(args[1], algorithm)
     if digest is None:
         return Reply(f"%Error opening {args[1]} (No such file or directory)\n")
-    return Reply(f"verify /md5 ({args[1]}) = {digest}\n")
+    return Reply(f"verify /{algorithm} ({args[1]}) = {digest}\n")
 
 
 def delete_command(cli: IosCli, args: list[str]) -> Reply:
-    paths = [a for a in args if not a.startswith("/")]
-    if not paths:
-        return Reply("% Incomplete command.\n")
-    if not cli.files.delete(paths[0]):
-        return Reply(f"%Error deleting {paths[0]} (No such file or directory)\n")
-    return Reply()
+    return prompts.delete(cli, args)
 
 
 def copy_command(cli: IosCli, args: list[str]) -> Reply:
+    """``copy SOURCE TARGET``; an interactive session is asked for the destination name
+    first (see :mod:`cli_ios_prompts`)."""
     paths = [a for a in args if not a.startswith("/")]
     if len(paths) < 2:
         return Reply("% Incomplete command.\n")
     source, target = paths[0], paths[1]
+    if _is_running(source) and target in ("startup-config", "nvram:startup-config"):
+        return prompts.destination(
+            cli, target, "startup-config", lambda _: _copy(cli, source, target), False
+        )
+    if _is_running(target):
+        shown = "running-config"
+    elif _is_file(target):
+        shown = file_name(target)
+    else:
+        return Reply(f"%Error parsing filename ({target})\n")
+    return prompts.destination(
+        cli, target, shown, lambda chosen: _copy(cli, source, chosen), _is_file(target)
+    )
+
+
+def _copy(cli: IosCli, source: str, target: str) -> Reply:
     if _is_running(source) and target in ("startup-config", "nvram:startup-config"):
         cli.save()
         return Reply("Building configuration...\n[OK]\n")

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from netweave.lab import junos
 from netweave.lab.cli_common import FilterError, Reply, apply_filters, resolve, split_pipe
 from netweave.lab.junos_grammar import SCHEMA, SYNTAX_ERROR, check_set_path
+from netweave.lab.neighbors import Neighbor
+from netweave.lab.outputs_neighbors import lldp_junos
 from netweave.lab.platforms import PlatformProfile
 
 OPERATIONAL: list[tuple[str, ...]] = [
@@ -17,6 +20,7 @@ OPERATIONAL: list[tuple[str, ...]] = [
     ("show", "configuration"),
     ("show", "system", "uptime"),
     ("show", "chassis", "hardware"),
+    ("show", "lldp", "neighbors"),
     ("set", "cli", "screen-length"),
     ("set", "cli", "screen-width"),
     ("set", "cli", "complete-on-space"),
@@ -37,8 +41,10 @@ class JunosCli:
         index: int,
         boot: datetime,
         username: str,
+        neighbors: Callable[[str], list[Neighbor]] = lambda protocol: [],
     ) -> None:
         self.profile = profile
+        self.neighbors = neighbors  # protocol (lldp) -> who this device hears now
         self.config = config
         self.index = index
         self.boot = boot
@@ -113,6 +119,11 @@ class JunosCli:
                 return Reply(junos.show_system_uptime(self.boot))
             case ("show", "chassis", "hardware"):
                 return Reply(junos.show_chassis_hardware(profile, index))
+            case ("show", "lldp", "neighbors"):
+                heard = self.neighbors("lldp")
+                if args[:1] == ["interface"] and len(args) > 1:
+                    heard = [n for n in heard if n.local_interface == args[1]]
+                return Reply(lldp_junos(heard))
             case ("set", "cli", "screen-width"):
                 return Reply(f"Screen width set to {args[0] if args else 80}\n")
             case ("set", "cli", "screen-length"):

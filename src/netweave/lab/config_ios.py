@@ -168,6 +168,9 @@ class IosConfig:
                 if block.header.split()[0] == key:
                     block.header = line
                     return
+        for prefix in ("ip domain name ", "ip domain-name "):  # one domain: the new replaces it
+            if line.startswith(prefix):
+                self.blocks = [b for b in self.blocks if not b.header.startswith(prefix)]
         if self.find(line) is None:
             self.blocks.append(Block(line))
 

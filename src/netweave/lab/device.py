@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
@@ -10,9 +11,12 @@ from netweave.lab.cli_common import CliSession
 from netweave.lab.cli_ios import IosCli
 from netweave.lab.cli_junos import JunosCli
 from netweave.lab.cli_linux import LinuxShell
-from netweave.lab.config_ios import IosConfig
+from netweave.lab.config_ios import IosConfig, parse_config_text
 from netweave.lab.files import FileStore
+from netweave.lab.interfaces import ios_interfaces
 from netweave.lab.junos import JunosConfig
+from netweave.lab.neighbors import Neighbor, neighbors
+from netweave.lab.netconf import NetconfServer
 from netweave.lab.platforms import PLATFORMS
 from netweave.lab.specs import LabDeviceSpec
 
@@ -35,11 +39,12 @@ class Fault:
 
 
 class LabDevice:
-    def __init__(self, spec: LabDeviceSpec, neighbours: list[str] | None = None) -> None:
+    def __init__(self, spec: LabDeviceSpec) -> None:
         self.spec = spec
         self.profile = PLATFORMS[spec.platform]
         self.boot = datetime.now(UTC) - timedelta(days=9, hours=3, minutes=4 + spec.index % 50)
-        self.neighbours = neighbours or []
+        # the lab's links seen from here: (local interface, peer device, peer interface)
+        self.attachments: list[tuple[str, LabDevice, str]] = []
         self.fault: Fault | None = None
         self.connections: set[asyncssh.SSHServerConnection] = set()
         self.streams = 0  # long commands (``ping ... repeat N``) writing output right now
@@ -47,12 +52,19 @@ class LabDevice:
         self.junos_config: JunosConfig | None = None
         self.startup_config = ""
         self.files = FileStore()
+        # set by the Lab: whether an address anywhere in the lab answers a ping
+        self.network: Callable[[str], bool] | None = None
+        self.reloads = 0  # ``reload`` confirmed this many times
         family = self.profile.family
         if family in ("ios", "eos"):
             self.ios_config = IosConfig(self.profile, spec.name, spec.index)
             self.startup_config = self.ios_config.render()
         elif family == "junos":
             self.junos_config = JunosConfig(self.profile, spec.name, spec.index)
+        # the ``netconf`` SSH subsystem (Junos, IOS XE), on the same configuration as the CLI
+        self.netconf = NetconfServer.for_device(
+            self.profile, self.ios_config, self.junos_config, self._save
+        )
 
     @property
     def name(self) -> str:
@@ -94,14 +106,47 @@ class LabDevice:
                 spec.index,
                 self.boot,
                 spec.enable_secret,
-                self.neighbours,
+                self.neighbors,
                 lambda: self.startup_config,
                 self._save,
                 self.files,
+                reachable=self.reachable,
             )
         if self.junos_config is not None:
-            return JunosCli(self.profile, self.junos_config, spec.index, self.boot, username)
+            return JunosCli(
+                self.profile, self.junos_config, spec.index, self.boot, username, self.neighbors
+            )
         return LinuxShell(self.profile, spec.name, spec.index, self.boot, username)
+
+    def neighbors(self, protocol: str) -> list[Neighbor]:
+        """Who this device hears over ``cdp`` or ``lldp`` right now (links with both ends
+        up)."""
+        return neighbors(self, protocol)
+
+    def addresses(self) -> set[str]:
+        """What answers a ping on this device: its listening address and the addresses of
+        its up interfaces."""
+        found = {self.spec.host}
+        if self.ios_config is not None:
+            views = ios_interfaces(self.ios_config, self.spec.index)
+            found |= {v.address for v in views if v.enabled and v.address}
+        return found
+
+    def reachable(self, address: str) -> bool:
+        if self.network is not None:
+            return self.network(address)
+        return address in self.addresses()
+
+    def reboot(self) -> None:
+        """``reload`` confirmed: the running configuration goes back to the saved one, the
+        uptime starts again, every session drops (new ones are accepted at once). Files
+        (flash) stay."""
+        if self.ios_config is not None:
+            self.ios_config.blocks = parse_config_text(self.startup_config)
+        self.boot = datetime.now(UTC)
+        self.reloads += 1
+        for conn in list(self.connections):
+            conn.abort()
 
     def command_delay(self, line: str) -> float:
         """Artificial latency: only for non-empty lines (clients send bare newlines to find

@@ -56,5 +56,9 @@ class FileStore:
         return "\n".join(lines) + "\n"
 
     def md5(self, path: str) -> str | None:
+        return self.digest(path, "md5")
+
+    def digest(self, path: str, algorithm: str) -> str | None:
+        """``md5``, ``sha256`` or ``sha512`` of a file as hex; None when it is missing."""
         content = self.read_bytes(path)
-        return None if content is None else hashlib.md5(content).hexdigest()
+        return None if content is None else hashlib.new(algorithm, content).hexdigest()

@@ -276,20 +276,5 @@ def show_inventory(profile: PlatformProfile, index: int) -> str:
     )
 
 
-def show_lldp_neighbors(config: IosConfig, index: int, neighbours: list[str]) -> str:
-    out = [
-        "Capability codes:",
-        "    (R) Router, (B) Bridge, (T) Telephone, (C) DOCSIS Cable Device",
-        "",
-        "Device ID           Local Intf     Hold-time  Capability      Port ID",
-    ]
-    views = [v for v in ios_interfaces(config, index) if not v.loopback]
-    for view, peer in zip(views, neighbours, strict=False):
-        out.append(f"{peer[:19]:<20}{view.name[:14]:<15}{120:<11}{'R':<16}{view.name}")
-    out.append("")
-    out.append(f"Total entries displayed: {min(len(views), len(neighbours))}")
-    return "\n".join(out) + "\n"
-
-
 def mask_for(length: int) -> str:
     return prefix_to_mask(length)

@@ -9,14 +9,16 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
+from netweave.lab.cli_ios import IosCli
+from netweave.lab.cli_junos import JunosCli
 from netweave.lab.device import Fault, LabDevice
 from netweave.lab.server import Lab
-from netweave.lab.specs import LabDeviceSpec, write_manifest
+from netweave.lab.specs import LabDeviceSpec, LabLink, write_manifest
 
 T = TypeVar("T")
 STOP_TIMEOUT_S = 10.0  # closing every session and listener of a stopping lab
@@ -25,8 +27,16 @@ STOP_TIMEOUT_S = 10.0  # closing every session and listener of a stopping lab
 class LabThread:
     """A :class:`Lab` on its own event loop in a daemon thread; thread-safe controls."""
 
-    def __init__(self, specs: list[LabDeviceSpec], *, host_key_path: Path | None = None) -> None:
-        self.lab = Lab(specs, host_key_path=host_key_path)
+    def __init__(
+        self,
+        specs: list[LabDeviceSpec],
+        *,
+        host_key_path: Path | None = None,
+        links: Sequence[LabLink] = (),
+    ) -> None:
+        """``links``: the cables between devices (see :mod:`netweave.lab.topology`), which
+        their CDP and LLDP neighbour tables show."""
+        self.lab = Lab(specs, host_key_path=host_key_path, links=links)
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
             target=self._loop.run_forever, name="netweave-lab", daemon=True
@@ -86,6 +96,25 @@ class LabThread:
     def sessions_of(self, name: str) -> int:
         return self._in_loop(lambda: len(self.lab.device(name).connections))
 
+    def configure(self, name: str, lines: list[str]) -> str:
+        """Apply configuration ``lines`` to device ``name`` as a CLI session would, without
+        SSH (IOS/EOS: configuration mode; Junos: ``set``/``delete`` lines, then a commit):
+        how a test changes a device under what it tests. Returns the device's complaints
+        (empty when every line was accepted)."""
+
+        def apply() -> str:
+            device = self.lab.device(name)
+            cli = device.new_cli(device.spec.username)
+            if isinstance(cli, IosCli):
+                return cli.merge_text("\n".join(lines))
+            if not isinstance(cli, JunosCli):
+                raise ValueError(f"{name} has no configuration ({device.spec.platform})")
+            replies = [cli.handle(line).output for line in ["configure", *lines, "commit"]]
+            cli.handle("exit")
+            return "".join(r for r in replies if "error" in r or "unknown" in r)
+
+        return self._in_loop(apply)
+
 
 def rss_mb() -> float:
     """Current resident memory of this process (Linux /proc), in MiB."""
@@ -103,6 +132,7 @@ def run_forever(
     manifest: Path | None = None,
     host_key_path: Path | None = None,
     on_ready: Callable[[Lab, float], None] | None = None,
+    links: Sequence[LabLink] = (),
 ) -> None:
     """Serve until SIGINT/SIGTERM, then close every session and listener (bounded by
     :data:`STOP_TIMEOUT_S`) and return. A second signal during the stop exits at once
@@ -119,13 +149,13 @@ def run_forever(
 
         for signum in (signal.SIGINT, signal.SIGTERM):  # before the start: none is missed
             loop.add_signal_handler(signum, on_signal, signum)
-        lab = Lab(specs, host_key_path=host_key_path)
+        lab = Lab(specs, host_key_path=host_key_path, links=links)
         try:
             started = time.perf_counter()
             await lab.start()
             elapsed = time.perf_counter() - started
             if manifest is not None:
-                write_manifest(manifest, specs)
+                write_manifest(manifest, specs, links)
             if on_ready is not None:
                 on_ready(lab, elapsed)
             await stop.wait()

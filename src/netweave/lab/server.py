@@ -18,7 +18,9 @@ from netweave.lab.cli_common import CliSession, Reply, Stream
 from netweave.lab.device import Fault, LabDevice
 from netweave.lab.eapi import EapiServer
 from netweave.lab.files import file_name
-from netweave.lab.specs import LabDeviceSpec
+from netweave.lab.sftp import SftpServer
+from netweave.lab.specs import LabDeviceSpec, LabLink
+from netweave.lab.topology import check_links
 
 _HOST_KEY: asyncssh.SSHKey | None = None
 
@@ -53,6 +55,7 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
         self.raw = bytearray()  # input of a binary (SCP) channel
         self.line = ""
         self.exec_command: str | None = None
+        self.subsystem: str | None = None  # "sftp": the channel speaks SFTP, not a CLI
         self.secret = False
         self.last_cr = False
         self.hung = False
@@ -75,8 +78,24 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
         self.exec_command = command
         return True
 
+    def subsystem_requested(self, subsystem: str) -> bool:
+        """``sftp`` on the device's file store, ``netconf`` on its configuration (Junos and
+        IOS XE only): binary from the first byte."""
+        if subsystem not in ("sftp", "netconf"):
+            return False
+        if subsystem == "netconf" and self.device.netconf is None:
+            return False
+        self.subsystem = subsystem
+        if self.chan is not None:
+            self.chan.set_encoding(None)
+        return True
+
     def session_started(self) -> None:
-        if self.exec_command is not None and self.exec_command.startswith("scp "):
+        if self.subsystem == "sftp":
+            self.task = asyncio.ensure_future(self._sftp())
+        elif self.subsystem == "netconf":
+            self.task = asyncio.ensure_future(self._netconf())
+        elif self.exec_command is not None and self.exec_command.startswith("scp "):
             self.task = asyncio.ensure_future(self._scp(self.exec_command))
         elif self.exec_command is not None:
             self.task = asyncio.ensure_future(self._run_exec(self.exec_command))
@@ -97,7 +116,7 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
         run) and the SCP sink finish their work and exit by themselves."""
         self.eof = True
         self.wakeup.set()
-        if self.exec_command is not None:
+        if self.exec_command is not None or self.subsystem is not None:
             return True  # keep our half open: the command's output is still to come
         self._close()
         return False
@@ -154,6 +173,8 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
         if reply.stream is not None:
             await self._stream(reply.stream)
         self._close(reply.exit_status)
+        if reply.reboot:
+            self.device.reboot()
 
     async def _stream(self, stream: Stream) -> None:
         """Write a long command's output over time; Ctrl-C in the input (or the session
@@ -260,6 +281,39 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
         await self._wait_for(lambda: len(self.raw) > 0)
         self._close(0)
 
+    async def _sftp(self) -> None:
+        """Answer SFTP requests until the client closes (see :mod:`netweave.lab.sftp`)."""
+        server = SftpServer(self.device.files)
+        raw: Any = self.chan  # binary
+        while await self._wait_for(lambda: len(self.raw) > 0):
+            data, self.raw = bytes(self.raw), bytearray()
+            try:
+                answer = server.feed(data)
+            except ValueError:  # not SFTP: the real servers hang up too
+                break
+            if answer:
+                raw.write(answer)
+        self._close(0)
+
+    async def _netconf(self) -> None:
+        """NETCONF until either side ends it (see :mod:`netweave.lab.netconf`)."""
+        assert self.device.netconf is not None
+        raw: Any = self.chan  # binary
+
+        def send(data: bytes) -> None:
+            if not self.closed:
+                raw.write(data)
+
+        session = self.device.netconf.open(send, self._close)
+        try:
+            session.start()
+            while not session.closed and await self._wait_for(lambda: len(self.raw) > 0):
+                data, self.raw = bytes(self.raw), bytearray()
+                session.received(data)
+        finally:
+            session.ended()  # its locks go, even when the connection drops
+        self._close(0)
+
     async def _pump(self) -> None:
         while not self.closed:
             if not self.pending or self.hung:
@@ -287,6 +341,9 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
                     self._write(reply.output)
                     if reply.stream is not None:
                         await self._stream(reply.stream)
+                    if reply.reboot:  # every session drops, this one included
+                        self.device.reboot()
+                        return
                     if reply.close:
                         self._close()
                         return
@@ -360,8 +417,16 @@ class _DeviceServer(asyncssh.SSHServer):
 class Lab:
     """Many simulated devices served from the running event loop."""
 
-    def __init__(self, specs: list[LabDeviceSpec], *, host_key_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        specs: list[LabDeviceSpec],
+        *,
+        host_key_path: Path | None = None,
+        links: Sequence[LabLink] = (),
+    ) -> None:
+        check_links(specs, links)
         self.specs = specs
+        self.links = list(links)
         self.host_key_path = host_key_path
         self.devices: list[LabDevice] = []
         self._by_name: dict[str, LabDevice] = {}
@@ -370,12 +435,9 @@ class Lab:
 
     async def start(self) -> None:
         key = host_key(self.host_key_path)
-        names = [spec.name for spec in self.specs]
-        for position, spec in enumerate(self.specs):
-            peers = (
-                [names[(position + 1) % len(names)], names[position - 1]] if len(names) > 1 else []
-            )
-            device = LabDevice(spec, peers)
+        for spec in self.specs:
+            device = LabDevice(spec)
+            device.network = self.answers  # a ping from a device reaches the whole lab
             server = await asyncssh.create_server(
                 lambda device=device: _DeviceServer(device),
                 spec.host,
@@ -393,6 +455,14 @@ class Lab:
                 self._eapi.append(eapi)
             self.devices.append(device)
             self._by_name[spec.name] = device
+        for link in self.links:  # both ends hear each other (CDP, LLDP)
+            source, destination = self._by_name[link.source], self._by_name[link.destination]
+            source.attachments.append(
+                (link.source_interface, destination, link.destination_interface)
+            )
+            destination.attachments.append(
+                (link.destination_interface, source, link.source_interface)
+            )
 
     async def stop(self) -> None:
         for device in self.devices:
@@ -425,6 +495,11 @@ class Lab:
         for conn in connections:
             conn.abort()
         return len(connections)
+
+    def answers(self, address: str) -> bool:
+        """Whether ``address`` answers a ping from a lab device: an address the lab listens
+        on or an up interface's address of any of its devices."""
+        return any(address in device.addresses() for device in self.devices)
 
     @property
     def session_count(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -58,6 +59,28 @@ class LabDeviceSpec:
         self.vendor = self.vendor or profile.vendor
         self.model = self.model or profile.model
         self.os_version = self.os_version or profile.os_version
+
+
+@dataclass(frozen=True)
+class LabLink:
+    """A cable between two lab devices: ``source``'s ``source_interface`` to
+    ``destination``'s ``destination_interface``. Both ends see each other in CDP/LLDP (when
+    both interfaces are up), as the inventory's links describe them."""
+
+    source: str
+    source_interface: str
+    destination: str
+    destination_interface: str
+    description: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> LabLink:
+        """``lab-ios-001:GigabitEthernet0/1--lab-eos-002:Ethernet1``."""
+        left, separator, right = text.strip().partition("--")
+        ends = [part.partition(":") for part in (left, right)]
+        if not separator or any(not (name and colon and port) for name, colon, port in ends):
+            raise ValueError(f"a link is DEVICE:INTERFACE--DEVICE:INTERFACE, not {text!r}")
+        return cls(ends[0][0], ends[0][2], ends[1][0], ends[1][2])
 
 
 def loopback_address(index: int) -> str:
@@ -114,12 +137,18 @@ def build_specs(
     return specs
 
 
-def write_manifest(path: Path | str, specs: list[LabDeviceSpec]) -> None:
-    """Atomically write the list of served devices (with their real ports) as JSON."""
+def write_manifest(
+    path: Path | str, specs: list[LabDeviceSpec], links: Sequence[LabLink] = ()
+) -> None:
+    """Atomically write the list of served devices (with their real ports) and the links
+    between them as JSON."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_suffix(target.suffix + ".tmp")
-    payload = {"devices": [asdict(spec) for spec in specs]}
+    payload = {
+        "devices": [asdict(spec) for spec in specs],
+        "links": [asdict(link) for link in links],
+    }
     temporary.write_text(json.dumps(payload, indent=1))
     os.replace(temporary, target)
 
@@ -127,3 +156,9 @@ def write_manifest(path: Path | str, specs: list[LabDeviceSpec]) -> None:
 def read_manifest(path: Path | str) -> list[LabDeviceSpec]:
     data = json.loads(Path(path).read_text())
     return [LabDeviceSpec(**item) for item in data["devices"]]
+
+
+def read_links(path: Path | str) -> list[LabLink]:
+    """The links a manifest lists (none in a manifest written before labs had links)."""
+    data = json.loads(Path(path).read_text())
+    return [LabLink(**item) for item in data.get("links", [])]

@@ -5,7 +5,9 @@ and a ``run(ctx, inputs)`` that does the work through a :class:`ServiceContext`.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from jinja2 import Environment, TemplateSyntaxError
@@ -39,6 +41,7 @@ Template = Annotated[str, AfterValidator(_jinja_syntax)]
 
 
 I = TypeVar("I", bound=ServiceInputs)  # noqa: E741
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,18 @@ class SavedConfig:
     diff: str  # unified diff against the previous version
 
 
+@dataclass(frozen=True)
+class DiscoveredLink:
+    """A cable a device found (CDP, LLDP): its interface to a neighbour's, both devices by
+    their inventory names."""
+
+    local_device: str
+    local_interface: str
+    remote_device: str
+    remote_interface: str
+    protocol: str = ""  # cdp, lldp
+
+
 class ServiceContext(ABC):
     """Everything a running service may touch. The core implements it in the worker."""
 
@@ -116,6 +131,22 @@ class ServiceContext(ABC):
         """Push configuration to ``device`` over its pooled session."""
 
     @abstractmethod
+    def session_call(
+        self,
+        action: Callable[[Any], R],
+        *,
+        driver: str | None = None,
+        read_only: bool = True,
+        port: int | None = None,
+    ) -> R:
+        """Run ``action(session)`` on ``device``'s pooled session of ``driver`` (the device's
+        own by default): for services that need more than commands and configuration lines
+        (NETCONF RPCs, file transfers). ``read_only``: a session found dead mid-action is
+        replaced and the action retried once (never for changes). ``port``: another port
+        of the device's host than its own (NETCONF's 830); the credential's scope is
+        checked for that port."""
+
+    @abstractmethod
     def save_config(self, text: str) -> SavedConfig:
         """Store ``device``'s running configuration as a new version when it changed."""
 
@@ -131,6 +162,56 @@ class ServiceContext(ABC):
         """(username, password) of a named credential, for services that log in elsewhere:
         to ``host`` (and ``port``, None: any), which must be inside the credential's scope
         (refused otherwise, before any secret is read)."""
+
+    @abstractmethod
+    def run_results(self) -> list[dict[str, Any]]:
+        """Every result of this run so far, oldest first, each ``{step, service, device,
+        success, result}``: what a step reporting on the whole run (a notification) reads."""
+
+    @abstractmethod
+    def run_report(self) -> str | None:
+        """The report the running service or workflow declares (its ``report`` option),
+        rendered now over the results so far; None when it declares none."""
+
+    @abstractmethod
+    def send_mail(self, message: EmailMessage) -> dict[str, Any]:
+        """Send ``message`` through the mail relay NetWeave is configured with (the
+        ``smtp_*`` settings; its sender when ``From`` is unset): the recipients the relay
+        refused. Raises ``ConfigurationError`` when no relay is set, ``OSError`` or
+        ``smtplib.SMTPException`` when delivery fails."""
+
+    @abstractmethod
+    def find_devices(
+        self, *, names: Sequence[str] = (), hosts: Sequence[str] = ()
+    ) -> list[DeviceFacts]:
+        """Inventory devices whose name is one of ``names`` (case-insensitive) or whose host
+        is one of ``hosts``: for services that meet devices by what they call themselves (a
+        CDP/LLDP neighbour)."""
+
+    @abstractmethod
+    def save_links(
+        self, links: Sequence[DiscoveredLink], *, remove_stale: bool = False
+    ) -> dict[str, list[str]]:
+        """Record links of ``device`` (every link's ``local_device``) in the inventory: one
+        link per cable whichever end found it, never twice; ``remove_stale`` deletes the
+        device's other links. Returns the link names ``created``, ``kept`` and ``removed``."""
+
+    @abstractmethod
+    def save_operational(self, command: str, text: str) -> SavedConfig:
+        """Store the output of show ``command`` on ``device`` as a new version when it
+        changed, ignoring its volatile parts (uptime, counters): operational data,
+        versioned, diffed, searched and committed to git like configurations."""
+
+    @abstractmethod
+    def operational_commands(self) -> list[str]:
+        """The show commands a backup of ``device`` captures (per platform, the
+        ``operational_commands`` setting)."""
+
+    @abstractmethod
+    def committed_config(self, commit: str) -> tuple[int | None, str] | None:
+        """``device``'s running configuration at ``commit`` of the configuration repository
+        (a full or abbreviated sha): its stored version (None: unknown) and text; None
+        when the repository has no such commit or no configuration of the device there."""
 
 
 @dataclass

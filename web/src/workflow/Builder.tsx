@@ -3,6 +3,7 @@
 // and pools, and watch each step's progress live from the run's event stream.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { api, ApiError, type Page } from "../api";
+import type { Values } from "../forms/SchemaForm";
 import { go } from "../router";
 import { canEdit, useUser } from "../session";
 import { Canvas, type Described, type PaletteItem, type Selection } from "./Canvas";
@@ -22,6 +23,7 @@ import {
   removeStep,
   STEP,
   toStored,
+  type Culprit,
 } from "./model";
 import { Palette } from "./Palette";
 import { RunSetup, type Targets } from "./RunSetup";
@@ -32,15 +34,17 @@ import "./workflow.css";
 
 type Mode = "edit" | "setup" | "run";
 
-interface Problem {
-  text: string;
-  field: string;
-  node?: string;
-  edge?: string;
-}
+type Problem = Culprit;
 
-function body(name: string, description: string, graph: Graph) {
-  return { name: name.trim(), description, graph: toStored(graph) };
+/** What is saved: the run options only once edited here (the stored ones merged in). */
+function body(name: string, description: string, graph: Graph, options: Values | null = null) {
+  const sent: { name: string; description: string; graph: ReturnType<typeof toStored>; options?: Values } = {
+    name: name.trim(),
+    description,
+    graph: toStored(graph),
+  };
+  if (options) sent.options = options;
+  return sent;
 }
 
 function typing(target: EventTarget | null): boolean {
@@ -71,6 +75,9 @@ export function Builder({ id }: { id: number | null }) {
   const [fitKey, setFitKey] = useState(0);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [details, setDetails] = useState(false); // the workflow's own panel (description)
+  const [optionEdits, setOptionEdits] = useState<Values | null>(null); // run options changed here
+  const [optionsInvalid, setOptionsInvalid] = useState<Record<string, string>>({});
+  const [loads, setLoads] = useState(0); // bumped on every (re)load: the options form restarts
   const created = useRef<number | null>(null); // the id this page just created (no reload)
   const { run, results, setRun } = useRunStream(runId);
   const page = useRef<HTMLElement>(null);
@@ -83,7 +90,8 @@ export function Builder({ id }: { id: number | null }) {
     return () => window.removeEventListener("resize", measure);
   });
 
-  const current = JSON.stringify(body(name, description, graph));
+  const options = optionEdits && { ...(loaded?.options ?? {}), ...optionEdits };
+  const current = JSON.stringify(body(name, description, graph, options));
   const dirty = saved === null ? graph.nodes.length > 0 || name.trim() !== "" : saved !== current;
 
   useEffect(() => {
@@ -105,6 +113,9 @@ export function Builder({ id }: { id: number | null }) {
     setLastRun(null);
     setLoadError(null);
     setLoaded(null);
+    setOptionEdits(null);
+    setOptionsInvalid({});
+    setLoads((n) => n + 1);
     if (id === null) {
       setName("");
       setDescription("");
@@ -213,7 +224,12 @@ export function Builder({ id }: { id: number | null }) {
       setProblem({ text: "Add at least one step: drag a service onto the canvas.", field: "graph.nodes" });
       return null;
     }
-    const sent = body(name, description, graph);
+    const wrong = Object.entries(optionsInvalid)[0];
+    if (wrong) {
+      setProblem({ text: `Run options: ${wrong[0]}: ${wrong[1]}`, field: `options.${wrong[0]}` });
+      return null;
+    }
+    const sent = body(name, description, graph, options);
     setBusy(true);
     setProblem(null);
     try {
@@ -221,7 +237,9 @@ export function Builder({ id }: { id: number | null }) {
         ? await api<Automation>(`/api/v1/workflows/${loaded.id}`, { method: "PATCH", body: JSON.stringify(sent) })
         : await api<Automation>("/api/v1/workflows", { method: "POST", body: JSON.stringify(sent) });
       setLoaded(stored);
-      setSaved(JSON.stringify(sent));
+      // the options are stored now: the form's edits start again from them
+      setOptionEdits(null);
+      setSaved(JSON.stringify(body(sent.name, sent.description, graph)));
       if (!loaded) {
         created.current = stored.id;
         go(`workflows/${stored.id}`);
@@ -462,7 +480,14 @@ export function Builder({ id }: { id: number | null }) {
           {mode === "run" && !run && <div class="wf-panel-body"><p class="wf-muted">Connecting to the run…</p></div>}
           {mode === "edit" && (
             <Inspector graph={graph} selection={selection} editable={editable} description={description}
-              onDescription={setDescription} onChange={change} onSelect={setSelection} describe={describe} />
+              onDescription={setDescription} onChange={change} onSelect={setSelection} describe={describe}
+              options={options ?? loaded?.options ?? {}} optionsKey={`${loaded?.id ?? "new"}:${loads}`}
+              onOptions={(values, invalid) => {
+                setOptionEdits(values);
+                setOptionsInvalid(invalid);
+                if (problem?.field.startsWith("options")) setProblem(null);
+              }}
+              problem={problem} />
           )}
         </aside>}
       </div>

@@ -1,13 +1,15 @@
 // The builder's canvas: steps as cards (HTML), edges as SVG curves under them, in one world
 // that pans (drag the background, wheel) and zooms (ctrl + wheel, the buttons). Services
-// are dropped on it from the palette (HTML5 drag and drop); a step's ✓ / ✗ port is dragged
-// onto another step to connect it (pointer events); steps move by dragging them.
+// are dropped on it from the palette (HTML5 drag and drop); a step's ✓ / ✗ port (or its
+// prerequisite port, at the bottom) is dragged onto another step to connect it (pointer
+// events); steps move by dragging them. A step's controls show as badges on its card.
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { LiveState, StepState } from "./live";
 import {
   END,
   START,
   bounds,
+  changedControls,
   connect,
   curve,
   edgeKey,
@@ -67,18 +69,68 @@ interface Props {
   fitKey: number;
 }
 
+export const EDGE_NAMES: Record<EdgeKind, string> = {
+  success: "Success",
+  failure: "Failure",
+  prerequisite: "Prerequisite",
+};
+
+const EDGE_HELP: Record<EdgeKind, string> = {
+  success: "On success: the step a device goes to when this one succeeds",
+  failure: "On failure: the step a device runs instead when this one fails",
+  prerequisite: "Prerequisite: followed after the step ran, whatever its outcome (parallel branches); a step waits for all its prerequisites",
+};
+
 const MIN_ZOOM = 0.3;
 const MAX_ZOOM = 2;
 
 function counts(step: StepState | undefined) {
   if (!step) return null;
+  const skipped = step.skipped > 0 ? `, ${step.skipped} skipped` : "";
   return (
-    <span class="wf-counts" aria-label={`${step.success} succeeded, ${step.failure} failed, ${step.running} running`}>
-      <span class="ok" title="Devices that succeeded">✓ {step.success}</span>
-      <span class="ko" title="Devices that failed">✗ {step.failure}</span>
+    <span class="wf-counts" aria-label={`${step.success} succeeded, ${step.failure} failed, ${step.running} running${skipped}`}>
+      <span class="ok" title="Devices that left it on success (skipped ones included)">✓ {step.success}</span>
+      <span class="ko" title="Devices that left it on failure (skipped ones included)">✗ {step.failure}</span>
+      {step.skipped > 0 && <span class="skip" title="Devices it was skipped for (disabled or skip condition)">↷ {step.skipped}</span>}
       {step.running > 0 && <span class="run" title="Devices running it">● {step.running}</span>}
     </span>
   );
+}
+
+const seconds = (value: number) => `${Number(value.toFixed(2))} s`;
+
+/** Small marks on a step's card for the controls it has, each with a tooltip. */
+export function badges(node: StepNode): { kind: string; text: string; title: string }[] {
+  const set = changedControls(node);
+  const found: { kind: string; text: string; title: string }[] = [];
+  if (set.disabled) {
+    found.push({ kind: "disabled", text: "off", title: "Disabled: kept in the graph, not run; devices pass through as success" });
+  }
+  if (set.skip_if) {
+    found.push({
+      kind: "skip",
+      text: "skip if",
+      title: `Skipped for a device when ${node.skip_if} (it then follows the ${node.skip_outcome} edge)`,
+    });
+  }
+  if (set.wait_before !== undefined || set.wait_after !== undefined) {
+    const parts = [
+      node.wait_before ? `${seconds(node.wait_before)} before` : "",
+      node.wait_after ? `${seconds(node.wait_after)} after` : "",
+    ].filter(Boolean);
+    found.push({ kind: "wait", text: `wait ${seconds(node.wait_before + node.wait_after)}`, title: `Waits ${parts.join(", ")}` });
+  }
+  if (set.iteration_devices) {
+    found.push({ kind: "iterate", text: "iterate", title: `Runs on the devices of ${node.iteration_devices}` });
+  }
+  if (set.priority !== undefined) {
+    found.push({
+      kind: "priority",
+      text: `${node.priority > 0 ? "↑" : "↓"}${Math.abs(node.priority)}`,
+      title: `Priority ${node.priority}: sent ${node.priority > 0 ? "before" : "after"} other ready steps`,
+    });
+  }
+  return found;
 }
 
 export function Canvas(props: Props) {
@@ -192,7 +244,7 @@ export function Canvas(props: Props) {
     event.stopPropagation();
     root.current?.focus({ preventScroll: true });
     const port = (event.target as HTMLElement).closest<HTMLElement>("[data-port]")?.dataset.port;
-    if (editable && (port === "success" || port === "failure")) {
+    if (editable && (port === "success" || port === "failure" || port === "prerequisite")) {
       startLink(event, id, port);
       return;
     }
@@ -254,6 +306,11 @@ export function Canvas(props: Props) {
         <span class="wf-port out failure" data-port="failure" role="button"
           aria-label={`Connect ${id} on failure`} title="On failure: drag onto the step to run instead">✗</span>
       )}
+      {!isTerminal(id) && (
+        <span class="wf-port out prerequisite" data-port="prerequisite" role="button"
+          aria-label={`Connect ${id} as prerequisite`}
+          title="Prerequisite: drag onto a step that runs after this one whatever its outcome (a step waits for all its prerequisites)">⇉</span>
+      )}
     </>
   );
 
@@ -288,7 +345,7 @@ export function Canvas(props: Props) {
       <div class="wf-world" style={{ transform: `translate(${view.x}px, ${view.y}px) scale(${view.k})` }}>
         <svg class="wf-edges" width="1" height="1" aria-hidden="false">
           <defs>
-            {(["success", "failure", "idle"] as const).map((kind) => (
+            {(["success", "failure", "prerequisite", "idle"] as const).map((kind) => (
               <marker key={kind} id={`wf-arrow-${kind}`} viewBox="0 0 10 10" refX="9" refY="5"
                 markerUnits="userSpaceOnUse" markerWidth="11" markerHeight="11" orient="auto-start-reverse">
                 <path d="M 0 0 L 10 5 L 0 10 z" class={`wf-arrow ${kind}`} />
@@ -297,7 +354,7 @@ export function Canvas(props: Props) {
           </defs>
           {graph.edges.map((edge) => {
             const key = edgeKey(edge);
-            const d = curve(outPort(graph, edge.source, edge.kind), inPort(graph, edge.target));
+            const d = curve(outPort(graph, edge.source, edge.kind), inPort(graph, edge.target), edge.kind === "prerequisite");
             const selected = selectedEdge === edge;
             const taken = live?.taken.has(key);
             const classes = ["wf-edge", edge.kind];
@@ -310,7 +367,7 @@ export function Canvas(props: Props) {
               <g key={key} data-edge={key} class={classes.join(" ")}>
                 <path class="wf-edge-line" d={d} marker-end={`url(#wf-arrow-${marker})`} />
                 <path class="wf-edge-hit" d={d} role="button"
-                  aria-label={`${edge.kind === "success" ? "Success" : "Failure"} edge from ${edge.source} to ${edge.target}`}
+                  aria-label={`${EDGE_NAMES[edge.kind]} edge from ${edge.source} to ${edge.target}`}
                   onPointerDown={(e) => {
                     e.stopPropagation();
                     root.current?.focus({ preventScroll: true });
@@ -321,20 +378,35 @@ export function Canvas(props: Props) {
           })}
           {link && (
             <path class={`wf-edge-draft ${link.kind}${linkProblem ? " refused" : ""}`}
-              d={curve(outPort(graph, link.source, link.kind), linkTarget && !linkProblem ? inPort(graph, linkTarget) : link.to)} />
+              d={curve(
+                outPort(graph, link.source, link.kind),
+                linkTarget && !linkProblem ? inPort(graph, linkTarget) : link.to,
+                link.kind === "prerequisite",
+              )} />
           )}
         </svg>
         {terminal(START, graph.start)}
         {graph.nodes.map((node) => {
           const about = describe(node);
           const step = live?.steps[node.id];
-          const status = step ? ` status-${step.status}` : "";
+          // skipped for the devices that reached it (not merely never reached)
+          const status = step ? ` status-${step.status}${step.skipped ? " bypassed" : ""}` : "";
+          const marks = badges(node);
           return (
-            <div key={node.id} class={nodeClass(node.id, `wf-step fam-${about.family}${status}`)}
+            <div key={node.id} class={nodeClass(node.id, `wf-step fam-${about.family}${status}${node.disabled ? " disabled" : ""}`)}
               data-node-id={node.id} data-status={step?.status}
               style={{ left: `${node.x}px`, top: `${node.y}px` }}
-              role="group" aria-label={`Step ${about.title}`}
+              role="group" aria-label={`Step ${about.title}${node.disabled ? " (disabled)" : ""}`}
               onPointerDown={(e) => startNode(e, node.id)}>
+              {marks.length > 0 && (
+                <span class="wf-badges" role="list" aria-label="Step controls">
+                  {marks.map((mark) => (
+                    <span key={mark.kind} role="listitem" class={`wf-badge ${mark.kind}`} title={mark.title} aria-label={mark.title}>
+                      {mark.text}
+                    </span>
+                  ))}
+                </span>
+              )}
               <span class="wf-icon"><FamilyIcon family={about.family} /></span>
               <span class="wf-text">
                 <strong title={about.title}>{about.title}</strong>
@@ -351,7 +423,11 @@ export function Canvas(props: Props) {
         })}
         {terminal(END, graph.end)}
         {selectedEdge && editable && (() => {
-          const mid = midpoint(outPort(graph, selectedEdge.source, selectedEdge.kind), inPort(graph, selectedEdge.target));
+          const mid = midpoint(
+            outPort(graph, selectedEdge.source, selectedEdge.kind),
+            inPort(graph, selectedEdge.target),
+            selectedEdge.kind === "prerequisite",
+          );
           return (
             <button class="wf-edge-delete" style={{ left: `${mid.x}px`, top: `${mid.y}px` }}
               aria-label="Delete connection" title="Delete connection (Del)"
@@ -369,6 +445,16 @@ export function Canvas(props: Props) {
           <span>Drag a service from the palette onto the canvas, then drag its <b class="ok">✓</b> port
             onto the next step (and its <b class="ko">✗</b> port onto the step to run when it fails).</span>
         </div>
+      )}
+      {graph.nodes.length > 0 && (
+        <ul class="wf-legend" aria-label="Edge kinds" onPointerDown={(e) => e.stopPropagation()}>
+          {(["success", "failure", "prerequisite"] as const).map((kind) => (
+            <li key={kind} title={EDGE_HELP[kind]}>
+              <svg width="30" height="10" aria-hidden="true"><line class={`wf-legend-line ${kind}`} x1="1" y1="5" x2="29" y2="5" /></svg>
+              {EDGE_NAMES[kind]}
+            </li>
+          ))}
+        </ul>
       )}
       <div class="wf-zoom" onPointerDown={(e) => e.stopPropagation()}>
         <button type="button" aria-label="Zoom in" title="Zoom in" onClick={() => zoomAt(1.2)}>+</button>

@@ -1,9 +1,11 @@
 // A run on the builder: its status and devices, every step's progress, and (a step
-// clicked) that step's result on each device: outputs, checks, logs.
+// clicked) that step's result on each device: outputs, checks, logs; a step not run for a
+// device (disabled, skip condition) shows as skipped with the reason.
 import { useState } from "preact/hooks";
+import { RunReport } from "../results/RunReport";
 import type { Described } from "./Canvas";
 import { FamilyIcon } from "./icons";
-import type { LiveState, StepState } from "./live";
+import { isSkipped, type LiveState, type StepState } from "./live";
 import type { Graph, ResultRead, RunRead, StepNode } from "./types";
 
 interface Props {
@@ -25,6 +27,7 @@ function Counts({ step }: { step: StepState }) {
     <span class="wf-counts">
       <span class="ok">✓ {step.success}</span>
       <span class="ko">✗ {step.failure}</span>
+      {step.skipped > 0 && <span class="skip" title="Devices it was skipped for">↷ {step.skipped} skipped</span>}
       {step.running > 0 && <span class="run">● {step.running}</span>}
     </span>
   );
@@ -67,19 +70,27 @@ function Output({ result }: { result: Record<string, unknown> }) {
 
 function DeviceResult({ result, inner }: { result: ResultRead; inner: boolean }) {
   const [open, setOpen] = useState(false);
+  const skipped = isSkipped(result);
+  const state = skipped ? "skipped" : result.success ? "success" : "failure";
+  const reason = skipped && typeof result.result.reason === "string" ? result.result.reason : null;
   return (
-    <li class={`wf-device ${result.success ? "ok" : "ko"}${open ? " open" : ""}`}>
+    <li class={`wf-device ${skipped ? "skip" : result.success ? "ok" : "ko"}${open ? " open" : ""}`}>
       <button type="button" class="wf-device-head" aria-expanded={open} onClick={() => setOpen(!open)}>
-        <span class={`badge ${result.success ? "success" : "failure"}`}>{result.success ? "success" : "failure"}</span>
+        <span class={`badge ${state}`}>{state}</span>
         <strong>{result.device || "all targets"}</strong>
         {inner && <small class="wf-inner">{result.step.split("/").slice(1).join(" / ")}</small>}
-        <small>{seconds(result).toFixed(1)} s{result.attempts > 1 ? ` · ${result.attempts} attempts` : ""}</small>
+        {skipped ? (
+          <small title="The edge the device followed">then {result.success ? "success" : "failure"}</small>
+        ) : (
+          <small>{seconds(result).toFixed(1)} s{result.attempts > 1 ? ` · ${result.attempts} attempts` : ""}</small>
+        )}
         <span class="wf-chevron" aria-hidden="true">{open ? "▾" : "▸"}</span>
       </button>
+      {reason && <p class="wf-skip-reason" aria-label="Skip reason">{reason}</p>}
       {open && (
         <div class="wf-device-body">
-          <Output result={result.result} />
-          {result.logs && (
+          {skipped ? <p class="wf-muted">Not run on this device: {reason ?? "skipped"}.</p> : <Output result={result.result} />}
+          {result.logs && !skipped && (
             <details>
               <summary>Logs</summary>
               <pre class="logs" aria-label="Logs">{result.logs}</pre>
@@ -160,6 +171,7 @@ export function RunView({ run, live, graph, step, canStop, onStep, onStop, descr
         {live.active && <span><strong>{counts.running ?? run.targets.length - (counts.success ?? 0) - (counts.failure ?? 0)}</strong> running</span>}
       </div>
       {run.error && <p class="error">{run.error}</p>}
+      <RunReport report={run.report} heading="h4" />
       <div class="wf-actions start">
         <a class="wf-button" href={`#/runs/${run.id}`}>Open the full run page</a>
         {canStop && live.active && run.status !== "stopping" && (

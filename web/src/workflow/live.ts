@@ -3,17 +3,29 @@
 // walks the graph; its results say which steps it passed and how, and the graph says
 // where it is now (the step after its last result). Steps inside a sub-workflow report as
 // "<step>/<inner>": they count for the sub-workflow's step, whose own outcome is the edge
-// the device left it by.
-import { END, START } from "./model";
+// the device left it by. A step not run for a device (disabled, or its skip condition true)
+// has a result saying so ({state: "skipped"}): it counts on the edge the device followed
+// (success or failure, as the run's summary does) and as skipped; a step skipped for every
+// device that reached it shows as skipped, not failed. Prerequisite edges are taken when
+// the device went on to their target.
+import { END, START, edgeKey } from "./model";
 import { FINAL, type Edge, type EdgeKind, type Graph, type ResultRead, type RunRead } from "./types";
 
 export type StepStatus = "pending" | "running" | "success" | "failure" | "mixed" | "skipped";
 
 export interface StepState {
   status: StepStatus;
+  /** Devices that left it on success / on failure (skipped ones included: the edge taken). */
   success: number;
   failure: number;
   running: number;
+  /** Devices it was not run for (disabled, skip condition). */
+  skipped: number;
+}
+
+/** A result of a step that was not run (disabled, or its skip condition was true). */
+export function isSkipped(result: ResultRead): boolean {
+  return result.result?.state === "skipped";
 }
 
 export interface LiveState {
@@ -74,7 +86,14 @@ export function liveState(graph: Graph, run: RunRead, results: ResultRead[]): Li
   const active = !FINAL.has(run.status);
   const steps: Record<string, StepState> = {};
   const state = (id: string) =>
-    (steps[id] ??= { status: "pending", success: 0, failure: 0, running: 0 });
+    (steps[id] ??= { status: "pending", success: 0, failure: 0, running: 0, skipped: 0 });
+  // outcomes of the devices a step did run for (its status; skipped ones do not colour it)
+  const ran = new Map<string, { success: number; failure: number }>();
+  const didRun = (id: string, success: boolean) => {
+    const found = ran.get(id) ?? { success: 0, failure: 0 };
+    found[success ? "success" : "failure"] += 1;
+    ran.set(id, found);
+  };
   const taken = new Set<string>();
   const grouped: Record<string, ResultRead[]> = {};
   for (const result of results) (grouped[topOf(result.step)] ??= []).push(result);
@@ -87,10 +106,18 @@ export function liveState(graph: Graph, run: RunRead, results: ResultRead[]): Li
     visits.forEach((visit, index) => {
       if (visit.outcome === undefined) return;
       const kind: EdgeKind = visit.outcome ? "success" : "failure";
+      const last = index === visits.length - 1;
+      const later = new Set(visits.slice(index + 1).map((v) => v.top));
+      for (const edge of graph.edges) {
+        if (edge.source !== visit.top || edge.kind !== "prerequisite") continue;
+        if (later.has(edge.target) || (last && moving) || (edge.target === END && finished === "success")) {
+          taken.add(edgeKey(edge));
+        }
+      }
       const target = next(graph.edges, visit.top, kind);
       if (!target) return;
-      const last = index === visits.length - 1;
-      if (target === visits[index + 1]?.top || (last && (moving || (target === END && finished === "success")))) {
+      // a later visit of the target (parallel branches interleave), or end reached
+      if (later.has(target) || (target === END && finished === "success") || (last && moving)) {
         taken.add(`${visit.top}:${kind}`);
       }
     });
@@ -121,7 +148,11 @@ export function liveState(graph: Graph, run: RunRead, results: ResultRead[]): Li
     const targets = new Set(run.targets);
     for (const visit of visits) {
       const step = state(visit.top);
-      for (const r of visit.results) step[r.success ? "success" : "failure"] += 1;
+      for (const r of visit.results) {
+        step[r.success ? "success" : "failure"] += 1;
+        if (isSkipped(r)) step.skipped += 1;
+        else didRun(visit.top, r.success);
+      }
     }
     // the last step is still going until every device (or the one "once" job) reported
     const last = visits[visits.length - 1];
@@ -142,7 +173,11 @@ export function liveState(graph: Graph, run: RunRead, results: ResultRead[]): Li
       const finished = outcomeOf(device);
       settle(graph, visits, finished);
       for (const visit of visits) {
-        if (visit.outcome !== undefined) state(visit.top)[visit.outcome ? "success" : "failure"] += 1;
+        if (visit.outcome === undefined) continue;
+        const step = state(visit.top);
+        step[visit.outcome ? "success" : "failure"] += 1;
+        if (visit.results.every(isSkipped)) step.skipped += 1;
+        else didRun(visit.top, visit.outcome);
       }
       follow(visits, finished, (top) => (state(top).running += 1));
     }
@@ -150,10 +185,12 @@ export function liveState(graph: Graph, run: RunRead, results: ResultRead[]): Li
 
   for (const node of graph.nodes) {
     const step = state(node.id);
+    const outcomes = ran.get(node.id) ?? { success: 0, failure: 0 };
     if (step.running) step.status = "running";
-    else if (step.success && step.failure) step.status = "mixed";
-    else if (step.failure) step.status = "failure";
-    else if (step.success) step.status = "success";
+    else if (outcomes.success && outcomes.failure) step.status = "mixed";
+    else if (outcomes.failure) step.status = "failure";
+    else if (outcomes.success) step.status = "success";
+    else if (step.skipped) step.status = "skipped";
     else step.status = active ? "pending" : "skipped";
   }
   return { steps, taken, reached, targets: run.targets.length, results: grouped, active };

@@ -1,7 +1,8 @@
 // The builder's graph operations, pure: geometry of nodes and ports, connecting under the
-// engine's rules (one success and one failure edge per step, nothing into start or out of
-// end, start has a success edge only), and converting to and from the API's shape.
-import type { Edge, EdgeKind, Graph, Point, StepKind, StepNode, StoredGraph } from "./types";
+// engine's rules (one success and one failure edge per step, any number of prerequisite
+// edges, nothing into start or out of end, start has a success edge only), and converting
+// to and from the API's shape (a step's controls: only those that differ from the default).
+import { NO_CONTROLS, type Edge, type EdgeKind, type Graph, type Point, type StepControls, type StepKind, type StepNode, type StoredGraph } from "./types";
 
 export const START = "start";
 export const END = "end";
@@ -24,11 +25,13 @@ export function position(graph: Graph, id: string): Point {
   return node ?? { x: 0, y: 0 };
 }
 
-/** Where an edge leaves ``id`` (the success port above the failure port; start has one). */
+/** Where an edge leaves ``id``: the success port above the failure port on the right
+ * (start has one), the prerequisite port in the middle of the bottom edge. */
 export function outPort(graph: Graph, id: string, kind: EdgeKind): Point {
   const at = position(graph, id);
   const { w, h } = size(id);
   if (id === START) return { x: at.x + w, y: at.y + h / 2 };
+  if (kind === "prerequisite") return { x: at.x + w / 2, y: at.y + h };
   return { x: at.x + w, y: at.y + (kind === "success" ? h * 0.34 : h * 0.7) };
 }
 
@@ -37,21 +40,28 @@ export function inPort(graph: Graph, id: string): Point {
   return { x: at.x - 6, y: at.y + size(id).h / 2 }; // the arrow's tip, just off the card
 }
 
-/** A smooth left-to-right curve between two ports (loops back around when going left). */
-export function curve(from: Point, to: Point): string {
+/** The Bézier control points: left to right (looping back around when going left); from
+ * a bottom port (``down``), first downwards, then into the target from the left. */
+function controls(from: Point, to: Point, down: boolean): [Point, Point] {
   const dx = to.x - from.x;
   const reach = dx > 0 ? Math.max(40, dx / 2) : Math.max(80, Math.min(220, -dx / 2 + 60));
+  if (down) {
+    const drop = Math.max(50, Math.min(160, Math.abs(to.y - from.y) / 2 + 30));
+    return [{ x: from.x, y: from.y + drop }, { x: to.x - reach, y: to.y }];
+  }
   const lift = dx > 0 ? 0 : Math.sign(to.y - from.y || 1) * 30;
-  return `M ${from.x} ${from.y} C ${from.x + reach} ${from.y + lift}, ${to.x - reach} ${to.y - lift}, ${to.x} ${to.y}`;
+  return [{ x: from.x + reach, y: from.y + lift }, { x: to.x - reach, y: to.y - lift }];
+}
+
+/** A smooth curve between two ports (``down``: leaving a bottom port, a prerequisite edge). */
+export function curve(from: Point, to: Point, down = false): string {
+  const [c1, c2] = controls(from, to, down);
+  return `M ${from.x} ${from.y} C ${c1.x} ${c1.y}, ${c2.x} ${c2.y}, ${to.x} ${to.y}`;
 }
 
 /** The curve's middle (for the delete button of a selected edge). */
-export function midpoint(from: Point, to: Point): Point {
-  const dx = to.x - from.x;
-  const reach = dx > 0 ? Math.max(40, dx / 2) : Math.max(80, Math.min(220, -dx / 2 + 60));
-  const lift = dx > 0 ? 0 : Math.sign(to.y - from.y || 1) * 30;
-  const c1 = { x: from.x + reach, y: from.y + lift };
-  const c2 = { x: to.x - reach, y: to.y - lift };
+export function midpoint(from: Point, to: Point, down = false): Point {
+  const [c1, c2] = controls(from, to, down);
   return {
     x: 0.125 * from.x + 0.375 * c1.x + 0.375 * c2.x + 0.125 * to.x,
     y: 0.125 * from.y + 0.375 * c1.y + 0.375 * c2.y + 0.125 * to.y,
@@ -73,7 +83,7 @@ export function stepId(ref: string, graph: Graph): string {
 
 export function addStep(graph: Graph, ref: string, kind: StepKind, at: Point): [Graph, string] {
   const id = stepId(ref, graph);
-  const node: StepNode = { id, ref, kind, label: "", x: Math.round(at.x), y: Math.round(at.y) };
+  const node: StepNode = { id, ref, kind, label: "", ...NO_CONTROLS, x: Math.round(at.x), y: Math.round(at.y) };
   return [{ ...graph, nodes: [...graph.nodes, node] }, id];
 }
 
@@ -93,10 +103,46 @@ export function refusal(source: string, kind: EdgeKind, target: string): string 
   return null;
 }
 
-/** Connect; an existing edge of the same kind from ``source`` is replaced (one path each). */
+/** Connect; an existing success (failure) edge from ``source`` is replaced (one path each);
+ * prerequisite edges add up (the same pair once). */
 export function connect(graph: Graph, source: string, kind: EdgeKind, target: string): Graph {
-  const kept = graph.edges.filter((e) => !(e.source === source && e.kind === kind));
-  return { ...graph, edges: [...kept, { source, target, kind }] };
+  const replaced = (e: Edge) =>
+    e.source === source && e.kind === kind && (kind !== "prerequisite" || e.target === target);
+  return { ...graph, edges: [...graph.edges.filter((e) => !replaced(e)), { source, target, kind }] };
+}
+
+/** The edge made another kind (the same two steps); [graph, the edge's new key]. */
+export function rekind(graph: Graph, key: string, kind: EdgeKind): [Graph, string] {
+  const edge = graph.edges.find((e) => edgeKey(e) === key);
+  if (!edge || edge.kind === kind) return [graph, key];
+  const next = connect(removeEdge(graph, key), edge.source, kind, edge.target);
+  return [next, edgeKey({ ...edge, kind })];
+}
+
+/** A step's controls changed (a partial update of one step). */
+export function setControls(graph: Graph, id: string, change: Partial<StepControls>): Graph {
+  return { ...graph, nodes: graph.nodes.map((n) => (n.id === id ? { ...n, ...change } : n)) };
+}
+
+/** The controls that differ from the defaults (what is stored, and what the badges show). */
+export function changedControls(node: StepControls): Partial<StepControls> {
+  const found: Partial<StepControls> = {};
+  for (const key of Object.keys(NO_CONTROLS) as (keyof StepControls)[]) {
+    if (node[key] !== NO_CONTROLS[key]) (found as Record<string, unknown>)[key] = node[key];
+  }
+  return found;
+}
+
+/** A stored node's controls, defaults filled in (anything of the wrong type ignored). */
+function controlsOf(raw: Partial<StepControls>): StepControls {
+  const found: StepControls = { ...NO_CONTROLS };
+  for (const key of Object.keys(NO_CONTROLS) as (keyof StepControls)[]) {
+    const value = raw[key];
+    if (value !== undefined && value !== null && typeof value === typeof NO_CONTROLS[key]) {
+      (found as unknown as Record<string, unknown>)[key] = value;
+    }
+  }
+  return found;
 }
 
 export function removeStep(graph: Graph, id: string): Graph {
@@ -108,8 +154,10 @@ export function removeStep(graph: Graph, id: string): Graph {
   };
 }
 
+/** "source:kind" (one success and one failure edge per step); a prerequisite edge also
+ * names its target ("source:prerequisite:target"): a step may have many. */
 export function edgeKey(edge: Edge): string {
-  return `${edge.source}:${edge.kind}`;
+  return edge.kind === "prerequisite" ? `${edge.source}:prerequisite:${edge.target}` : `${edge.source}:${edge.kind}`;
 }
 
 export function removeEdge(graph: Graph, key: string): Graph {
@@ -165,7 +213,8 @@ export function layout(graph: Graph, origin: Point = { x: 60, y: 80 }): Graph {
   const edges = graph.edges.filter((e) => known.has(e.source) && known.has(e.target) && e.source !== e.target);
   const out = new Map<string, Edge[]>(ids.map((id) => [id, []]));
   for (const edge of edges) out.get(edge.source)!.push(edge);
-  for (const list of out.values()) list.sort((a, b) => (a.kind === b.kind ? 0 : a.kind === "success" ? -1 : 1));
+  const weight: Record<EdgeKind, number> = { success: 0, failure: 1, prerequisite: 2 };
+  for (const list of out.values()) list.sort((a, b) => weight[a.kind] - weight[b.kind]);
 
   // columns: longest path from start (the graph has no loops; the bound guards a bad one)
   const rank = new Map<string, number>([[START, 0]]);
@@ -269,7 +318,15 @@ export function fromStored(stored: StoredGraph | null): Graph {
   if (!stored || !stored.nodes?.length) return emptyGraph();
   const edges = stored.edges.map((e) => ({ source: e.source, target: e.target, kind: e.kind ?? "success" }));
   if (stored.nodes.some((n) => n.x == null || n.y == null)) {
-    const bare = stored.nodes.map((n) => ({ id: n.id, ref: n.ref, kind: n.kind ?? "service", label: n.label ?? "", x: 0, y: 0 }));
+    const bare = stored.nodes.map((n) => ({
+      id: n.id,
+      ref: n.ref,
+      kind: n.kind ?? "service",
+      label: n.label ?? "",
+      ...controlsOf(n),
+      x: 0,
+      y: 0,
+    }));
     return layout({ nodes: bare, edges, start: { x: 0, y: 0 }, end: { x: 0, y: 0 } });
   }
   const at = (_id: string, x?: number | null, y?: number | null): Point => ({ x: x ?? 0, y: y ?? 0 });
@@ -278,6 +335,7 @@ export function fromStored(stored: StoredGraph | null): Graph {
     ref: n.ref,
     kind: n.kind ?? "service",
     label: n.label ?? "",
+    ...controlsOf(n),
     ...at(n.id, n.x, n.y),
   }));
   const layoutOf = (id: "start" | "end"): Point => {
@@ -301,7 +359,15 @@ export function fromStored(stored: StoredGraph | null): Graph {
 
 export function toStored(graph: Graph): StoredGraph {
   return {
-    nodes: graph.nodes.map((n) => ({ id: n.id, ref: n.ref, kind: n.kind, label: n.label, x: n.x, y: n.y })),
+    nodes: graph.nodes.map((n) => ({
+      id: n.id,
+      ref: n.ref,
+      kind: n.kind,
+      label: n.label,
+      ...changedControls(n),
+      x: n.x,
+      y: n.y,
+    })),
     edges: graph.edges.map((e) => ({ source: e.source, target: e.target, kind: e.kind })),
     layout: { start: graph.start, end: graph.end },
   };
@@ -321,23 +387,33 @@ export function bounds(graph: Graph): { x: number; y: number; w: number; h: numb
   return { x, y, w: right - x, h: bottom - y };
 }
 
-/** The API's "graph.nodes[2].ref: no service named 'x'" → the step or edge it names. */
-export function culprit(
-  message: string,
-  sent: StoredGraph,
-): { field: string; text: string; node?: string; edge?: string } {
+/** What a refused save names: the field, the message, and the step (with the control of
+ * that step, e.g. "skip_if") or edge it points at. */
+export interface Culprit {
+  field: string;
+  text: string;
+  node?: string;
+  control?: string;
+  edge?: string;
+}
+
+/** The API's "graph.nodes[2].ref: no service named 'x'" (or pydantic's "graph.nodes.2.
+ * wait_before: ...") → the step or edge it names. */
+export function culprit(message: string, sent: StoredGraph): Culprit {
   const found = /^([\w.[\]]+): (.*)$/s.exec(message);
   if (!found) return { field: "", text: message };
   const [, field, text] = found;
-  const node = /^graph\.nodes\[(\d+)\]/.exec(field);
-  const edge = /^graph\.edges\[(\d+)\]/.exec(field);
-  const result: { field: string; text: string; node?: string; edge?: string } = { field, text };
-  if (node) result.node = sent.nodes[Number(node[1])]?.id;
-  else if (field === "graph.edges" && /end cannot be reached/.test(text)) result.node = END;
+  const node = /^graph\.nodes(?:\[(\d+)\]|\.(\d+))(?:\.(\w+))?/.exec(field);
+  const edge = /^graph\.edges(?:\[(\d+)\]|\.(\d+))/.exec(field);
+  const result: Culprit = { field, text };
+  if (node) {
+    result.node = sent.nodes[Number(node[1] ?? node[2])]?.id;
+    if (node[3]) result.control = node[3];
+  } else if (field === "graph.edges" && /end cannot be reached/.test(text)) result.node = END;
   else if (field === "graph.edges" && /leaves start|start leads/.test(text)) result.node = START;
   if (edge) {
-    const e = sent.edges[Number(edge[1])];
-    if (e) result.edge = `${e.source}:${e.kind ?? "success"}`;
+    const e = sent.edges[Number(edge[1] ?? edge[2])];
+    if (e) result.edge = edgeKey({ source: e.source, target: e.target, kind: e.kind ?? "success" });
   }
   return result;
 }

@@ -3,7 +3,7 @@ with a diff preview, rollback to any stored version."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse
@@ -11,7 +11,9 @@ from fastapi.responses import PlainTextResponse
 from netweave.api.deps import DbSession, Operator, RuntimeDep, Viewer
 from netweave.api.params import MAX_ID, Id
 from netweave.api.responses import NOT_FOUND
+from netweave.api.routes import config_git
 from netweave.core.automation import configs
+from netweave.core.automation.git_store import history as git_history
 from netweave.core.automation.schemas import (
     ConfigPush,
     ConfigRollback,
@@ -21,6 +23,8 @@ from netweave.core.automation.schemas import (
     TargetSpec,
 )
 from netweave.core.inventory.devices import get_device
+from netweave.foundation.errors import InvalidInput, NotFound
+from netweave.foundation.operational import MAX_COMMAND_LENGTH, normalize_command
 
 router = APIRouter(prefix="/api/v1", tags=["configurations"])
 
@@ -61,9 +65,19 @@ def search_configs(
     q: Annotated[str, Query(min_length=1, max_length=500)],
     regex: bool = False,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    kind: Annotated[
+        Literal["config", "operational", "all"],
+        Query(description="Configurations, show outputs (operational data) or both"),
+    ] = "config",
+    command: Annotated[
+        str | None,
+        Query(min_length=1, max_length=MAX_COMMAND_LENGTH, description="Only this show command"),
+    ] = None,
 ) -> list[ConfigSearchHit]:
-    """Lines matching ``q`` in every device's latest stored configuration."""
-    return configs.search(db, q, regex=regex, limit=limit)
+    """Lines matching ``q`` in every device's latest stored configuration (and/or latest
+    show outputs)."""
+    only = normalize_command(command) if command is not None else None
+    return configs.search(db, q, regex=regex, limit=limit, kind=kind, command=only)
 
 
 @router.post(
@@ -118,9 +132,23 @@ def push_config(
 def rollback_config(
     device_id: Id, body: ConfigRollback, principal: Operator, runtime: RuntimeDep, db: DbSession
 ) -> RunRead:
-    device = get_device(db, device_id)
-    configs.get_version(db, device.id, body.version)  # 404 for a version that is not stored
-    inputs = {"version": body.version, "dry_run": body.dry_run, "method": body.method}
+    """Back to a stored ``version``, or to the configuration at ``commit`` of the
+    configuration repository (one of the two)."""
+    if (body.version is None) == (body.commit is None):
+        raise InvalidInput("give a version or a commit (one of the two)", field="version")
+    inputs: dict[str, object] = {"dry_run": body.dry_run, "method": body.method}
+    if body.commit is not None:
+        store = runtime.config_store.git
+        if store is None:
+            raise NotFound("the configuration repository is off (config_git)", field="commit")
+        git_history.catch_up(store, device_id)
+        device = get_device(db, device_id)
+        found = git_history.locate(db, store, device, "", body.commit)  # 404 naming commit
+        inputs["commit"] = found.commit
+    else:
+        device = get_device(db, device_id)
+        configs.get_version(db, device.id, body.version)  # 404 for a version not stored
+        inputs["version"] = body.version
     return runtime.runs.launch_type(
         "config_restore",
         inputs,
@@ -130,3 +158,7 @@ def rollback_config(
         label="Configuration rollback preview" if body.dry_run else None,
         acting_user=principal.username,
     )
+
+
+# configurations in git and operational data (their own module, same tag and prefix)
+router.include_router(config_git.router)

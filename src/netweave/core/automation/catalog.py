@@ -89,11 +89,15 @@ class ServiceCatalog:
         runs_services: bool,
         box: SecretBox | None = None,
         playbooks_dir: Path | None = None,
+        file_transfer_dir: Path | None = None,
     ):
         self.sessions = sessions
         self.folder = folder
         # what inputs are checked against, where saved and again where they run
-        self.validation_context: dict[str, Any] = {"playbooks_dir": playbooks_dir}
+        self.validation_context: dict[str, Any] = {
+            "playbooks_dir": playbooks_dir,
+            "file_transfer_dir": file_transfer_dir,
+        }
         self.runs_services = runs_services
         self.box = box  # seals the secret fields of inputs
         self._custom: dict[str, type[Service[Any]]] = {}

@@ -4,24 +4,33 @@ resolved just in time, earlier results of the run, the configuration store."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from email.message import EmailMessage
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from netweave.core import templates
-from netweave.core.automation import configs
+from netweave.core import audit, templates
+from netweave.core.automation import configs, reports
+from netweave.core.automation.git_store import history as git_history
+from netweave.core.automation.notify import MailRelay
+from netweave.core.inventory import links as links_store
 from netweave.core.inventory.credential_scope import Destination
 from netweave.core.inventory.credentials import resolve_credential
 from netweave.core.jobs.targets import live_connection_args
-from netweave.db.models import Credential, Job, Result
+from netweave.db.models import Credential, Device, Job, Result, Run
 from netweave.drivers.base import CommandOutput, ConfigOutcome, registry
-from netweave.foundation.errors import NotFound
+from netweave.foundation.errors import ConfigurationError, InvalidInput, NetWeaveError, NotFound
+from netweave.foundation.operational import MAX_COMMAND_LENGTH, normalize_command
 from netweave.foundation.secrets import SecretBox
 from netweave.services import DeviceFacts, SavedConfig, ServiceContext
+from netweave.services.base import DiscoveredLink
 from netweave.sessions import SessionPool
+
+R = TypeVar("R")
 
 
 class EarlierResults(Mapping[str, Any]):
@@ -107,9 +116,11 @@ class WorkerContext(ServiceContext):
         return found
 
     # -- device access --------------------------------------------------------------------
-    def _args(self, driver: str) -> Any:
-        if driver in self._connection:
-            return self._connection[driver]
+    def _args(self, driver: str, port: int | None = None) -> Any:
+        """(driver class, connection args) for ``device``, on its own port or ``port``."""
+        key = driver if port is None else f"{driver}:{port}"
+        if key in self._connection:
+            return self._connection[key]
         if self.device is None:
             raise NotFound("this step runs once, not on a device", field="device")
         driver_cls = registry.get(driver)
@@ -117,7 +128,7 @@ class WorkerContext(ServiceContext):
             request={
                 "connection_args": {
                     "host": self.device.host,
-                    "port": self.device.port,
+                    "port": self.device.port if port is None else port,
                     "device_type": self.device.platform,
                 }
             },
@@ -129,7 +140,7 @@ class WorkerContext(ServiceContext):
             args = live_connection_args(session, self.box, probe, driver_cls)
         args.timeout = min(args.timeout, self.timeout)  # the step's timeout bounds the login
         resolved = driver_cls, args
-        self._connection[driver] = resolved
+        self._connection[key] = resolved
         return resolved
 
     def commands(
@@ -167,14 +178,83 @@ class WorkerContext(ServiceContext):
         self.log(f"{name}: configuration, {len(lines)} line(s): {state}")
         return outcome
 
+    def session_call(
+        self,
+        action: Callable[[Any], R],
+        *,
+        driver: str | None = None,
+        read_only: bool = True,
+        port: int | None = None,
+    ) -> R:
+        name = driver or (self.device.driver if self.device else "netmiko")
+        driver_cls, args = self._args(name, port)
+        result, _ = self.pool.run(driver_cls(), args, action, retry_on_dead_session=read_only)
+        return result
+
     # -- configuration store --------------------------------------------------------------
+    store: configs.StoreOptions = configs.StoreOptions()  # set by the step runner
+    _stored_new = False  # a version was stored: the repository syncs at the step's end
+
     def save_config(self, text: str) -> SavedConfig:
         if self.device is None:
             raise NotFound("no device to store a configuration for", field="device")
         with self.sessions() as session, session.begin():
             saved = configs.save(session, self.device.id, text, "backup", self.run_id)
         self.log(f"configuration version {saved.version} ({'new' if saved.changed else 'same'})")
+        self._stored_new = self._stored_new or saved.changed
         return saved
+
+    def save_operational(self, command: str, text: str) -> SavedConfig:
+        if self.device is None:
+            raise NotFound("no device to store operational data for", field="device")
+        command = normalize_command(command)
+        if not command or len(command) > MAX_COMMAND_LENGTH:
+            raise InvalidInput(
+                f"a command is 1 to {MAX_COMMAND_LENGTH} characters", field="command"
+            )
+        with self.sessions() as session, session.begin():
+            saved = configs.save(
+                session,
+                self.device.id,
+                text,
+                "backup",
+                self.run_id,
+                command=command,
+                volatile=self.store.volatile,
+            )
+        state = "new" if saved.changed else "same"
+        self.log(f"{command}: operational data version {saved.version} ({state})")
+        self._stored_new = self._stored_new or saved.changed
+        return saved
+
+    def operational_commands(self) -> list[str]:
+        if self.device is None:
+            return []
+        return list(self.store.commands.get(self.device.platform, []))
+
+    def committed_config(self, commit: str) -> tuple[int | None, str] | None:
+        if self.device is None or self.store.git is None:
+            return None
+        with self.sessions() as session:
+            device = session.get(Device, self.device.id)
+            if device is None:
+                return None
+            try:
+                found = git_history.locate(session, self.store.git, device, "", commit)
+            except NetWeaveError:
+                return None
+        return found.version, found.text
+
+    def sync_store(self) -> None:
+        """Commit what this step stored to the configuration repository (a failure is
+        logged by the store and retried by the next sync: the backup stands)."""
+        if self._stored_new and self.store.git is not None:
+            self._stored_new = False
+            report = self.store.git.sync_quietly()
+            if report is None:
+                self.log("configuration repository: not written now (see its status)")
+            elif report.committed:
+                self.log(f"configuration repository: {report.committed} commit(s)")
 
     def stored_config(self, version: int | None = None) -> tuple[int, str] | None:
         if self.device is None:
@@ -198,3 +278,75 @@ class WorkerContext(ServiceContext):
     def log(self, message: str) -> None:
         stamp = datetime.now(UTC).strftime("%H:%M:%S.%f")[:-3]
         self.lines.append(f"{stamp} {message}")
+
+    # -- the run as a whole (notification steps) -------------------------------------------
+    mail: MailRelay | None = None  # the smtp_* settings' relay (set by the step runner)
+
+    def run_results(self) -> list[dict[str, Any]]:
+        with self.sessions() as session:
+            return reports.result_rows(session, self.run_id)
+
+    def run_report(self) -> str | None:
+        with self.sessions() as session:
+            run = session.get(Run, self.run_id)
+            if run is None:
+                return None
+            return reports.for_run(session, run, run.status, dict(run.summary or {}))
+
+    def send_mail(self, message: EmailMessage) -> dict[str, Any]:
+        if self.mail is None:
+            raise ConfigurationError(
+                "no mail relay is configured (NETWEAVE_SMTP_HOST)", field="smtp_host"
+            )
+        return self.mail.send(message, timeout=min(self.timeout, 60))
+
+    # -- inventory: devices met by name, links found (topology discovery) ---------------------
+    def find_devices(
+        self, *, names: Sequence[str] = (), hosts: Sequence[str] = ()
+    ) -> list[DeviceFacts]:
+        from netweave.core.automation.steps import facts  # steps builds this context
+
+        conditions = []
+        if names:
+            conditions.append(func.lower(Device.name).in_(sorted({n.lower() for n in names})))
+        if hosts:
+            conditions.append(Device.host.in_(sorted(set(hosts))))
+        if not conditions:
+            return []
+        with self.sessions() as session:
+            rows = session.scalars(select(Device).where(or_(*conditions)).order_by(Device.name))
+            return [facts(row) for row in rows]
+
+    def save_links(
+        self, links: Sequence[DiscoveredLink], *, remove_stale: bool = False
+    ) -> dict[str, list[str]]:
+        if self.device is None:
+            raise NotFound("links are saved for a device", field="device")
+        name = self.device.name
+        strangers = sorted({link.local_device for link in links} - {name})
+        if strangers:
+            raise InvalidInput(f"{name} may save only its own links, not {strangers[0]}'s")
+        found = [
+            (link.local_interface, link.remote_device, link.remote_interface) for link in links
+        ]
+        protocols = "/".join(sorted({link.protocol.upper() for link in links if link.protocol}))
+        for attempt in range(3):  # both ends of a link found it at once: the second finds it
+            try:
+                with self.sessions() as session, session.begin():
+                    session.info[audit.ACTOR_KEY] = f"run {self.run_id}"
+                    outcome = links_store.sync_discovered_links(
+                        session,
+                        name,
+                        found,
+                        remove_stale=remove_stale,
+                        description=f"found by {protocols or 'discovery'}",
+                    )
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
+        self.log(
+            f"links: {len(outcome.created)} created, {len(outcome.kept)} kept, "
+            f"{len(outcome.removed)} removed"
+        )
+        return outcome.as_dict()

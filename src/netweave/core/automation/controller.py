@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError
 
+from netweave.core.automation.run_admission import admit
+from netweave.core.automation.step_controls import Decision, StepControls
 from netweave.db import errors as db_errors
 from netweave.db.models import Job, Result, Run
 from netweave.engine import Graph, Move, Walk
@@ -38,6 +40,7 @@ class Group:
 
     move: Move
     pending: set[str] = field(default_factory=set)
+    joined: list[Move] = field(default_factory=list)  # more devices' moves of a gathered step
     outcomes: list[bool] = field(default_factory=list)
     states: set[str] = field(default_factory=set)  # done | stopped | canceled
 
@@ -97,15 +100,26 @@ class RunController(threading.Thread):
             assert run is not None
             definition, targets, mode = run.definition, run.targets, run.mode
             variables, start_at = run.variables, run.start_at
+            creator, automation_id = run.creator, run.automation_id
+        max_runs = int(definition.get("max_runs") or 0)
         self.graph = Graph.from_dict(definition["graph"])
         self.steps: dict[str, dict[str, Any]] = definition["steps"]
         self.devices = {str(t["id"]): t for t in targets}
+        self.devices_named = dict(self.devices)  # and iteration devices, for naming results
         self.variables = variables
         self.mode = mode
         tokens = list(self.devices) if mode == "per_device" and self.devices else [ALL]
         self.per_token = tokens != [ALL]
+        self.controls = StepControls(
+            sessions, self.run_id, self.devices, variables, acting_user=creator
+        )
+        if max_runs and not self._admitted(automation_id, max_runs):
+            return
         walk = Walk(self.graph, tokens)
         moves: deque[Move] = deque(walk.begin(start_at))
+        not_before: dict[Move, float] = {}  # waiting times: a move is not sent before
+        gathering: dict[str, list[Move]] = {}  # a once-for-all step: devices arrived so far
+        waited: set[Move] = set()  # moves whose wait_before has been counted
         adoptable = self._earlier_jobs() if self.resume else {}
         groups: dict[str, Group] = {}  # job id → its group
         running: Counter[str] = Counter()  # jobs in flight per step
@@ -123,37 +137,91 @@ class RunController(threading.Thread):
                     if move not in kept:
                         walk.stop(move.token)
                 moves = kept
+                for gathered in gathering.values():
+                    for move in gathered:
+                        walk.stop(move.token)
+                gathering.clear()
                 self._patiently(self.owner.jobs.cancel_run, self.run_id)
             blocked: deque[Move] = deque()
             rows: list[dict[str, Any]] = []
             adopted = False
+            now = time.monotonic()
+            moves = deque(sorted(moves, key=lambda m: -self.graph.nodes[m.node].priority))
             while moves:
                 move = moves.popleft()
+                node = self.graph.nodes[move.node]
                 earlier = adoptable.pop((move.node, move.token), None)
                 if earlier:  # queued or done before the takeover: followed, not sent again
                     group = Group(move, pending=set(earlier))
                     adopted = True
                 else:
+                    if node.wait_before and move not in waited:
+                        waited.add(move)
+                        due = now + node.wait_before
+                        not_before[move] = max(not_before.get(move, 0), due)
+                    if not_before.get(move, 0) > now:
+                        blocked.append(move)
+                        continue
                     limit = int(self.steps[move.node]["options"].get("max_parallel", 50))
                     if running[move.node] >= limit:
                         blocked.append(move)
                         continue
+                    not_before.pop(move, None)
+                    decision = self.controls.decide(node, move.token) if node.controlled else None
+                    if decision is not None and decision.skipped is not None:
+                        self._patiently(
+                            self.controls.record, node, self.steps[move.node], move.token, decision
+                        )
+                        following = walk.complete(move.token, move.node, decision.success)
+                        self._hold(following, node.wait_after, not_before)
+                        moves.extend(following)
+                        continue
+                    if self.per_token and not self.steps[move.node]["per_device"]:
+                        gathering.setdefault(move.node, []).append(move)  # runs once for all
+                        continue
                     group = Group(move)
-                    for row in self._rows(move):
+                    chosen = decision.targets if decision is not None else None
+                    for row in self._rows(move, chosen):
                         rows.append(row)
                         group.pending.add(row["id"])
+                    if not group.pending:  # no iteration devices: nothing to run
+                        empty = Decision(skipped="iteration devices: none", success=True)
+                        self._patiently(
+                            self.controls.record, node, self.steps[move.node], move.token, empty
+                        )
+                        following = walk.complete(move.token, move.node, True)
+                        self._hold(following, node.wait_after, not_before)
+                        moves.extend(following)
+                        continue
                 for job_id in group.pending:
                     groups[job_id] = group
                     self.job_ids.add(job_id)
                 running[move.node] += 1
+            for node_id, gathered in list(gathering.items()):
+                if any(
+                    walk.may_reach(t, node_id)
+                    for t in walk.tracks
+                    if t not in {m.token for m in gathered}
+                ):
+                    continue  # more devices may still arrive
+                del gathering[node_id]
+                group = Group(gathered[0], joined=gathered[1:])
+                for row in self._rows(gathered[0], gathered=[m.token for m in gathered]):
+                    rows.append(row)
+                    group.pending.add(row["id"])
+                for job_id in group.pending:
+                    groups[job_id] = group
+                    self.job_ids.add(job_id)
+                running[node_id] += 1
             moves = blocked
             unsent += rows
             if unsent and self._patiently(self.owner.jobs.submit_rows, unsent)[0]:
                 unsent = []
-            if not groups and not moves:
+            if not groups and not moves and not gathering:
                 break
             if not adopted:
-                self.wake.wait(0.5)
+                soonest = min(not_before.values(), default=now + 0.5) - time.monotonic()
+                self.wake.wait(min(0.5, max(soonest, 0.01)))
             self.wake.clear()
             for job_id, success, state in self._patiently(self._finished, set(groups))[1] or []:
                 group = groups.pop(job_id)
@@ -163,18 +231,20 @@ class RunController(threading.Thread):
                 group.states.add(state)
                 if group.pending:
                     continue
-                move = group.move
-                running[move.node] -= 1
-                if stopping and group.states & {"stopped", "canceled", "lost"}:
-                    self.stopped_at[move.token] = move.node  # interrupted here
-                    walk.stop(move.token)
-                    continue
-                following = walk.complete(move.token, move.node, all(group.outcomes))
-                if stopping:
-                    walk.stop(move.token)
-                    continue
-                if following is not None:
-                    moves.append(following)
+                running[group.move.node] -= 1
+                for move in (group.move, *group.joined):
+                    if walk.outcome(move.token) is not None:
+                        continue  # another branch of this device was stopped
+                    if stopping and group.states & {"stopped", "canceled", "lost"}:
+                        self.stopped_at[move.token] = move.node  # interrupted here
+                        walk.stop(move.token)
+                        continue
+                    following = walk.complete(move.token, move.node, all(group.outcomes))
+                    if stopping:
+                        walk.stop(move.token)
+                        continue
+                    self._hold(following, self.graph.nodes[move.node].wait_after, not_before)
+                    moves.extend(following)
             if time.monotonic() - last_beat > BEAT_EVERY:
                 last_beat = time.monotonic()
                 summary = self._summary(walk, partial=True)
@@ -193,6 +263,37 @@ class RunController(threading.Thread):
         while not self._patiently(self.owner.finish, self.run_id, status, summary, None)[0]:
             time.sleep(delay)  # the run's end must be stored: wait for the database
             delay = min(delay * 2, 5.0)
+
+    @staticmethod
+    def _hold(following: list[Move], seconds: float, not_before: dict[Move, float]) -> None:
+        """A step's waiting time after it: its next steps are not sent before."""
+        if seconds:
+            due = time.monotonic() + seconds
+            for move in following:
+                not_before[move] = max(not_before.get(move, 0), due)
+
+    def _admitted(self, automation_id: int | None, limit: int) -> bool:
+        """Wait queued until fewer than ``limit`` runs of the same automation are going
+        (oldest queued first). False: the run was stopped (ended here) or handed over."""
+        while True:
+            if self.released.is_set():
+                self._patiently(self.owner.release, self.run_id)
+                return False
+            if self.stop_requested.is_set() or self._stop_in_db():
+                self._patiently(self.owner.finish, self.run_id, "stopped", {}, "stopped queued")
+                return False
+            ok, started = self._patiently(
+                admit, self.owner.sessions, self.run_id, automation_id, limit
+            )
+            if ok and started:
+                return True
+            if time.monotonic() - getattr(self, "_queued_beat", 0.0) > BEAT_EVERY:
+                self._queued_beat = time.monotonic()
+                held = self._patiently(self.owner.beat, self.run_id, {"queued": True})
+                if held[0] and not held[1]:
+                    raise LeaseLost(self.run_id)
+            self.wake.wait(0.5)
+            self.wake.clear()
 
     def _patiently(self, action: Callable[..., T], *args: Any) -> tuple[bool, T | None]:
         """``(True, action(*args))``, or ``(False, None)`` while the database is away
@@ -215,6 +316,8 @@ class RunController(threading.Thread):
             return session.scalar(select(Run.status).where(Run.id == self.run_id))
 
     def _token(self, request: dict[str, Any]) -> str:
+        if "token" in request:
+            return str(request["token"])
         devices = request.get("devices") or []
         return str(devices[0]) if self.per_token and devices else ALL
 
@@ -227,14 +330,30 @@ class RunController(threading.Thread):
                 select(Job.id, Job.request).where(Job.run_id == self.run_id)
             ).all()
         for job_id, request in rows:
-            key = (str(request.get("step", "")), self._token(request))
-            found.setdefault(key, []).append(job_id)
+            for token in request.get("tokens") or [self._token(request)]:
+                key = (str(request.get("step", "")), str(token))
+                found.setdefault(key, []).append(job_id)
         return found
 
-    def _rows(self, move: Move) -> list[dict[str, Any]]:
+    def _rows(
+        self,
+        move: Move,
+        targets: list[dict[str, Any]] | None = None,
+        gathered: list[str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """The step's jobs for a move: on the token's devices, or on ``targets`` (iteration
+        devices), one job per device or one for all; ``gathered``: the devices that came to
+        a once-for-all step in a per-device walk (one job for them all)."""
         step = self.steps[move.node]
         devices = [self.devices[move.token]] if move.token != ALL else list(self.devices.values())
-        per_device = bool(step["per_device"]) or move.token != ALL
+        if gathered is not None:
+            devices = [self.devices[token] for token in gathered]
+        if targets is not None:
+            if not targets:
+                return []
+            devices = targets
+            self.devices_named.update({str(d["id"]): d for d in targets})
+        per_device = (bool(step["per_device"]) or move.token != ALL) and gathered is None
         options = step["options"]
         now = datetime.now(UTC)
         batches = [[d] for d in devices] if per_device else [devices]
@@ -264,6 +383,8 @@ class RunController(threading.Thread):
                     "run_id": self.run_id,
                     "request": {
                         "run_id": self.run_id,
+                        "token": move.token,
+                        "tokens": gathered or [move.token],
                         "step": move.node,
                         "service": step["service"],
                         "type": step["type"],
@@ -360,7 +481,7 @@ class RunController(threading.Thread):
             for job_id, state, body, request, device_id in missing:
                 if job_id in stored:
                     continue  # written before a takeover
-                device = self.devices.get(str(device_id)) if device_id else None
+                device = self.devices_named.get(str(device_id)) if device_id else None
                 message = str(body["error"])
                 if state == "canceled":
                     message = f"not started: {message}"

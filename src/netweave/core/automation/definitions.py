@@ -10,12 +10,14 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from netweave.core import templates
 from netweave.core.access.scopes import fence
 from netweave.core.automation import secret_inputs
 from netweave.core.automation.catalog import ServiceCatalog
 from netweave.core.automation.schemas import (
     AutomationRead,
     GraphIn,
+    NodeIn,
     ServiceCreate,
     ServiceUpdate,
     WorkflowCreate,
@@ -29,6 +31,15 @@ from netweave.foundation import yamldoc
 from netweave.foundation.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 
 EXPORT_VERSION = 1
+CONTROLS = (
+    "disabled",
+    "skip_if",
+    "skip_outcome",
+    "wait_before",
+    "wait_after",
+    "priority",
+    "iteration_devices",
+)
 
 
 def read(row: Automation) -> AutomationRead:
@@ -173,6 +184,17 @@ def check_graph(session: Session, graph: GraphIn, own_name: str | None) -> dict[
             return f"{node.ref!r} is a {kind}, not a {node.kind}"
         return None
 
+    for position, node in enumerate(parsed.nodes.values()):
+        for name in ("skip_if", "iteration_devices"):
+            expression = getattr(node, name)
+            if expression:
+                try:
+                    templates.check_syntax("{{ (" + expression + ") | tojson }}")
+                except ValueError as exc:
+                    raise InvalidInput(
+                        f"not a Jinja expression: {exc}",
+                        field=f"graph.nodes[{position}].{name}",
+                    ) from None
     problems = parsed.problems(exists)
     if problems:
         first = problems[0]
@@ -181,6 +203,10 @@ def check_graph(session: Session, graph: GraphIn, own_name: str | None) -> dict[
     # keep the layout the builder saved: steps' x, y and where start and end are drawn
     if not data.get("layout"):
         data.pop("layout", None)
+    for node in data["nodes"]:  # step controls left at their defaults are not stored
+        for name in CONTROLS:
+            if node.get(name) == NodeIn.model_fields[name].default:
+                node.pop(name, None)
     return data
 
 

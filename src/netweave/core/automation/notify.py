@@ -1,18 +1,49 @@
-"""Run notifications: a webhook POST of the run summary, or an email through SMTP."""
+"""Run notifications: a webhook POST of the run summary, or an email through SMTP. The run's
+report (its service's or workflow's ``report`` option, rendered when it ended) goes with
+both when there is one."""
 
 from __future__ import annotations
 
 import logging
 import smtplib
 import threading
+from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
 import httpx
 
 from netweave.core.automation.schemas import RunRead
+from netweave.foundation.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class MailRelay:
+    """The SMTP relay of the ``smtp_*`` settings: run notifications and notification
+    steps send through it."""
+
+    host: str | None
+    port: int
+    sender: str
+
+    def send(self, message: EmailMessage, timeout: float = 10) -> dict[str, Any]:
+        """Send ``message`` (from ``sender`` unless it says otherwise); the recipients the
+        relay refused. ConfigurationError without a relay; OSError or SMTPException when
+        delivery fails."""
+        if not self.host:
+            raise ConfigurationError(
+                "no mail relay is configured (NETWEAVE_SMTP_HOST)", field="smtp_host"
+            )
+        if not message["From"]:
+            message["From"] = self.sender
+        with smtplib.SMTP(self.host, self.port, timeout=timeout) as smtp:
+            refused = smtp.send_message(message)
+        return {
+            address: [code, reply.decode(errors="replace")]
+            for address, (code, reply) in refused.items()
+        }
 
 
 class Notifier:
@@ -37,6 +68,8 @@ class Notifier:
             "started_at": run.started_at.isoformat() if run.started_at else None,
             "ended_at": run.ended_at.isoformat() if run.ended_at else None,
         }
+        if run.report is not None:
+            payload["report"] = run.report
         if spec.get("webhook"):
             try:
                 httpx.post(str(spec["webhook"]), json=payload, timeout=10)
@@ -49,13 +82,14 @@ class Notifier:
                 return
             message = EmailMessage()
             message["Subject"] = f"[NetWeave] {run.name}: {run.status}"
-            message["From"] = self.sender
             message["To"] = ", ".join(spec["email"])
             counts = ", ".join(f"{k} {v}" for k, v in payload["counts"].items())
-            message.set_content(f"Run {run.id} of {run.name} ended {run.status}.\n{counts}\n")
+            text = f"Run {run.id} of {run.name} ended {run.status}.\n{counts}\n"
+            if run.report is not None:
+                text += f"\n{run.report}\n"
+            message.set_content(text)
             try:
-                with smtplib.SMTP(self.smtp_host, self.smtp_port, timeout=10) as smtp:
-                    smtp.send_message(message)
+                MailRelay(self.smtp_host, self.smtp_port, self.sender).send(message)
                 self.sent.append(("email", message["To"]))
             except (OSError, smtplib.SMTPException) as exc:
                 log.warning("run %s: email failed: %s", run.id, exc)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.core.access.scopes import ensure_allowed
 from netweave.core.access.users import is_admin
-from netweave.core.automation import definitions
+from netweave.core.automation import definitions, reports
 from netweave.core.automation.catalog import ServiceCatalog
 from netweave.core.automation.controller import RunController, mark
 from netweave.core.automation.notify import Notifier
@@ -201,12 +201,14 @@ class RunService:
                 mode = request.mode or options.mode
                 if not devices:
                     raise InvalidInput("no target devices", field="targets")
+            if options.max_runs:
+                definition["max_runs"] = options.max_runs  # admitted by the controller
             run = Run(
                 id=str(uuid.uuid4()),
                 automation_id=automation.id,
                 name=automation.name,
                 kind=automation.kind,
-                status="running",
+                status="queued" if options.max_runs else "running",
                 mode=mode,
                 definition=definition,
                 targets=[_target(d) for d in devices],
@@ -215,7 +217,7 @@ class RunService:
                 creator=creator,
                 summary={},
                 process=self.process,
-                started_at=datetime.now(UTC),
+                started_at=None if options.max_runs else datetime.now(UTC),
                 heartbeat_at=datetime.now(UTC),
             )
             session.add(run)
@@ -253,7 +255,7 @@ class RunService:
                 "type": type_name,
                 "inputs": inputs,
                 "options": ServiceOptions().model_dump(
-                    mode="json", exclude={"targets", "notification"}
+                    mode="json", exclude={"targets", "notification", "report", "max_runs"}
                 ),
                 "per_device": kind.per_device,
                 "driver": kind.driver,
@@ -337,7 +339,9 @@ class RunService:
             "service": service.name,
             "type": service.type,
             "inputs": inputs,
-            "options": options.model_dump(mode="json", exclude={"targets", "notification"}),
+            "options": options.model_dump(
+                mode="json", exclude={"targets", "notification", "report", "max_runs"}
+            ),
             "per_device": kind.per_device
             if options.run_method is None
             else options.run_method == "per_device",
@@ -438,6 +442,7 @@ class RunService:
 
     def finish(self, run_id: str, status: str, summary: dict[str, Any], error: str | None) -> None:
         """End the run, unless another process took it over meanwhile."""
+        summary = reports.with_report(self.sessions, run_id, status, summary)  # if declared
         with self.sessions() as session, session.begin():
             run = session.get(Run, run_id)
             if run is None or run.process != self.process or run.status in FINAL:

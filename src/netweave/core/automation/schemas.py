@@ -6,9 +6,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import (
+    AfterValidator,
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    computed_field,
+)
 
 from netweave.core.inventory.schemas import NAME_PATTERN, DeviceFilter
+from netweave.core.templates import check_syntax
 from netweave.foundation.bounded import BoundedAny, BoundedJson
 from netweave.services.builtin.matching import Check
 
@@ -42,10 +51,20 @@ class Iteration(Strict):
     )
 
 
+def _report_syntax(text: str) -> str:
+    """A report's Jinja2 syntax is checked when it is saved (a 422 naming the line)."""
+    if "{" in text:
+        check_syntax(text)
+    return text
+
+
 class Notification(Strict):
     webhook: AnyHttpUrl | None = Field(default=None, description="POSTed the run summary")
     email: list[EmailStr] = Field(default_factory=list, description="Mailed the run summary")
     when: Literal["always", "failure", "success"] = "always"
+
+
+ReportTemplate = Annotated[str, AfterValidator(_report_syntax)]
 
 
 class ServiceOptions(Strict):
@@ -71,21 +90,75 @@ class ServiceOptions(Strict):
         default="per_device",
         description="Workflows: each device walks its own path, or all devices move together",
     )
+    max_runs: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Runs of this service or workflow at a time; more wait queued (none: no limit)",
+    )
+    report: ReportTemplate = Field(
+        default="",
+        max_length=50_000,
+        description="Jinja2 report over the run's results, rendered when the run ends "
+        "(run, results, devices): shown on the run page and sent with its notification",
+        json_schema_extra={"format": "textarea"},
+    )
+
+
+Expression = Annotated[str, Field(max_length=2000)]
 
 
 class NodeIn(Strict):
+    """A step. Its controls (eNMS's skip query, disabled services, waiting times, priority,
+    iteration devices) act per device in the walk; a step with none runs as before."""
+
     id: StepId
     ref: AutomationName = Field(description="The service or workflow this step runs")
     kind: Literal["service", "workflow"] = "service"
     label: str = Field(default="", max_length=255)
     x: float | None = None
     y: float | None = None
+    disabled: bool = Field(
+        default=False,
+        description="Kept in the graph but not run: every device passes through it as success",
+    )
+    skip_if: Expression = Field(
+        default="",
+        description="Jinja expression over device, vars and results: when true for a device, "
+        "the step is not run on it (e.g. device.platform == 'juniper_junos')",
+    )
+    skip_outcome: Literal["success", "failure"] = Field(
+        default="success", description="The edge a skipped device follows"
+    )
+    wait_before: float = Field(
+        default=0, ge=0, le=3600, description="Seconds to wait before the step starts"
+    )
+    wait_after: float = Field(
+        default=0, ge=0, le=3600, description="Seconds to wait after it, before the next step"
+    )
+    priority: int = Field(
+        default=0,
+        ge=-100,
+        le=100,
+        description="When several steps are ready, higher priority is sent first",
+    )
+    iteration_devices: Expression = Field(
+        default="",
+        description="Jinja expression giving device names (e.g. the neighbors an earlier step "
+        "found): the step runs on those devices instead, and succeeds for this device when "
+        "it succeeds on all of them",
+    )
 
 
 class EdgeIn(Strict):
     source: str
     target: str
-    kind: Literal["success", "failure"] = "success"
+    kind: Literal["success", "failure", "prerequisite"] = Field(
+        default="success",
+        description="success/failure: the path a device takes on that outcome (one of each "
+        "per step); prerequisite: the target runs after the source has run, whatever its "
+        "outcome, and a step with several prerequisite edges waits for all its parents",
+    )
 
 
 class CanvasPosition(Strict):
@@ -215,6 +288,14 @@ class RunRead(BaseModel):
     ended_at: datetime | None
     steps: list[RunStep] = []
 
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def report(self) -> str | None:
+        """The run's report (its ``report`` option rendered when it ended, kept in the
+        summary); None: it declares none, or it has not ended."""
+        value = self.summary.get("report")
+        return value if isinstance(value, str) else None
+
 
 class ResultRead(BaseModel):
     id: int
@@ -247,6 +328,8 @@ class ConfigVersionRead(BaseModel):
     run_id: str | None
     created_at: datetime
     content: str | None = None
+    command: str = Field(default="", description="Empty: the running configuration")
+    commit: str | None = Field(default=None, description="The git commit holding it")
 
 
 class ConfigSearchHit(BaseModel):
@@ -254,6 +337,7 @@ class ConfigSearchHit(BaseModel):
     version: int
     line_number: int
     line: str
+    command: str = Field(default="", description="Empty: the running configuration")
 
 
 class ConfigPush(Strict):
@@ -263,7 +347,12 @@ class ConfigPush(Strict):
 
 
 class ConfigRollback(Strict):
-    version: int = Field(ge=1, le=2**31 - 1)  # a stored version (SQL INTEGER)
+    version: int | None = Field(default=None, ge=1, le=2**31 - 1)  # a stored version
+    commit: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-fA-F]{7,40}$",
+        description="Instead of version: the configuration at this commit of the repository",
+    )
     dry_run: bool = False
     method: Literal["auto", "napalm", "netmiko"] = "auto"
     wait: float = Field(default=60, ge=0, le=3600)

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.core.automation import secret_inputs
 from netweave.core.automation.catalog import ServiceCatalog
+from netweave.core.automation.configs import StoreOptions
 from netweave.core.automation.context import WorkerContext
+from netweave.core.automation.notify import MailRelay
 from netweave.core.automation.schemas import ServiceOptions
 from netweave.core.jobs.runner import StepOutcome
 from netweave.db import errors as db_errors
@@ -57,11 +59,15 @@ class StepRunner:
         box: SecretBox,
         pool: SessionPool,
         catalog: ServiceCatalog,
+        mail: MailRelay | None = None,
+        store: StoreOptions | None = None,
     ) -> None:
         self.sessions = sessions
         self.box = box
         self.pool = pool
         self.catalog = catalog
+        self.mail = mail  # notification steps send e-mail through it
+        self.store = store or StoreOptions()  # configurations: git, operational data
 
     def __call__(self, job: Job) -> StepOutcome:
         request = job.request
@@ -89,6 +95,8 @@ class StepRunner:
             credential_id=job.credential_id,
             timeout=float(job.execution_timeout or options.timeout),
         )
+        ctx.mail = self.mail
+        ctx.store = self.store
         attempts = 0
         try:
             if not enabled:
@@ -118,6 +126,7 @@ class StepRunner:
             outcome = ServiceOutcome(False, {"error": f"inputs.{where}: {problem['msg']}"})
         except NetWeaveError as exc:
             outcome = ServiceOutcome(False, {"error": exc.to_detail()})
+        ctx.sync_store()  # what a backup stored goes to git now (never fails the step)
         ctx.variables.clear()
         token = current_token()
         if token is not None and token.canceled:

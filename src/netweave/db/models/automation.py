@@ -101,11 +101,17 @@ class Result(Base):
 
 
 class ConfigVersion(Base):
+    """One stored version of a device's running configuration (``command`` empty) or of a
+    show command's output (operational data, ``command`` the show command), numbered per
+    device and command. ``commit`` is the git commit holding it (NULL until the
+    configuration repository has taken it: SQL is the source of truth, git is derived)."""
+
     __tablename__ = "config_versions"
-    __table_args__ = (UniqueConstraint("device_id", "version"),)
+    __table_args__ = (UniqueConstraint("device_id", "command", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    command: Mapped[str] = mapped_column(String(255), default="", server_default="")
     version: Mapped[int] = mapped_column()
     content: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64))
@@ -113,6 +119,7 @@ class ConfigVersion(Base):
     source: Mapped[str] = mapped_column(String(32), default="backup")
     run_id: Mapped[str | None] = mapped_column(String(36), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    commit: Mapped[str | None] = mapped_column(String(40), default=None, index=True)
 
 
 class Lease(Base):

@@ -3,10 +3,12 @@ run, rollback), backups into the versioned store and restores of any stored vers
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
+from netweave.drivers.base import CommandOutput
+from netweave.foundation.operational import MAX_COMMAND_LENGTH
 from netweave.services.base import (
     Service,
     ServiceContext,
@@ -111,15 +113,35 @@ class NapalmConfig(Service[NapalmConfigInputs]):
         )
 
 
+ShowCommand = Annotated[str, Field(min_length=1, max_length=MAX_COMMAND_LENGTH)]
+
+
+def _rejected(output: CommandOutput) -> bool:
+    return output.exit_status != 0 or "% Invalid input" in output.stdout
+
+
 class BackupInputs(ServiceInputs):
     command: str | None = Field(
         default=None, description="Command printing the configuration (default per platform)"
+    )
+    operational_data: bool = Field(
+        default=True,
+        description="Also store the output of show commands (the platform's "
+        "operational_commands setting, or the commands below)",
+    )
+    commands: list[ShowCommand] | None = Field(
+        default=None,
+        max_length=50,
+        description="Show commands to store instead of the platform's defaults",
     )
 
 
 class ConfigBackup(Service[BackupInputs]):
     title = "Configuration backup"
-    description = "Store the running configuration as a new version when it changed."
+    description = (
+        "Store the running configuration, and the output of the platform's show commands, "
+        "as new versions when they changed."
+    )
     Inputs = BackupInputs
     driver = "netmiko"
 
@@ -127,25 +149,46 @@ class ConfigBackup(Service[BackupInputs]):
         assert ctx.device is not None
         command = inputs.command or SHOW_CONFIG.get(ctx.device.platform, "show running-config")
         output = ctx.commands([command], driver=self.driver)[0]
-        if output.exit_status != 0 or "% Invalid input" in output.stdout:
+        if _rejected(output):
             return ServiceOutcome(False, {"error": output.stderr or output.stdout[:500]})
         text = clean_config(output.stdout)
         saved = ctx.save_config(text)
-        return ServiceOutcome(
-            True,
-            {
-                "version": saved.version,
-                "changed": saved.changed,
-                "diff": saved.diff,
-                "lines": len(text.splitlines()),
-            },
-            variables={"backup_version": saved.version},
-        )
+        result: dict[str, object] = {
+            "version": saved.version,
+            "changed": saved.changed,
+            "diff": saved.diff,
+            "lines": len(text.splitlines()),
+        }
+        if inputs.operational_data:
+            shows = inputs.commands if inputs.commands is not None else ctx.operational_commands()
+            result["operational"] = self._operational(ctx, shows)
+        return ServiceOutcome(True, result, variables={"backup_version": saved.version})
+
+    def _operational(self, ctx: ServiceContext, commands: list[str]) -> dict[str, object]:
+        """Each show command's stored version, or why it was not stored (a command the
+        device refuses is reported, not a failed backup: the configuration is saved)."""
+        captured: dict[str, object] = {}
+        if not commands:
+            return captured
+        outputs = ctx.commands(list(commands), driver=self.driver)
+        for show, output in zip(commands, outputs, strict=True):
+            if _rejected(output):
+                captured[show] = {"error": (output.stderr or output.stdout)[:300]}
+                continue
+            saved = ctx.save_operational(show, output.stdout)
+            captured[show] = {"version": saved.version, "changed": saved.changed}
+        return captured
 
 
 class RestoreInputs(ServiceInputs):
     version: int | None = Field(
         default=None, ge=1, description="Stored version to restore (default: see from_step)"
+    )
+    commit: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-fA-F]{7,40}$",
+        description="Instead of a version: the configuration at this commit of the "
+        "configuration repository",
     )
     from_step: str | None = Field(
         default=None,
@@ -167,6 +210,13 @@ class ConfigRestore(Service[RestoreInputs]):
 
     def run(self, ctx: ServiceContext, inputs: RestoreInputs) -> ServiceOutcome:
         assert ctx.device is not None
+        if inputs.commit is not None:
+            committed = ctx.committed_config(inputs.commit.lower())
+            if committed is None:
+                return ServiceOutcome(
+                    False, {"error": f"commit: no configuration at commit {inputs.commit}"}
+                )
+            return self._restore(ctx, inputs, committed[1], committed[0], inputs.commit)
         version = inputs.version
         if version is None and inputs.from_step:
             earlier = ctx.result(inputs.from_step)
@@ -178,31 +228,36 @@ class ConfigRestore(Service[RestoreInputs]):
         stored = ctx.stored_config(version)
         if stored is None:
             return ServiceOutcome(False, {"error": f"version: no stored version {version}"})
-        version, target = stored
+        return self._restore(ctx, inputs, stored[1], stored[0], None)
+
+    def _restore(
+        self,
+        ctx: ServiceContext,
+        inputs: RestoreInputs,
+        target: str,
+        version: int | None,
+        commit: str | None,
+    ) -> ServiceOutcome:
+        assert ctx.device is not None
+        label = f"commit {commit[:12]}" if commit else f"version {version}"
         method = inputs.method
         if method == "auto":
             method = "napalm" if ctx.device.platform in NAPALM_PLATFORMS else "netmiko"
         command = SHOW_CONFIG.get(ctx.device.platform, "show running-config")
         running = clean_config(ctx.commands([command], driver="netmiko")[0].stdout)
-        diff = unified(running, target, "running", f"version {version}")
+        diff = unified(running, target, "running", label)
+        restored: dict[str, object] = {"version": version, "method": method, "diff": diff}
+        if commit is not None:
+            restored["commit"] = commit
         if not diff or inputs.dry_run:
-            return ServiceOutcome(
-                True, {"version": version, "diff": diff, "method": method, "changed": False}
-            )
+            return ServiceOutcome(True, {**restored, "changed": False})
         if method == "napalm":
             outcome = ctx.configure(lines_of(target), driver="napalm", options={"mode": "replace"})
         else:
             outcome = ctx.configure(remediation(running, target), driver="netmiko")
         after = clean_config(ctx.commands([command], driver="netmiko")[0].stdout)
-        left = unified(after, target, "running", f"version {version}")
+        left = unified(after, target, "running", label)
         return ServiceOutcome(
             outcome.ok and not left,
-            {
-                "version": version,
-                "method": method,
-                "diff": diff,
-                "changed": True,
-                "remaining_diff": left,
-                "error": outcome.error,
-            },
+            {**restored, "changed": True, "remaining_diff": left, "error": outcome.error},
         )
