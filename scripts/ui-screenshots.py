@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Screenshots of the web UI for the docs, taken from a real demo server in Debian's
-Chromium: the workflow builder, a service's form, user management and the rollback
-confirmation with its dry-run diff. Written to docs/screenshots/.
+Chromium: the workflow builder, a service's form, user management, the rollback
+confirmation with its dry-run diff and the configuration history as git commits. Written
+to docs/screenshots/.
 
     .venv/bin/python scripts/ui-screenshots.py
 """
@@ -154,6 +155,14 @@ def main() -> None:
                 dialog.get_by_role("button", name=f"Roll back {device_name} to v1")
             ).to_be_enabled()
             shoot(page, "rollback-dialog")
+
+            # the same history as git commits, their diff from the repository
+            page.keyboard.press("Escape")
+            expect(dialog).to_have_count(0)
+            history = page.get_by_role("figure", name="Configuration difference")
+            expect(history).to_contain_text(" → ")  # the two commits' shas
+            page.set_viewport_size({"width": 1200, "height": 640})
+            shoot(page, "config-git")
             browser.close()
     finally:
         process.send_signal(signal.SIGINT)

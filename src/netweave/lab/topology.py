@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
+from netweave.lab.platforms import PLATFORMS
 from netweave.lab.specs import LabDeviceSpec, LabLink
 
 # Long-haul links between the lab's sites (see netweave.lab.specs.SITES).
@@ -47,6 +48,14 @@ class PortAllocator:
 
     def next(self, spec: LabDeviceSpec) -> str:
         number = self.used[spec.name] + _FIRST.get(spec.platform, 0)
+        profile = PLATFORMS.get(spec.platform)
+        if (
+            profile is not None
+            and profile.family == "ios"
+            and number == len(profile.interfaces) - 1
+        ):
+            number += 1  # IOS's last port is the lab's shut spare: never cabled
+            self.used[spec.name] += 1
         self.used[spec.name] += 1
         return PORT_PATTERNS.get(spec.platform, "port{}").format(number)
 

@@ -81,7 +81,7 @@ def test_a_dry_run_reports_each_object_type_with_reasons_and_writes_nothing(
     assert "no glob equivalent" in pools["Core or edge"]
     assert "not base64" in skipped(report, "credentials")["broken"]
     notes = "\n".join(report.notes)
-    assert "prerequisite edge [Check] show version → [Check] recover left out" in notes
+    assert "prerequisite edge" not in notes  # carried: NetWeave has prerequisite edges
     assert "user 'bob': eNMS's password hash is not argon2; an admin must reset" in notes
     # what a service sets that the translation does not carry is named, never dropped silently
     notify = next(n for n in report.notes if n.startswith("service 'Notify'"))
@@ -142,6 +142,7 @@ def test_the_import_then_again_changes_nothing_and_the_workflow_runs_on_the_lab(
             ("bad_command", "recover", "failure"),
             ("recover", "end", "success"),
             ("show_version", "bad_command", "success"),
+            ("show_version", "recover", "prerequisite"),
             ("start", "show_version", "success"),
         ]
         tasks = {t.name: t for t in session.scalars(select(Task))}

@@ -1,5 +1,6 @@
-// One device: its properties, configuration history with side-by-side diffs, the runs that
-// touched it, running a service on it, and its SSH terminal.
+// One device: its properties, configuration history (git commits) with side-by-side diffs,
+// blame of its configuration, its operational data (show outputs), the runs that touched it,
+// running a service on it, and its SSH terminal.
 import { useEffect, useState } from "preact/hooks";
 import { api, type Device } from "../api";
 import { RunPanel } from "../automation/RunPanel";
@@ -8,15 +9,19 @@ import { LazyTerminal } from "../terminal/lazy";
 import { canEdit, useUser } from "../session";
 import { DataTable, type TableSpec } from "../table";
 import { go } from "../router";
+import { BlameView } from "./BlameView";
 import { ConfigHistory } from "./ConfigHistory";
+import { OperationalData } from "./OperationalData";
 import { RunWorkflow } from "./RunWorkflow";
 
-type Tab = "properties" | "configuration" | "runs" | "run" | "terminal";
+type Tab = "properties" | "configuration" | "blame" | "operational" | "runs" | "run" | "terminal";
 // Each tab has its own address (#/devices/5/configs): reload and back keep it. The terminal
 // tab is "console": #/devices/5/terminal is the full-page terminal.
 export const DEVICE_TABS: [Tab, string, string][] = [
   ["properties", "properties", "Properties"],
   ["configuration", "configs", "Configuration"],
+  ["blame", "blame", "Blame"],
+  ["operational", "operational", "Operational data"],
   ["runs", "runs", "Runs"],
   ["run", "run", "Run a service or workflow"],
   ["terminal", "console", "Terminal"],
@@ -112,6 +117,8 @@ export function DevicePage({ id, slug }: { id: number; slug?: string }) {
       <div role="tabpanel">
         {tab === "properties" && <Properties device={device} />}
         {tab === "configuration" && <ConfigHistory deviceId={device.id} deviceName={device.name} />}
+        {tab === "blame" && <BlameView deviceId={device.id} />}
+        {tab === "operational" && <OperationalData deviceId={device.id} />}
         {tab === "runs" && <DataTable key={device.name} spec={runsOf(device.name)} />}
         {tab === "run" && (
           <div class="run-on-device">

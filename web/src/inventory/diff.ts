@@ -133,6 +133,55 @@ export function sideBySide(before: string, after: string, context = 3): Row[] {
   return folded;
 }
 
+/** Rows of a unified diff (as the API's git and operational diff endpoints answer it) for
+ * the side-by-side view: deletions paired with the additions that follow them, like
+ * ``sideBySide``, and the unchanged stretches between hunks folded. */
+export function rowsFromUnified(diff: string): Row[] {
+  const rows: Row[] = [];
+  let oldLine = 1; // the next line number on each side
+  let newLine = 1;
+  let oldLeft = 0; // lines the current hunk still holds on each side
+  let newLeft = 0;
+  let dels: { number: number; text: string }[] = [];
+  let adds: { number: number; text: string }[] = [];
+  const flush = () => {
+    for (let j = 0; j < Math.max(dels.length, adds.length); j++) {
+      const [left, right] = [dels[j], adds[j]];
+      rows.push({ kind: left && right ? "change" : left ? "del" : "add", left, right });
+    }
+    dels = [];
+    adds = [];
+  };
+  for (const line of diff.split("\n")) {
+    const hunk = /^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(line);
+    if (hunk) {
+      flush();
+      const [start, oldCount, newStart, newCount] = [hunk[1], hunk[2] ?? "1", hunk[3], hunk[4] ?? "1"].map(Number);
+      // an empty side's start is the line before it (-0,0 or -36,0)
+      const from = oldCount === 0 ? start + 1 : start;
+      if (from > oldLine) rows.push({ kind: "fold", folded: from - oldLine });
+      [oldLine, newLine, oldLeft, newLeft] = [from, newCount === 0 ? newStart + 1 : newStart, oldCount, newCount];
+      continue;
+    }
+    if (oldLeft <= 0 && newLeft <= 0) continue; // file headers, trailing newline, "\ No newline"
+    if (line.startsWith("-")) {
+      dels.push({ number: oldLine++, text: line.slice(1) });
+      oldLeft--;
+    } else if (line.startsWith("+")) {
+      adds.push({ number: newLine++, text: line.slice(1) });
+      newLeft--;
+    } else if (!line.startsWith("\\")) {
+      flush();
+      const text = line.slice(1);
+      rows.push({ kind: "same", left: { number: oldLine++, text }, right: { number: newLine++, text } });
+      oldLeft--;
+      newLeft--;
+    }
+  }
+  flush();
+  return rows;
+}
+
 /** One line of a unified diff, classified for colouring: file headers (meta), hunk headers,
  * removed, added and unchanged lines. */
 export interface DiffLine {

@@ -12,7 +12,7 @@ import type { EdgeKind, Graph, OutcomeKind, StepNode } from "./types";
 
 /** The workflow options edited here (ServiceOptions' fields that apply to a workflow; the
  * default targets are chosen in the run panel). */
-const WORKFLOW_OPTIONS = ["mode", "max_runs"];
+const WORKFLOW_OPTIONS = ["mode", "max_runs", "report"];
 
 interface Props {
   graph: Graph;

@@ -162,7 +162,7 @@ def update_service(
 
 def check_graph(session: Session, graph: GraphIn, own_name: str | None) -> dict[str, Any]:
     """Validate on save: structure, and that every step's service or workflow exists."""
-    data = graph.model_dump(mode="json")
+    data = graph_data(graph)
     parsed = Graph.from_dict(data)
     if len(parsed.nodes) != len(graph.nodes):
         raise InvalidInput("step ids must be unique", field="graph.nodes")
@@ -200,10 +200,16 @@ def check_graph(session: Session, graph: GraphIn, own_name: str | None) -> dict[
         first = problems[0]
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         raise InvalidInput(first.message + more, field=f"graph.{first.where}")
-    # keep the layout the builder saved: steps' x, y and where start and end are drawn
+    return data
+
+
+def graph_data(graph: GraphIn) -> dict[str, Any]:
+    """The stored form of a graph: the layout the builder saved (steps' x, y and where start
+    and end are drawn), without step controls left at their defaults."""
+    data = graph.model_dump(mode="json")
     if not data.get("layout"):
         data.pop("layout", None)
-    for node in data["nodes"]:  # step controls left at their defaults are not stored
+    for node in data["nodes"]:
         for name in CONTROLS:
             if node.get(name) == NodeIn.model_fields[name].default:
                 node.pop(name, None)

@@ -7,7 +7,7 @@ check made without writing, so a dry run reports what the import does), then wri
   reason, and so is every workflow using it (and every task running one).
 - A workflow's steps are its ``services`` (eNMS's Start and End are NetWeave's ``start``
   and ``end``), its edges those of ``workflow_edge.yaml`` naming it: success and failure
-  edges as they are; prerequisite edges have no NetWeave equivalent and are reported. A
+  edges as they are, prerequisite edges too (the target waits for all its parents). A
   step's position is the service's ``positions[workflow]`` or the workflow's
   ``positions[service]``. The graph is checked as when a workflow is saved.
 - An existing service or workflow of the same name is updated when it differs (its kind
@@ -205,14 +205,7 @@ def _same(
     if isinstance(create, ServiceCreate):
         assert catalog is not None and catalog.box is not None
         return secret_inputs.unseal(row.inputs or {}, catalog.box) == create.inputs
-    return (row.graph or {}) == _graph_data(create.graph)
-
-
-def _graph_data(graph: GraphIn) -> dict[str, Any]:
-    data = graph.model_dump(mode="json")
-    if not data.get("layout"):
-        data.pop("layout", None)
-    return data
+    return (row.graph or {}) == definitions.graph_data(create.graph)
 
 
 def _ordered(
@@ -312,13 +305,7 @@ def _plan_workflow(
             member = str(edge.get(side) or "")
             ends.append(ids.get(member) or endpoint(by_name.get(member), member))
         kind = str(edge.get("subtype") or "success")
-        if kind == "prerequisite":
-            notes.append(
-                f"workflow {name!r}: prerequisite edge {edge.get('source')} → "
-                f"{edge.get('destination')} left out (NetWeave has success and failure edges)"
-            )
-            continue
-        if ends[0] is None or ends[1] is None or kind not in ("success", "failure"):
+        if ends[0] is None or ends[1] is None or kind not in ("success", "failure", "prerequisite"):
             report.skip(
                 source,
                 f"edge {edge.get('name') or ''!s} {edge.get('source')} → "

@@ -33,14 +33,18 @@ from typing import Any, get_args
 from netweave.services.builtin.commands import NapalmGetter
 
 SKIP_REASONS = {
-    "python_snippet_service": "runs Python source given as text; in NetWeave Python runs only "
-    "as a custom service module an admin installs in <data_dir>/services",
+    "python_snippet_service": "its code uses eNMS's own objects (self, run, device models); "
+    "rewrite it as a python_snippet service (admins only, docs/services/python_snippet.md)",
     "swiss_army_knife_service": "calls functions of eNMS itself",
-    "unix_command_service": "runs a shell command on the eNMS server",
+    "unix_command_service": "runs a shell command on the eNMS server; recreate it as a "
+    "unix_command service (admins only: arguments are quoted, not pasted into a shell)",
     "unix_shell_script_service": "runs a shell script on the eNMS server",
-    "mail_notification_service": "NetWeave notifies by the notification option of a service",
-    "slack_notification_service": "NetWeave notifies by webhook or e-mail options",
-    "mattermost_notification_service": "NetWeave notifies by webhook or e-mail options",
+    "mail_notification_service": "its body is eNMS's Python format string; recreate it as a "
+    "notification service (channel email, Jinja body over the run's results)",
+    "slack_notification_service": "it posts with a Slack API token; NetWeave's notification "
+    "service posts to an incoming webhook (channel slack)",
+    "mattermost_notification_service": "recreate it as a notification service (channel "
+    "mattermost, incoming webhook)",
 }
 # eNMS properties that change what a service does and that the translation does not carry:
 # reported as left out whenever they differ from eNMS's default, so an import never drops a
