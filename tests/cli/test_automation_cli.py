@@ -12,10 +12,12 @@ from netweave.cli.main import app
 from netweave.core.runtime import Runtime
 from netweave.lab import LabThread
 from tests.core.automation.conftest import add_inventory
+from tests.fixtures.database import ONE_BACKEND
 
 runner = CliRunner()
 
 
+@ONE_BACKEND  # the CLI's own behaviour: the SQL layer is tested on both elsewhere
 def test_types_run_export_import(
     runtime: Runtime,
     admin: TestClient,

@@ -64,6 +64,50 @@ automations:
         - {source: validate, target: end}
         - {source: validate, target: rollback, kind: failure}
       layout: {start: {x: 60, y: 93}, end: {x: 1385, y: 93}}
+  - name: Discover neighbors
+    kind: service
+    type: topology_discovery
+    description: LLDP neighbors into inventory links
+    inputs: {protocols: lldp}
+  - name: Count neighbors
+    kind: service
+    type: python_snippet
+    description: How many neighbors discovery found (fails a device with none)
+    inputs:
+      source: |
+        found = results["discover"]["neighbors"]
+        exports["neighbor_count"] = len(found)
+        result["count"] = len(found)
+        print(device["name"], "has", len(found), "neighbor(s)")
+        success = len(found) > 0
+  - name: Neighbor audit
+    kind: workflow
+    description: >-
+      Discover each device's neighbors, count them (not on Junos), and run show version on
+      every network device found among them (iteration devices); the report lists the counts
+    options:
+      targets: {pools: [lab-cisco_ios]}
+      report: |
+        Neighbor audit: {{ run.status }}
+        {% for r in results if r.step == 'count' and r.result.count is defined %}
+        {{ r.device }}: {{ r.result.count }} neighbor(s)
+        {% endfor %}
+    graph:
+      nodes:
+        - {id: discover, ref: Discover neighbors, x: 288, y: 80}
+        - {id: count, ref: Count neighbors, x: 634, y: 20,
+           skip_if: "device.platform == 'juniper_junos'"}
+        # the neighbors that are network devices (LLDP capability S: a station, a server)
+        - {id: neighbors, ref: Show version, x: 634, y: 180,
+           iteration_devices: "results.discover.neighbors | rejectattr('capabilities', 'equalto',
+             'S') | map(attribute='device') | select | list"}
+      edges:
+        - {source: start, target: discover}
+        - {source: discover, target: count}
+        - {source: discover, target: neighbors, kind: prerequisite}
+        - {source: count, target: end}
+        - {source: neighbors, target: end}
+      layout: {start: {x: 60, y: 93}, end: {x: 980, y: 93}}
 """
 
 

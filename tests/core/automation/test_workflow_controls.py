@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from netweave.lab import LabThread
 from tests.core.automation.conftest import add_inventory
+from tests.fixtures.database import ONE_BACKEND
 
 
 def _service(client: TestClient, name: str, commands: list[str], **options: Any) -> None:
@@ -44,6 +45,7 @@ def _at(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+@ONE_BACKEND  # the walk and the controls are the same on both; admission (below) is SQL
 def test_branches_join_skip_disabled_waits_and_iteration_devices(
     admin: TestClient, ios_lab: LabThread
 ) -> None:
@@ -109,6 +111,7 @@ def test_branches_join_skip_disabled_waits_and_iteration_devices(
     assert "kind: prerequisite" in exported.text and "iteration_devices:" in exported.text
 
 
+@ONE_BACKEND
 def test_a_bad_expression_fails_that_device_and_bad_syntax_is_refused(
     admin: TestClient, ios_lab: LabThread
 ) -> None:
