@@ -137,14 +137,18 @@ class LabDevice:
             return self.network(address)
         return address in self.addresses()
 
-    def reboot(self) -> None:
+    def reboot(self, *, drop_sessions: bool = True) -> None:
         """``reload`` confirmed: the running configuration goes back to the saved one, the
-        uptime starts again, every session drops (new ones are accepted at once). Files
-        (flash) stay."""
+        uptime starts again, every session drops (new ones are accepted at once; with
+        ``drop_sessions`` False the caller drops them). Files (flash) stay."""
         if self.ios_config is not None:
             self.ios_config.blocks = parse_config_text(self.startup_config)
         self.boot = datetime.now(UTC)
         self.reloads += 1
+        if drop_sessions:
+            self.drop_sessions()
+
+    def drop_sessions(self) -> None:
         for conn in list(self.connections):
             conn.abort()
 

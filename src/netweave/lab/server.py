@@ -172,9 +172,11 @@ class _DeviceSession(asyncssh.SSHServerSession[str]):
         self._write(reply.output)
         if reply.stream is not None:
             await self._stream(reply.stream)
+        if reply.reboot:  # restarted before the client sees the channel close
+            self.device.reboot(drop_sessions=False)
         self._close(reply.exit_status)
         if reply.reboot:
-            self.device.reboot()
+            self.device.drop_sessions()
 
     async def _stream(self, stream: Stream) -> None:
         """Write a long command's output over time; Ctrl-C in the input (or the session
