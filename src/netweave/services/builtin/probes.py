@@ -13,6 +13,7 @@ import os
 import socket
 import struct
 import time
+from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
@@ -104,6 +105,25 @@ def _resolve(host: str) -> str | None:
         return None
 
 
+def _probe(
+    ctx: ServiceContext,
+    inputs: Any,
+    from_worker: Callable[[str, Any], dict[str, Any]],
+    from_device: Callable[[ServiceContext, str, Any], dict[str, Any]],
+) -> dict[str, Any]:
+    """The probe's result from where ``inputs.source`` says (an ``error`` key: it failed)."""
+    try:
+        destination = _target(ctx, inputs.destination)
+        address = _worker_address(ctx, destination) if inputs.source == "worker" else ""
+    except ValueError as exc:
+        return {"source": inputs.source, "error": str(exc)}
+    if inputs.source == "worker":
+        result = from_worker(address, inputs)
+    else:
+        result = from_device(ctx, destination, inputs)
+    return {"source": inputs.source, "destination": destination, **result}
+
+
 class Ping(Service[PingInputs]):
     title = "Ping"
     description = "ICMP echo from the device (NAPALM) or from the worker; loss and round trips."
@@ -111,18 +131,7 @@ class Ping(Service[PingInputs]):
     driver = "napalm"
 
     def run(self, ctx: ServiceContext, inputs: PingInputs) -> ServiceOutcome:
-        address = ""
-        try:
-            destination = _target(ctx, inputs.destination)
-            if inputs.source == "worker":
-                address = _worker_address(ctx, destination)
-        except ValueError as exc:
-            return ServiceOutcome(False, {"source": inputs.source, "error": str(exc)})
-        if inputs.source == "worker":
-            result = _worker_ping(address, inputs)
-        else:
-            result = _device_ping(ctx, destination, inputs)
-        result = {"source": inputs.source, "destination": destination, **result}
+        result = _probe(ctx, inputs, _worker_ping, _device_ping)
         if "error" in result:
             return ServiceOutcome(False, result)
         success = result["received"] > 0 and result["loss_percent"] <= inputs.max_loss_percent
@@ -136,18 +145,7 @@ class Traceroute(Service[TracerouteInputs]):
     driver = "napalm"
 
     def run(self, ctx: ServiceContext, inputs: TracerouteInputs) -> ServiceOutcome:
-        address = ""
-        try:
-            destination = _target(ctx, inputs.destination)
-            if inputs.source == "worker":
-                address = _worker_address(ctx, destination)
-        except ValueError as exc:
-            return ServiceOutcome(False, {"source": inputs.source, "error": str(exc)})
-        if inputs.source == "worker":
-            result = _worker_traceroute(address, inputs)
-        else:
-            result = _device_traceroute(ctx, destination, inputs)
-        result = {"source": inputs.source, "destination": destination, **result}
+        result = _probe(ctx, inputs, _worker_traceroute, _device_traceroute)
         return ServiceOutcome("error" not in result and result["reached"], result)
 
 
