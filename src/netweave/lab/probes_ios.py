@@ -171,10 +171,12 @@ def _address(text: str) -> ipaddress.IPv4Address | None:
         return None
 
 
-def ping(network: Network, args: list[str]) -> Reply:
-    """``ping [vrf V] TARGET [repeat N] [size S] [timeout T] [source X]``: with ``repeat``
-    one ``!`` (or ``.``) per echo, ``PING_INTERVAL`` apart, until done or interrupted."""
-    probe = parse(args, traceroute=False)
+def _prepare(
+    network: Network, args: list[str], *, traceroute: bool
+) -> tuple[Probe, str | None] | Reply:
+    """The parsed probe and its source address, or the error the device answers (a bad
+    argument, an unknown host, an unknown VRF or source interface)."""
+    probe = parse(args, traceroute=traceroute)
     if isinstance(probe, Reply):
         return probe
     if _address(probe.target) is None:
@@ -185,6 +187,16 @@ def ping(network: Network, args: list[str]) -> Reply:
     source = network.source_address(probe.source)
     if isinstance(source, Reply):
         return source
+    return probe, source
+
+
+def ping(network: Network, args: list[str]) -> Reply:
+    """``ping [vrf V] TARGET [repeat N] [size S] [timeout T] [source X]``: with ``repeat``
+    one ``!`` (or ``.``) per echo, ``PING_INTERVAL`` apart, until done or interrupted."""
+    prepared = _prepare(network, args, traceroute=False)
+    if isinstance(prepared, Reply):
+        return prepared
+    probe, source = prepared
     answered = network.answers(probe.target)
     mark = "!" if answered else "."
     head = (
@@ -218,17 +230,10 @@ def ping(network: Network, args: list[str]) -> Reply:
 def traceroute(network: Network, args: list[str]) -> Reply:
     """``traceroute [vrf V] TARGET [source X] [ttl MIN MAX] [timeout T] ...``: the gateway,
     then the destination; ``*`` up to the maximum TTL when it does not answer."""
-    probe = parse(args, traceroute=True)
-    if isinstance(probe, Reply):
-        return probe
-    if _address(probe.target) is None:
-        return Reply(UNKNOWN_HOST)
-    refused = network.vrf_error(probe.vrf)
-    if refused is not None:
-        return refused
-    source = network.source_address(probe.source)
-    if isinstance(source, Reply):
-        return source
+    prepared = _prepare(network, args, traceroute=True)
+    if isinstance(prepared, Reply):
+        return prepared
+    probe, _ = prepared  # traceroute checks the source and does not print it
     if network.connected(probe.target):
         hops = [probe.target] if network.answers(probe.target) else []
     else:
