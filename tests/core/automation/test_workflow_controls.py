@@ -158,3 +158,45 @@ def test_max_runs_queues_the_next_run_until_one_ends(admin: TestClient, ios_lab:
     assert ends[third["id"]]["status"] == "stopped"  # stopped while queued: never ran
     assert _results(admin, third["id"]) == []
     assert _at(ends[second["id"]]["started_at"]) >= _at(ends[first["id"]]["ended_at"])
+
+
+@ONE_BACKEND
+def test_a_once_for_all_step_runs_once_for_every_device_that_came(
+    admin: TestClient, ios_lab: LabThread
+) -> None:
+    names = add_inventory(admin, ios_lab)[:5]
+    source = "result['names'] = sorted(d['name'] for d in devices)\n"
+    body = {
+        "name": "Who",
+        "type": "python_snippet",
+        "inputs": {"source": source},
+        "options": {"run_method": "once"},
+    }
+    assert admin.post("/api/v1/services", json=body).status_code == 201
+    _service(admin, "Version", ["show version"])
+    graph = {
+        "nodes": [
+            {"id": "v", "ref": "Version"},
+            {"id": "all", "ref": "Who"},
+            {"id": "peers", "ref": "Who", "iteration_devices": "vars.peers[device.name]"},
+        ],
+        "edges": [
+            {"source": "start", "target": "v"},
+            {"source": "v", "target": "all"},
+            {"source": "all", "target": "peers"},
+            {"source": "peers", "target": "end"},
+        ],
+    }
+    assert admin.post("/api/v1/workflows", json={"name": "Once", "graph": graph}).status_code == 201
+    peers = {names[0]: [names[3]], names[1]: [names[3], names[4]], names[2]: []}
+    run = admin.post(
+        "/api/v1/run/Once",
+        json={"targets": {"devices": names[:3]}, "variables": {"peers": peers}, "wait": 120},
+    ).json()
+    assert run["status"] == "success", run
+    results = _results(admin, run["id"])
+    once = [r for r in results if r["step"] == "all"]
+    assert len(once) == 1 and once[0]["result"]["names"] == sorted(names[:3])
+    iterated = [r for r in results if r["step"] == "peers"]
+    assert len(iterated) == 1 and iterated[0]["result"]["names"] == sorted(names[3:5])
+    assert all(run["summary"]["devices"][n]["outcome"] == "success" for n in names[:3])

@@ -118,7 +118,9 @@ class RunController(threading.Thread):
         walk = Walk(self.graph, tokens)
         moves: deque[Move] = deque(walk.begin(start_at))
         not_before: dict[Move, float] = {}  # waiting times: a move is not sent before
-        gathering: dict[str, list[Move]] = {}  # a once-for-all step: devices arrived so far
+        # a once-for-all step in a per-device walk: the moves arrived so far (and the
+        # iteration devices each chose, if any)
+        gathering: dict[str, list[tuple[Move, list[dict[str, Any]] | None]]] = {}
         waited: set[Move] = set()  # moves whose wait_before has been counted
         adoptable = self._earlier_jobs() if self.resume else {}
         groups: dict[str, Group] = {}  # job id → its group
@@ -138,7 +140,7 @@ class RunController(threading.Thread):
                         walk.stop(move.token)
                 moves = kept
                 for gathered in gathering.values():
-                    for move in gathered:
+                    for move, _ in gathered:
                         walk.stop(move.token)
                 gathering.clear()
                 self._patiently(self.owner.jobs.cancel_run, self.run_id)
@@ -176,11 +178,11 @@ class RunController(threading.Thread):
                         self._hold(following, node.wait_after, not_before)
                         moves.extend(following)
                         continue
-                    if self.per_token and not self.steps[move.node]["per_device"]:
-                        gathering.setdefault(move.node, []).append(move)  # runs once for all
-                        continue
-                    group = Group(move)
                     chosen = decision.targets if decision is not None else None
+                    if self.per_token and not self.steps[move.node]["per_device"]:
+                        gathering.setdefault(move.node, []).append((move, chosen))
+                        continue  # runs once for all the devices that come to it
+                    group = Group(move)
                     for row in self._rows(move, chosen):
                         rows.append(row)
                         group.pending.add(row["id"])
@@ -198,17 +200,26 @@ class RunController(threading.Thread):
                     self.job_ids.add(job_id)
                 running[move.node] += 1
             for node_id, gathered in list(gathering.items()):
-                if any(
-                    walk.may_reach(t, node_id)
-                    for t in walk.tracks
-                    if t not in {m.token for m in gathered}
-                ):
+                tokens = [m.token for m, _ in gathered]
+                if any(walk.may_reach(t, node_id) for t in walk.tracks if t not in tokens):
                     continue  # more devices may still arrive
                 del gathering[node_id]
-                group = Group(gathered[0], joined=gathered[1:])
-                for row in self._rows(gathered[0], gathered=[m.token for m in gathered]):
+                group = Group(gathered[0][0], joined=[m for m, _ in gathered[1:]])
+                union = self._gathered_targets(gathered)
+                for row in self._rows(gathered[0][0], union, gathered=tokens):
                     rows.append(row)
                     group.pending.add(row["id"])
+                if not group.pending:  # no iteration devices for any of them
+                    empty = Decision(skipped="iteration devices: none", success=True)
+                    node = self.graph.nodes[node_id]
+                    for move, _ in gathered:
+                        self._patiently(
+                            self.controls.record, node, self.steps[node_id], move.token, empty
+                        )
+                        following = walk.complete(move.token, node_id, True)
+                        self._hold(following, node.wait_after, not_before)
+                        moves.extend(following)
+                    continue
                 for job_id in group.pending:
                     groups[job_id] = group
                     self.job_ids.add(job_id)
@@ -271,6 +282,19 @@ class RunController(threading.Thread):
             due = time.monotonic() + seconds
             for move in following:
                 not_before[move] = max(not_before.get(move, 0), due)
+
+    def _gathered_targets(
+        self, gathered: list[tuple[Move, list[dict[str, Any]] | None]]
+    ) -> list[dict[str, Any]] | None:
+        """The devices a gathered step runs on: each arrived device's iteration devices, or
+        the device itself (None: no iteration devices, the arrived devices)."""
+        if all(chosen is None for _, chosen in gathered):
+            return None
+        union: dict[int, dict[str, Any]] = {}
+        for move, chosen in gathered:
+            for device in chosen if chosen is not None else [self.devices[move.token]]:
+                union.setdefault(int(device["id"]), device)
+        return list(union.values())
 
     def _admitted(self, automation_id: int | None, limit: int) -> bool:
         """Wait queued until fewer than ``limit`` runs of the same automation are going
