@@ -154,8 +154,12 @@ class RunController(threading.Thread):
                 node = self.graph.nodes[move.node]
                 earlier = adoptable.pop((move.node, move.token), None)
                 if earlier:  # queued or done before the takeover: followed, not sent again
-                    group = Group(move, pending=set(earlier))
                     adopted = True
+                    shared = next((groups[j] for j in earlier if j in groups), None)
+                    if shared is not None:  # a gathered step's job: one group for them all
+                        shared.joined.append(move)
+                        continue
+                    group = Group(move, pending=set(earlier))
                 else:
                     if node.wait_before and move not in waited:
                         waited.add(move)
