@@ -89,9 +89,9 @@ automations:
       targets: {pools: [lab-cisco_ios]}
       report: |
         Neighbor audit: {{ run.status }}
-        {% for r in results if r.step == 'count' and r.result.count is defined %}
+        {% for r in results if r.step == 'count' and r.result.count is defined -%}
         {{ r.device }}: {{ r.result.count }} neighbor(s)
-        {% endfor %}
+        {% endfor -%}
     graph:
       nodes:
         - {id: discover, ref: Discover neighbors, x: 288, y: 80}
