@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test lint typecheck layers check format clean services web browser sshd docs
+.PHONY: install demo serve test lint typecheck layers check format clean services web browser sshd netlab docs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,8 +51,12 @@ check: lint typecheck layers
 ## directories). Many tests wait on devices, leases and restarts, so three processes keep two
 ## cores busy. PYTEST_WORKERS=1 runs it serially. The 30 slowest tests are listed at the end.
 PYTEST_WORKERS ?= 3
-test: check services browser sshd
+test: check services browser sshd netlab
 	$(BIN)/pytest -q --durations=30 $(if $(filter-out 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder) $(PYTEST_ARGS)
+
+## Debian's FRRouting, lldpd and OpenSSH for the real lab (tests/netlab, make demo-real).
+netlab:
+	bash scripts/ensure-netlab
 
 ## Debian's Chromium for the UI tests (Playwright drives it; no browser download).
 browser:

@@ -15,6 +15,7 @@ pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.vault",
     "tests.fixtures.bastion",
+    "tests.fixtures.netlab",
 ]
 
 

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from netweave.cli.console import console
+from netweave.cli.netlab import serve_real, take_down
 from netweave.lab import Lab, build_specs, links_for, rss_mb, run_forever
 
 app = typer.Typer(help="Simulated network devices over real SSH.", no_args_is_help=True)
@@ -29,13 +30,24 @@ def up(
     username: str = typer.Option("netweave"),
     password: str = typer.Option("netweave"),
     manifest: Path | None = typer.Option(None, help="Write the served devices here (JSON)"),
+    real: bool = typer.Option(
+        False, "--real", help="Real FRRouting routers in network namespaces (root)"
+    ),
+    topology: str = typer.Option(
+        "ring:4", help="--real: a topology YAML file, or ring:N (N routers and a spoke)"
+    ),
+    syslog: str | None = typer.Option(None, help="--real: send FRR's logs to HOST:PORT"),
+    lldp: bool = typer.Option(True, help="--real: lldpd on every router's links"),
     links: str = typer.Option(
         "demo",
         help="Cables between the devices, shown by CDP/LLDP: demo (the demo's topology), "
         "ring, none, or a JSON file of links",
     ),
 ) -> None:
-    """Serve simulated devices until Ctrl-C / SIGTERM."""
+    """Serve simulated devices (or, with --real, FRR routers) until Ctrl-C / SIGTERM."""
+    if real:
+        serve_real(topology, manifest, syslog, lldp)
+        return
     if address_mode not in ("ports", "addresses"):
         raise typer.BadParameter("ports or addresses", param_hint="--address-mode")
     try:
@@ -70,3 +82,11 @@ def up(
             console.print(f"manifest: {manifest}")
 
     run_forever(specs, manifest=manifest, on_ready=ready, links=cables)
+
+
+@app.command("down")
+def down(
+    everything: bool = typer.Option(False, "--all", help="Stop running real labs too"),
+) -> None:
+    """Remove what real labs left behind (namespaces, processes) after a crash."""
+    take_down(everything)

@@ -43,6 +43,7 @@ from netweave.drivers.base import (
 from netweave.drivers.failures import PhaseClock, device_error, failure, rejected, seconds
 from netweave.drivers.host_keys import known_hosts_file
 from netweave.drivers.jump import JumpChain
+from netweave.drivers.platforms import platform as added_platform
 from netweave.drivers.streaming import Sink, StreamedOutput
 from netweave.foundation.regex_safety import check_regex
 
@@ -51,6 +52,12 @@ DEFAULT_ERROR_PATTERN = (
     r"% ?Invalid input|% ?Incomplete command|% ?Ambiguous command|^syntax error|unknown command\."
     r"|^% ?Bad mask|^Bad mask 0x"  # IOS: an address with a non-contiguous or wrong mask
 )
+
+
+def default_error_pattern(device_type: str | None) -> str:
+    """The rejected-line pattern of a platform NetWeave adds (FRR), else IOS/EOS/Junos's."""
+    added = added_platform(device_type)
+    return added.error_pattern if added is not None else DEFAULT_ERROR_PATTERN
 
 
 class NetmikoDriverArgs(BaseDriverArgs):
@@ -197,7 +204,7 @@ class NetmikoSession(DriverSession):
         self.home = self.last_prompt = read_prompt(self.connection)
 
     def run_commands(self, commands: list[str], options: dict[str, Any]) -> list[CommandOutput]:
-        error_pattern = options.get("error_pattern") or DEFAULT_ERROR_PATTERN
+        error_pattern = options.get("error_pattern") or default_error_pattern(self.args.device_type)
         read_timeout = float(options.get("read_timeout", 30))
         library = DRIVER_ARGS.pick(options, "send_command")
         # the trailing prompt is always read (it tells the mode); strip_prompt (default
@@ -266,7 +273,7 @@ class NetmikoSession(DriverSession):
 
     def push_config(self, lines: list[str], options: dict[str, Any]) -> ConfigOutcome:
         """Line by line; the first rejected line stops the push; save only on full success."""
-        error_pattern = options.get("error_pattern") or DEFAULT_ERROR_PATTERN
+        error_pattern = options.get("error_pattern") or default_error_pattern(self.args.device_type)
         started = time.perf_counter()
         outcome = ConfigOutcome(output="")
         conn = self.connection
@@ -461,6 +468,7 @@ class NetmikoDriver(Driver):
 
     def connect(self, args: BaseConnectionArgs) -> DriverSession:
         parsed = NetmikoConnectionArgs.model_validate(args.model_dump())
+        added_platform(parsed.device_type)  # NetWeave's own device types, known to Netmiko
         params: dict[str, Any] = {
             "device_type": parsed.device_type or "cisco_ios",
             "host": parsed.host,

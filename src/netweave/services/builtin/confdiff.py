@@ -8,6 +8,7 @@ import difflib
 VOLATILE = (
     "Building configuration",
     "Current configuration :",
+    "Current configuration:",  # FRR
     "! Last configuration change",
     "! NVRAM config last updated",
     "ntp clock-period",
@@ -67,4 +68,73 @@ def remediation(running: str, target: str) -> list[str]:
             commands.append(top)
             commands.extend(f" {c[3:]}" if c.startswith("no ") else f" no {c}" for c in extra)
             commands.extend(f" {c}" for c in missing)
+    return commands
+
+
+# FRR: lines a configuration cannot remove (``no frr version`` is no command), and the
+# lines that only close a block in ``show running-config``.
+PERMANENT = ("frr version", "frr defaults", "hostname ", "service integrated-vtysh-config")
+CLOSERS = {"exit", "exit-address-family", "exit-vrf", "exit-vnc", "end", "!"}
+
+
+Node = tuple[str, list["Node"]]
+
+
+def tree(text: str) -> list[Node]:
+    """Indented configuration as nested (line, children) pairs; block closers dropped."""
+    root: list[Node] = []
+    stack: list[tuple[int, list[Node]]] = [(-1, root)]
+    for raw in text.splitlines():
+        line = raw.rstrip()
+        if not line.strip() or line.strip() in CLOSERS:
+            continue
+        depth = len(line) - len(line.lstrip())
+        while stack[-1][0] >= depth:
+            stack.pop()
+        children: list[Node] = []
+        stack[-1][1].append((line.strip(), children))
+        stack.append((depth, children))
+    return root
+
+
+def _negate(line: str) -> str:
+    return line[3:] if line.startswith("no ") else f"no {line}"
+
+
+def _closer(line: str) -> str:
+    return "exit-address-family" if line.startswith("address-family") else "exit"
+
+
+def _emit(node: Node, depth: int) -> list[str]:
+    line, children = node
+    commands = [" " * depth + line]
+    for child in children:
+        commands += _emit(child, depth + 1)
+    if children:
+        commands.append(" " * depth + _closer(line))
+    return commands
+
+
+def nested_remediation(running: str, target: str) -> list[str]:
+    """Commands taking ``running`` to ``target`` at any depth (FRR: ``router bgp`` holds
+    ``address-family`` blocks): each block entered, what is extra removed (``no ...``), what
+    is missing added, the block closed; a block that is wholly missing is sent whole."""
+    return _walk(tree(running), tree(target), 0)
+
+
+def _walk(have: list[Node], want: list[Node], depth: int) -> list[str]:
+    have_nodes = dict(have)
+    want_nodes = dict(want)
+    commands: list[str] = []
+    for line in have_nodes:
+        if line not in want_nodes and not line.startswith(PERMANENT):
+            commands.append(" " * depth + _negate(line))
+    for line, children in want_nodes.items():
+        if line not in have_nodes:
+            if not line.startswith(PERMANENT):
+                commands += _emit((line, children), depth)
+            continue
+        inner = _walk(have_nodes[line], children, depth + 1)
+        if inner:
+            commands += [" " * depth + line, *inner, " " * depth + _closer(line)]
     return commands

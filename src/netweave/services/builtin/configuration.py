@@ -16,9 +16,15 @@ from netweave.services.base import (
     ServiceOutcome,
     Template,
 )
-from netweave.services.builtin.confdiff import clean_config, remediation, unified
+from netweave.services.builtin.confdiff import (
+    clean_config,
+    nested_remediation,
+    remediation,
+    unified,
+)
 
 NAPALM_PLATFORMS = {"cisco_ios", "cisco_xe", "arista_eos", "juniper_junos", "cisco_nxos"}
+NESTED = {"frr"}  # blocks within blocks (router bgp > address-family): nested remediation
 SHOW_CONFIG = {"juniper_junos": "show configuration | display set", "linux": "cat /etc/hostname"}
 
 
@@ -254,7 +260,8 @@ class ConfigRestore(Service[RestoreInputs]):
         if method == "napalm":
             outcome = ctx.configure(lines_of(target), driver="napalm", options={"mode": "replace"})
         else:
-            outcome = ctx.configure(remediation(running, target), driver="netmiko")
+            remedy = nested_remediation if ctx.device.platform in NESTED else remediation
+            outcome = ctx.configure(remedy(running, target), driver="netmiko")
         after = clean_config(ctx.commands([command], driver="netmiko")[0].stdout)
         left = unified(after, target, "running", label)
         return ServiceOutcome(
