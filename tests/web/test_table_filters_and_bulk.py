@@ -213,3 +213,53 @@ def test_viewer_sees_no_selection_or_bulk_actions(live_api: LiveApi, page: Page)
             "/api/v1/devices/bulk-delete", json={"ids": ids}, headers={"X-CSRF-Token": csrf}
         )
         assert refused.status_code == 403
+
+
+def test_services_table_bulk_run_refusal_and_bulk_delete(live_api: LiveApi, page: Page) -> None:
+    """Tables beyond devices select rows too: services run (each on its defaults; one that
+    changes configuration is refused, naming it) or are deleted, all or none."""
+    _seed(live_api)
+    with httpx.Client(base_url=live_api.url, headers={"X-API-KEY": live_api.key}) as client:
+        for name in ("Audit", "Push NTP"):
+            client.post(
+                "/api/v1/services",
+                json={
+                    "name": name,
+                    "type": "netmiko_config",
+                    "inputs": {"config": "ntp server 10.0.0.9"},
+                    "options": {"targets": {"devices": ["lab-ios-01"]}},
+                },
+            ).raise_for_status()
+    sign_in(page, live_api.url, "ops", "ops-pass-long-1")
+    page.goto(live_api.url + "/ui/#/services")
+    region = page.get_by_role("region", name="Services")
+    rows = region.get_by_role("table", name="Services table").locator("tbody tr")
+    expect(rows).to_have_count(3)
+    bar = region.get_by_role("region", name="Selection")
+    region.get_by_label("Select Push NTP").check()
+    region.get_by_label("Select Ping").check()
+    expect(bar).to_contain_text("2 selected")
+
+    # run: asks first, then the API refuses the batch (a configuration push) and says why
+    bar.get_by_role("button", name="Run selected").click()
+    run = page.get_by_role("alertdialog", name="Run 2 services?")
+    expect(run.get_by_role("listitem")).to_have_text(["Push NTP", "Ping"])
+    run.get_by_role("button", name="Run 2 services").click()
+    expect(run.get_by_role("alert")).to_contain_text("'Push NTP'")
+    expect(run.get_by_role("alert")).to_contain_text("open it to run: it changes configuration")
+    run.get_by_role("button", name="Cancel").click()
+    expect(run).to_be_hidden()
+
+    # delete through the bar's confirmation: both go, the third stays
+    bar.get_by_role("button", name="Delete selected").click()
+    confirm = page.get_by_role("alertdialog", name="Delete 2 services?")
+    expect(confirm).to_contain_text("(all or none)")
+    expect(confirm.get_by_role("listitem")).to_have_text(["Push NTP", "Ping"])
+    confirm.get_by_role("button", name="Delete 2 services").click()
+    expect(confirm).to_be_hidden()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Audit")
+    with httpx.Client(base_url=live_api.url, headers={"X-API-KEY": live_api.key}) as client:
+        names = [s["name"] for s in client.get("/api/v1/services").json()["items"]]
+        assert names == ["Audit"]
+        assert client.get("/api/v1/runs").json()["total"] == 0  # the refused batch ran nothing

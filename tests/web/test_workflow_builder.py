@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Dialog, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from netweave.lab import LabThread
 from tests.fixtures.api import LiveApi
@@ -140,17 +140,13 @@ def test_build_save_reload_and_run_live(
     diagnostics = drop(page, "Collect diagnostics", canvas, width * 0.78, height * 0.75)
     extra = drop(page, "TCP reachability", canvas, width * 0.34, height * 0.2)
     shot(page, tmp_path, "workflow-dropped")
-    # unsaved changes: leaving asks first (dismissed: still here)
-    asked: list[str] = []
-
-    def dismiss(dialog: Dialog) -> None:
-        asked.append(dialog.message)
-        dialog.dismiss()
-
-    page.once("dialog", dismiss)
+    # unsaved changes: leaving asks first, in the page (cancelled: still here)
     builder.get_by_role("link", name="Workflows").click()
+    leave = page.get_by_role("alertdialog", name="Leave without saving?")
+    expect(leave).to_contain_text("unsaved changes")
+    leave.get_by_role("button", name="Cancel").click()
+    expect(leave).to_have_count(0)
     expect(canvas.get_by_role("group", name="Step Show version")).to_be_visible()
-    assert asked and "unsaved changes" in asked[0]
 
     # a step selected and deleted with the keyboard
     extra.click()

@@ -92,6 +92,12 @@ def test_vlan_change_runs_from_the_builder_and_run_again_is_filled(
     expect(setup.get_by_label("vlan_name", exact=True)).to_be_visible()
     vlan.fill("42")
     setup.get_by_role("button", name="Run on the default targets").click()
+    # it pushes configuration: confirmed after its dry run (test_workflow_change_confirmation)
+    confirm = page.get_by_role("alertdialog", name="Run VLAN change").get_by_role(
+        "button", name="Run VLAN change on"
+    )
+    expect(confirm).to_be_enabled()
+    confirm.click()
     expect(builder.get_by_label("Run status").first).to_have_text(FINAL, timeout=120_000)
     run = _latest_run(live_api, "VLAN change")
     assert run["variables"] == {"vlan": 42}

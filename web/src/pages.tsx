@@ -1,4 +1,5 @@
 import { ServicePage } from "./automation/ServicePage";
+import { automationBulk } from "./bulk/specs";
 import { DevicePage, DEVICE_TABS } from "./inventory/DevicePage";
 import { elapsed } from "./run";
 import type { Route, Section } from "./router";
@@ -74,6 +75,7 @@ export const TABLES: Record<string, TableSpec<Row> & { section: Section }> = {
     search: "name",
     resource: { schema: "LinkCreate", noun: "link" },
     transfer: "links",
+    bulk: { deleteEndpoint: "/api/v1/links/bulk-delete" },
     columns: [
       { key: "name", title: "Name", sortable: true },
       { key: "source", title: "Source", filter: "device" },
@@ -91,6 +93,7 @@ export const TABLES: Record<string, TableSpec<Row> & { section: Section }> = {
     search: "name",
     resource: { schema: "PoolCreate", noun: "pool" },
     transfer: "pools",
+    bulk: { deleteEndpoint: "/api/v1/pools/bulk-delete" },
     columns: [
       { key: "name", title: "Name", sortable: true },
       { key: "device_count", title: "Devices" },
@@ -103,6 +106,7 @@ export const TABLES: Record<string, TableSpec<Row> & { section: Section }> = {
     endpoint: "/api/v1/credentials",
     resource: { schema: "CredentialCreate", noun: "credential", secrets: true },
     transfer: "credentials",
+    bulk: { deleteEndpoint: "/api/v1/credentials/bulk-delete" },
     columns: [
       { key: "name", title: "Name" },
       { key: "username", title: "User" },
@@ -116,6 +120,7 @@ export const TABLES: Record<string, TableSpec<Row> & { section: Section }> = {
     title: "Bastions",
     endpoint: "/api/v1/bastions",
     resource: { schema: "BastionCreate", noun: "bastion" },
+    bulk: { deleteEndpoint: "/api/v1/bastions/bulk-delete" },
     columns: [
       { key: "name", title: "Name" },
       { key: "host", title: "Address", render: (r) => `${r.host}:${r.port}` },
@@ -130,6 +135,7 @@ export const TABLES: Record<string, TableSpec<Row> & { section: Section }> = {
     endpoint: "/api/v1/services",
     paged: true,
     search: "name",
+    bulk: automationBulk("service"),
     actions: (
       <EditorsOnly>
         <a class="button-link primary" href="#/services/new">New service</a>

@@ -47,8 +47,8 @@ export interface TableSpec<T> {
   params?: Record<string, string>;
   /** Extra controls above the table (wrap editing ones in <EditorsOnly>). */
   actions?: ComponentChildren;
-  /** Bulk actions on selected rows (with ``resource``, for operators and admins): delete
-   * always; edit and run as declared here. */
+  /** Bulk actions on selected rows (for operators and admins; with ``resource`` or here):
+   * delete always; edit and run as declared here. */
   bulk?: BulkSpec;
 }
 
@@ -99,6 +99,9 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
   const [selected, setSelected] = useState<Map<T["id"], T>>(new Map());
   const query = useSettled({ search, filters });
   const editable = Boolean(spec.resource) && canEdit(user);
+  // rows are selected for the bulk bar on tables with a form or bulk actions
+  const selectable = Boolean(spec.resource || spec.bulk) && canEdit(user);
+  const noun = spec.resource?.noun ?? spec.bulk?.noun ?? "row";
   const filtered = spec.columns.some((c) => c.filter);
   const filtering = Boolean(search.trim()) || Object.values(filters).some((v) => v.trim());
   const choice = new Set(spec.columns.filter((c) => c.choices).map((c) => c.filter));
@@ -196,15 +199,15 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
         )}
       </div>
       {error && <p class="error" role="alert">{error}</p>}
-      {editable && spec.resource && (
-        <BulkBar endpoint={spec.endpoint} bulk={spec.bulk ?? {}} noun={spec.resource.noun}
+      {selectable && (
+        <BulkBar endpoint={spec.endpoint} bulk={spec.bulk ?? {}} noun={noun}
           rows={[...selected.values()]} onClear={() => setSelected(new Map())}
           onDone={() => setVersion((v) => v + 1)} />
       )}
       <table class="grid" aria-label={`${spec.title} table`}>
         <thead>
           <tr>
-            {editable && (
+            {selectable && (
               <th class="select" scope="col">
                 <input type="checkbox" aria-label="Select all on this page" checked={allSelected}
                   disabled={!pageRows.length} onChange={toggleAll} />
@@ -226,7 +229,7 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
           </tr>
           {filtered && (
             <tr class="filters">
-              {editable && <th />}
+              {selectable && <th />}
               {spec.columns.map((column) => (
                 <th key={column.key}>
                   {column.filter &&
@@ -257,7 +260,7 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
         <tbody>
           {pageRows.map((row, index) => (
             <tr key={row.id ?? index} class={selected.has(row.id) ? "selected" : undefined}>
-              {editable && (
+              {selectable && (
                 <td class="select">
                   <input type="checkbox" aria-label={`Select ${nameOf(row)}`}
                     checked={selected.has(row.id)} onChange={() => toggle(row)} />

@@ -1,10 +1,12 @@
 // Actions on the rows selected in a DataTable: set one field on all of them, delete them
-// (after a ConfirmDialog listing them) and, on device tables, run a service on them.
+// (after a ConfirmDialog listing them), on device tables run a service on them, and on
+// service and workflow tables run each of them once on its default targets.
 // A table with bulk endpoints sends one request (all or nothing); else one per row.
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, type Page } from "../api";
 import { RunPanel } from "../automation/RunPanel";
 import { ConfirmDialog } from "../forms/ConfirmDialog";
+import { go } from "../router";
 
 export interface BulkField {
   key: string;
@@ -16,14 +18,25 @@ export interface BulkField {
 }
 
 export interface BulkSpec {
+  /** What one row is ("service"), for tables without a ``resource`` form. */
+  noun?: string;
   /** POST {ids} deletes them all, all or nothing. Without it: one DELETE per row. */
   deleteEndpoint?: string;
+  /** The objects' single routes take names, not ids: POST {names} to ``deleteEndpoint``. */
+  byName?: boolean;
   /** PATCH {ids, changes} sets fields on all, all or nothing. Without it: one PATCH per row. */
   editEndpoint?: string;
   /** The fields "Edit selected" may set. */
   fields?: BulkField[];
   /** "Run on selected": the run panel with the selected devices as targets. */
   run?: boolean;
+  /** "Run selected": POST {ids} runs each selected service or workflow once on its default
+   * targets, all or none (one that changes configuration is refused: its page confirms it). */
+  runEndpoint?: string;
+}
+
+interface StartedRun {
+  id: string;
 }
 
 export type BulkRow = { id?: number | string; name?: unknown };
@@ -130,16 +143,22 @@ export function BulkBar({ endpoint, bulk, noun, rows, onDone, onClear }: {
   onDone: () => void;
   onClear: () => void;
 }) {
-  const [open, setOpen] = useState<"edit" | "delete" | "run" | null>(null);
+  const [open, setOpen] = useState<"edit" | "delete" | "run" | "start" | null>(null);
   const close = () => setOpen(null);
   const remove = async () => {
     if (bulk.deleteEndpoint) {
-      const ids = rows.map((r) => r.id);
-      await api(bulk.deleteEndpoint, { method: "POST", body: JSON.stringify({ ids }) });
+      const body = bulk.byName ? { names: rows.map(label) } : { ids: rows.map((r) => r.id) };
+      await api(bulk.deleteEndpoint, { method: "POST", body: JSON.stringify(body) });
     } else {
       for (const row of rows) await api(`${endpoint}/${row.id}`, { method: "DELETE" });
     }
     onDone();
+  };
+  const start = async () => {
+    if (!bulk.runEndpoint) return;
+    const ids = rows.map((r) => r.id);
+    const runs = await api<StartedRun[]>(bulk.runEndpoint, { method: "POST", body: JSON.stringify({ ids }) });
+    go(runs.length === 1 ? `runs/${runs[0].id}` : "runs");
   };
   if (!rows.length) return null;
   return (
@@ -147,6 +166,7 @@ export function BulkBar({ endpoint, bulk, noun, rows, onDone, onClear }: {
       <strong>{rows.length} selected</strong>
       {bulk.fields?.length ? <button onClick={() => setOpen("edit")}>Edit selected</button> : null}
       {bulk.run && <button onClick={() => setOpen("run")}>Run on selected</button>}
+      {bulk.runEndpoint && <button onClick={() => setOpen("start")}>Run selected</button>}
       <button class="danger" onClick={() => setOpen("delete")}>Delete selected</button>
       <button class="quiet" onClick={onClear}>Clear selection</button>
       {open === "edit" && (
@@ -158,6 +178,15 @@ export function BulkBar({ endpoint, bulk, noun, rows, onDone, onClear }: {
           confirmLabel={`Delete ${plural(rows.length, noun)}`} onConfirm={remove} onClose={close}>
           <p>These will be deleted{bulk.deleteEndpoint ? " (all or none)" : ""}:</p>
           <ul class="bulk-list">{rows.map((r) => <li key={r.id}>{label(r)}</li>)}</ul>
+        </ConfirmDialog>
+      )}
+      {open === "start" && (
+        <ConfirmDialog title={`Run ${plural(rows.length, noun)}?`} danger={false}
+          confirmLabel={`Run ${plural(rows.length, noun)}`} onConfirm={start} onClose={close}>
+          <p>Each runs once on its own default targets (all or none):</p>
+          <ul class="bulk-list">{rows.map((r) => <li key={r.id}>{label(r)}</li>)}</ul>
+          <p class="meta">One that changes device configuration is refused here: open it to run it,
+            its page shows the change first.</p>
         </ConfirmDialog>
       )}
       {open === "run" && (

@@ -1,38 +1,13 @@
 // Run a workflow on one device (the device page's run tab, beside the service panel): pick a
 // workflow, see its steps, confirm, and follow the run's page. A workflow can push
-// configuration, so it never starts on one click.
+// configuration, so it never starts on one click: one with configuration steps shows each
+// one's dry run on the device first (WorkflowPreview).
 import { useEffect, useState } from "preact/hooks";
 import { api, type Page } from "../api";
 import type { Automation } from "../automation/RunPanel";
 import { ConfirmDialog } from "../forms/ConfirmDialog";
 import { go } from "../router";
-
-interface Graph {
-  nodes?: { id: string; ref: string; label?: string }[];
-  edges?: { source: string; target: string; kind?: string }[];
-}
-
-/** Step names in the order a run walks them: from start, success edges before failure ones. */
-function stepNames(graph: Graph | null | undefined): string[] {
-  const nodes = new Map((graph?.nodes ?? []).map((n) => [n.id, n]));
-  const edges = [...(graph?.edges ?? [])].sort(
-    (a, b) => Number((a.kind ?? "success") !== "success") - Number((b.kind ?? "success") !== "success"),
-  );
-  const order: string[] = [];
-  let frontier = ["start"];
-  while (frontier.length) {
-    const next: string[] = [];
-    for (const source of frontier)
-      for (const edge of edges)
-        if (edge.source === source && nodes.has(edge.target) && !order.includes(edge.target)) {
-          order.push(edge.target);
-          next.push(edge.target);
-        }
-    frontier = next;
-  }
-  for (const id of nodes.keys()) if (!order.includes(id)) order.push(id);
-  return order.map((id) => nodes.get(id)!.label || nodes.get(id)!.ref);
-}
+import { stepOrder, useWorkflowGuard } from "./WorkflowPreview";
 
 export function RunWorkflow({ device }: { device: string }) {
   const [workflows, setWorkflows] = useState<Automation[] | null>(null);
@@ -45,19 +20,31 @@ export function RunWorkflow({ device }: { device: string }) {
       (exc: Error) => setError(exc.message),
     );
   }, []);
-  const steps = stepNames(chosen?.graph as Graph | null);
+  const guard = useWorkflowGuard();
+  const steps = stepOrder(chosen?.graph).map((n) => n.label || n.ref);
+  const body = { targets: { devices: [device] } };
   const start = async () => {
     const run = await api<{ id: string }>(`/api/v1/run/${encodeURIComponent(chosen!.name)}`, {
       method: "POST",
-      body: JSON.stringify({ targets: { devices: [device] } }),
+      body: JSON.stringify(body),
     });
     go(`runs/${run.id}`);
+  };
+  const ask = async () => {
+    if (!chosen) return;
+    setError(null);
+    const allSteps = <p>The workflow runs its steps on {device}: {steps.join(" → ") || "none"}.</p>;
+    try {
+      if (!(await guard.intercept(chosen, body, start, device, allSteps))) setAsking(true);
+    } catch (exc) {
+      setError(exc instanceof Error ? exc.message : String(exc));
+    }
   };
   return (
     <form class="card run-panel" aria-label="Run a workflow"
       onSubmit={(e) => {
         e.preventDefault();
-        if (chosen) setAsking(true);
+        ask();
       }}>
       <label>
         Workflow
@@ -92,6 +79,7 @@ export function RunWorkflow({ device }: { device: string }) {
           </p>
         </ConfirmDialog>
       )}
+      {guard.dialog}
     </form>
   );
 }

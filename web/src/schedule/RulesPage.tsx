@@ -126,6 +126,7 @@ export function RulesPage() {
     title: "Event rules",
     endpoint: "/api/v1/event-rules",
     columns,
+    bulk: { noun: "rule", deleteEndpoint: "/api/v1/event-rules/bulk-delete", byName: true },
     actions: (
       <>
         <a class="button-link quiet" href="#/syslog">Syslog</a>

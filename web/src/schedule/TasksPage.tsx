@@ -139,6 +139,7 @@ export function TasksPage() {
     endpoint: "/api/v1/tasks",
     paged: true,
     search: "name",
+    bulk: { noun: "task", deleteEndpoint: "/api/v1/tasks/bulk-delete" },
     columns,
     actions: (
       <>

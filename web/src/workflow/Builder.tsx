@@ -29,6 +29,8 @@ import { Palette } from "./Palette";
 import { RunSetup, type Targets } from "./RunSetup";
 import { RunView } from "./RunView";
 import { useRunStream } from "./stream";
+import { ConfirmDialog } from "../forms/ConfirmDialog";
+import { useWorkflowGuard } from "../inventory/WorkflowPreview";
 import type { Automation, Graph, Point, ServiceType, StepNode } from "./types";
 import "./workflow.css";
 
@@ -80,6 +82,8 @@ export function Builder({ id }: { id: number | null }) {
   const [loads, setLoads] = useState(0); // bumped on every (re)load: the options form restarts
   const created = useRef<number | null>(null); // the id this page just created (no reload)
   const { run, results, setRun } = useRunStream(runId);
+  const guard = useWorkflowGuard();
+  const [leaving, setLeaving] = useState<string | null>(null); // a link clicked with unsaved changes
   const page = useRef<HTMLElement>(null);
   const [top, setTop] = useState(57); // the builder fills the window below the header
 
@@ -270,15 +274,20 @@ export function Builder({ id }: { id: number | null }) {
     try {
       const spec: Record<string, unknown> = targetCount(targets) ? { targets } : {};
       if (Object.keys(variables).length) spec.variables = variables;
-      const started = await api<{ id: string; status: string }>(`/api/v1/run/${encodeURIComponent(target.name)}`, {
-        method: "POST",
-        body: JSON.stringify(spec),
-      });
-      setRunId(started.id);
-      setLastRun(started);
-      setStep(null);
-      setSelection(null);
-      setMode("run");
+      const name = target.name;
+      const start = async () => {
+        const started = await api<{ id: string; status: string }>(`/api/v1/run/${encodeURIComponent(name)}`, {
+          method: "POST",
+          body: JSON.stringify(spec),
+        });
+        setRunId(started.id);
+        setLastRun(started);
+        setStep(null);
+        setSelection(null);
+        setMode("run");
+      };
+      // a step that changes configuration: its dry run is shown first, the run on confirm
+      if (!(await guard.intercept(target, spec, start))) await start();
     } catch (exc) {
       setRunError(exc instanceof ApiError ? exc.message : String(exc));
     } finally {
@@ -343,10 +352,10 @@ export function Builder({ id }: { id: number | null }) {
     const warn = (event: BeforeUnloadEvent) => event.preventDefault();
     const leave = (event: MouseEvent) => {
       const link = (event.target as HTMLElement | null)?.closest?.("a[href^='#/']");
-      if (link && !window.confirm("This workflow has unsaved changes. Leave without saving?")) {
-        event.preventDefault();
-        event.stopPropagation();
-      }
+      if (!link) return;
+      event.preventDefault(); // asked in the page (ConfirmDialog below); it follows the link
+      event.stopPropagation();
+      setLeaving(link.getAttribute("href"));
     };
     window.addEventListener("beforeunload", warn);
     window.addEventListener("click", leave, true);
@@ -491,6 +500,16 @@ export function Builder({ id }: { id: number | null }) {
           )}
         </aside>}
       </div>
+      {guard.dialog}
+      {leaving && (
+        <ConfirmDialog title="Leave without saving?" confirmLabel="Leave without saving"
+          onConfirm={() => {
+            window.location.hash = leaving;
+          }}
+          onClose={() => setLeaving(null)}>
+          <p>This workflow has unsaved changes. They are lost if you leave this page now.</p>
+        </ConfirmDialog>
+      )}
     </section>
   );
 }

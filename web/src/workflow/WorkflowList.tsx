@@ -3,6 +3,7 @@
 // workflow another one uses, and says which).
 import { useState } from "preact/hooks";
 import { api } from "../api";
+import { WORKFLOW_BULK } from "../bulk/specs";
 import { canEdit, useUser } from "../session";
 import { DataTable, type TableSpec } from "../table";
 import type { Automation } from "./types";
@@ -50,6 +51,7 @@ export function WorkflowList() {
     endpoint: "/api/v1/workflows",
     paged: true,
     search: "name",
+    bulk: WORKFLOW_BULK,
     actions: editable ? <a class="button-link primary" href="#/workflows/new">New workflow</a> : undefined,
     columns: [
       {

@@ -11,10 +11,12 @@ from netweave.api.deps import Admin, DbSession, Operator, RuntimeDep, Viewer
 from netweave.api.params import Id, Limit, Offset
 from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.api.text_params import ContainsText
-from netweave.core.automation import definitions, variables
+from netweave.core.access.tokens import Principal
+from netweave.core.automation import bulk_runs, definitions, variables
 from netweave.core.automation.catalog import type_read
 from netweave.core.automation.schemas import (
     AutomationRead,
+    RunRead,
     ServiceCreate,
     ServiceTypeRead,
     ServiceTypeUpdate,
@@ -23,6 +25,7 @@ from netweave.core.automation.schemas import (
     WorkflowUpdate,
 )
 from netweave.core.automation.variables import AutomationVariables
+from netweave.core.bulk import BulkIds, BulkResult
 from netweave.core.inventory.schemas import Page
 from netweave.db.models import Role
 from netweave.foundation.errors import InvalidInput
@@ -63,6 +66,10 @@ def enable_type(
     return read
 
 
+def _trigger(principal: Principal) -> str:
+    return "ui" if principal.via == "session" else "api"
+
+
 def _page(
     rows: list[definitions.Automation], total: int, limit: int, offset: int
 ) -> Page[AutomationRead]:
@@ -88,6 +95,36 @@ def create_service(
     )
     db.commit()
     return definitions.read(row)
+
+
+@services_router.post("/bulk-delete", response_model=BulkResult, responses=LOOKUP_CONFLICT)
+def bulk_delete_services(
+    body: BulkIds, principal: Operator, runtime: RuntimeDep, db: DbSession
+) -> BulkResult:
+    """Delete every listed service: all or nothing (each as a single delete: a fenced user's
+    own services only, privileged types by admins, none a workflow uses)."""
+    runtime.catalog.ensure_synced()
+    result = definitions.delete_many(
+        db,
+        body.ids,
+        "service",
+        catalog=runtime.catalog,
+        admin=principal.has_role(Role.admin),
+        actor=principal.username,
+    )
+    db.commit()
+    return result
+
+
+@services_router.post(
+    "/bulk-run", response_model=list[RunRead], status_code=201, responses=LOOKUP_CONFLICT
+)
+def bulk_run_services(body: BulkIds, principal: Operator, runtime: RuntimeDep) -> list[RunRead]:
+    """Run every listed service once on its default targets: all or nothing. One that
+    changes configuration is refused (409): run it from its page, which shows the change."""
+    return bulk_runs.launch_many(
+        runtime.runs, "service", body.ids, principal.username, trigger=_trigger(principal)
+    )
 
 
 @services_router.get("/{service_id}", response_model=AutomationRead, responses=NOT_FOUND)
@@ -147,6 +184,26 @@ def create_workflow(body: WorkflowCreate, principal: Operator, db: DbSession) ->
     row = definitions.create_workflow(db, body, principal.username)
     db.commit()
     return definitions.read(row)
+
+
+@workflows_router.post("/bulk-delete", response_model=BulkResult, responses=LOOKUP_CONFLICT)
+def bulk_delete_workflows(body: BulkIds, principal: Operator, db: DbSession) -> BulkResult:
+    """Delete every listed workflow: all or nothing (a fenced user's own only, none another
+    workflow outside the list uses)."""
+    result = definitions.delete_many(db, body.ids, "workflow", actor=principal.username)
+    db.commit()
+    return result
+
+
+@workflows_router.post(
+    "/bulk-run", response_model=list[RunRead], status_code=201, responses=LOOKUP_CONFLICT
+)
+def bulk_run_workflows(body: BulkIds, principal: Operator, runtime: RuntimeDep) -> list[RunRead]:
+    """Run every listed workflow once on its default targets: all or nothing. One with a
+    step that changes configuration is refused (409): run it from its page."""
+    return bulk_runs.launch_many(
+        runtime.runs, "workflow", body.ids, principal.username, trigger=_trigger(principal)
+    )
 
 
 @workflows_router.get("/{workflow_id}", response_model=AutomationRead, responses=NOT_FOUND)

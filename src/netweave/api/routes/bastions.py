@@ -8,7 +8,8 @@ from fastapi import APIRouter
 from netweave.api.deps import Admin, DbSession, Viewer
 from netweave.api.params import Id
 from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
-from netweave.core.inventory import bastions
+from netweave.core.bulk import BulkIds, BulkResult
+from netweave.core.inventory import bastions, bulk
 from netweave.core.inventory.schemas import BastionCreate, BastionRead, BastionUpdate
 
 router = APIRouter(prefix="/api/v1/bastions", tags=["bastions"])
@@ -24,6 +25,14 @@ def create_bastion(body: BastionCreate, _: Admin, db: DbSession) -> BastionRead:
     row = bastions.create_bastion(db, body)
     db.commit()
     return bastions.to_read(db, row)
+
+
+@router.post("/bulk-delete", response_model=BulkResult, responses=LOOKUP_CONFLICT)
+def bulk_delete_bastions(body: BulkIds, _: Admin, db: DbSession) -> BulkResult:
+    """Delete every listed bastion: all or nothing (one still in use refuses the batch)."""
+    result = bulk.delete_bastions(db, body)
+    db.commit()
+    return result
 
 
 @router.get("/{bastion_id}", response_model=BastionRead, responses=NOT_FOUND)

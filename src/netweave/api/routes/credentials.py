@@ -7,7 +7,9 @@ from fastapi import APIRouter
 
 from netweave.api.deps import Admin, DbSession, RuntimeDep, Viewer
 from netweave.api.params import Id
-from netweave.core.inventory import credentials
+from netweave.api.responses import LOOKUP_CONFLICT
+from netweave.core.bulk import BulkIds, BulkResult
+from netweave.core.inventory import bulk, credentials
 from netweave.core.inventory.schemas import CredentialCreate, CredentialRead, CredentialUpdate
 
 router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
@@ -25,6 +27,14 @@ def create_credential(
     row = credentials.create_credential(db, runtime.box, body)
     db.commit()
     return credentials.to_read(row)
+
+
+@router.post("/bulk-delete", response_model=BulkResult, responses=LOOKUP_CONFLICT)
+def bulk_delete_credentials(body: BulkIds, _: Admin, db: DbSession) -> BulkResult:
+    """Delete every listed credential: all or nothing (one in use refuses the batch)."""
+    result = bulk.delete_credentials(db, body)
+    db.commit()
+    return result
 
 
 @router.get("/{credential_id}", response_model=CredentialRead)

@@ -11,8 +11,9 @@ from netweave.api.deps import DbSession, Operator, Viewer
 from netweave.api.params import MAX_ID, Id
 from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.core.access import fences
+from netweave.core.bulk import BulkIds, BulkResult
 from netweave.core.inventory import bulk, devices
-from netweave.core.inventory.bulk import BulkResult, DeviceBulkDelete, DeviceBulkUpdate
+from netweave.core.inventory.bulk import DeviceBulkUpdate
 from netweave.core.inventory.schemas import (
     DeviceCreate,
     DeviceFilter,
@@ -65,7 +66,7 @@ def bulk_update_devices(body: DeviceBulkUpdate, principal: Operator, db: DbSessi
 
 
 @router.post("/bulk-delete", response_model=BulkResult, responses=NOT_FOUND)
-def bulk_delete_devices(body: DeviceBulkDelete, principal: Operator, db: DbSession) -> BulkResult:
+def bulk_delete_devices(body: BulkIds, principal: Operator, db: DbSession) -> BulkResult:
     """Delete every listed device: all or nothing (pool fences apply to each)."""
     result = bulk.delete_devices(db, body, principal.username)
     db.commit()

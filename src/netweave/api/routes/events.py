@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query
 from netweave.api.deps import DbSession, Operator, RuntimeDep, Viewer
 from netweave.api.params import Id, Limit, Offset
 from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
+from netweave.core.bulk import BulkNames, BulkResult
 from netweave.core.events import records, trial
 from netweave.core.events.schemas import (
     RuleCreate,
@@ -113,6 +114,14 @@ def test_rule(body: RuleTrial, _: Viewer, db: DbSession) -> RuleTrialRead:
     """Try criteria (saved or not) on a message: the verdict the syslog server would reach,
     each criterion explained, and the variables a run would get. Nothing is stored or run."""
     return trial.try_rule(db, body)
+
+
+@rules_router.post("/bulk-delete", response_model=BulkResult, responses=NOT_FOUND)
+def bulk_delete_rules(body: BulkNames, _: Operator, db: DbSession) -> BulkResult:
+    """Delete every listed rule: all or nothing."""
+    result = records.delete_rules(db, body.names)
+    db.commit()
+    return result
 
 
 @rules_router.get("/{name}", response_model=RuleRead, responses=NOT_FOUND)

@@ -9,7 +9,8 @@ from netweave.api.params import Id, Limit, Offset, SortParam
 from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.api.text_params import ExactText
 from netweave.core.access import fences
-from netweave.core.inventory import links
+from netweave.core.bulk import BulkIds, BulkResult
+from netweave.core.inventory import bulk, links
 from netweave.core.inventory.schemas import LinkCreate, LinkRead, LinkUpdate, Page
 
 router = APIRouter(prefix="/api/v1/links", tags=["links"])
@@ -36,6 +37,14 @@ def create_link(body: LinkCreate, principal: Operator, db: DbSession) -> LinkRea
     link = fences.create_link(db, body, principal.username)
     db.commit()
     return links.to_read(link)
+
+
+@router.post("/bulk-delete", response_model=BulkResult, responses=LOOKUP_CONFLICT)
+def bulk_delete_links(body: BulkIds, principal: Operator, db: DbSession) -> BulkResult:
+    """Delete every listed link: all or nothing (pool fences apply to each)."""
+    result = bulk.delete_links(db, body, principal.username)
+    db.commit()
+    return result
 
 
 @router.get("/{link_id}", response_model=LinkRead, responses=NOT_FOUND)

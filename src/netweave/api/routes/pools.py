@@ -9,7 +9,8 @@ from netweave.api.params import Id, Limit, Offset, SortParam
 from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.api.text_params import ExactText
 from netweave.core.access import fences
-from netweave.core.inventory import devices, pools
+from netweave.core.bulk import BulkIds, BulkResult
+from netweave.core.inventory import bulk, devices, pools
 from netweave.core.inventory.schemas import DeviceRead, Page, PoolCreate, PoolRead, PoolUpdate
 
 router = APIRouter(prefix="/api/v1/pools", tags=["pools"])
@@ -34,6 +35,14 @@ def create_pool(body: PoolCreate, principal: Operator, db: DbSession) -> PoolRea
     pool = fences.create_pool(db, body, principal.username)
     db.commit()
     return pools.to_read(db, pool)
+
+
+@router.post("/bulk-delete", response_model=BulkResult, responses=LOOKUP_CONFLICT)
+def bulk_delete_pools(body: BulkIds, principal: Operator, db: DbSession) -> BulkResult:
+    """Delete every listed pool: all or nothing (refused to users fenced to pools)."""
+    result = bulk.delete_pools(db, body, principal.username)
+    db.commit()
+    return result
 
 
 @router.get("/{pool_id}", response_model=PoolRead, responses=NOT_FOUND)

@@ -11,6 +11,7 @@ from netweave.api.deps import DbSession, Operator, RuntimeDep, Viewer
 from netweave.api.params import Id, Limit, Offset
 from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.api.text_params import ContainsText
+from netweave.core.bulk import BulkIds, BulkResult
 from netweave.core.inventory.schemas import Page
 from netweave.core.schedules import tasks
 from netweave.core.schedules.schemas import (
@@ -45,6 +46,14 @@ def create_task(body: TaskCreate, principal: Operator, db: DbSession) -> TaskRea
 def preview_timing(body: TimingPreview, _: Viewer) -> TimingPreviewRead:
     """The next firings of a timing, before saving it (errors name the field, as on create)."""
     return tasks.preview(body)
+
+
+@router.post("/tasks/bulk-delete", response_model=BulkResult, responses=NOT_FOUND)
+def bulk_delete_tasks(body: BulkIds, _: Operator, db: DbSession) -> BulkResult:
+    """Delete every listed task: all or nothing."""
+    result = tasks.delete_many(db, body.ids)
+    db.commit()
+    return result
 
 
 @router.get("/tasks/{task_id}", response_model=TaskRead, responses=NOT_FOUND)

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from netweave.core import templates
+from netweave.core import bulk, templates
 from netweave.core.access.scopes import fence
 from netweave.core.automation import secret_inputs
 from netweave.core.automation.catalog import ServiceCatalog
@@ -285,6 +285,27 @@ def delete(
         raise Conflict(f"{row.name!r} is used by workflow(s) {', '.join(sorted(used))}")
     session.delete(row)
     session.flush()
+
+
+def delete_many(
+    session: Session,
+    ids: list[int],
+    kind: str,
+    *,
+    catalog: ServiceCatalog | None = None,
+    admin: bool = False,
+    actor: str | None = None,
+) -> bulk.BulkResult:
+    """Each through :func:`delete` (ownership, privileged types, in use), all or nothing;
+    a workflow and a sub-workflow it uses may be listed in any order."""
+    return bulk.each(
+        ids,
+        noun=kind,
+        name_of=lambda i: by_id(session, i, kind).name,
+        act=lambda i: delete(session, i, kind, catalog=catalog, admin=admin, actor=actor),
+        field="ids",
+        defer_conflicts=True,
+    )
 
 
 def _rename_references(session: Session, old: str, new: str) -> None:

@@ -9,6 +9,7 @@ import logging
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -177,53 +178,72 @@ class RunService:
         """``acting_user``: whose pool restriction and role apply (None: the system's run).
         Only an admin overrides the inputs of a service of a privileged type."""
         with self.sessions() as session, session.begin():
-            automation = definitions.by_name(session, name)
-            if automation.kind == "service" and request.inputs:
-                self.catalog.ensure_may_author(
-                    session,
-                    automation.type,
-                    admin=is_admin(session, acting_user),
-                    action="run it with other inputs (run the saved service as it is)",
-                    field="inputs",
-                )
-            options = ServiceOptions.model_validate(automation.options or {})
-            definition = self._definition(session, automation, request.inputs)
-            spec = request.targets or options.targets
-            devices = resolve_targets(session, spec)
-            ensure_allowed(session, acting_user, device_ids=[d.id for d in devices])
-            if automation.kind == "service":
-                step = next(iter(definition["steps"].values()))
-                method = options.run_method or ("per_device" if step["per_device"] else "once")
-                mode = "per_device" if method == "per_device" else "per_run"
-                if method == "per_device" and not devices:
-                    raise InvalidInput("no target devices", field="targets")
-            else:
-                mode = request.mode or options.mode
-                if not devices:
-                    raise InvalidInput("no target devices", field="targets")
-            if options.max_runs:
-                definition["max_runs"] = options.max_runs  # admitted by the controller
-            run = Run(
-                id=str(uuid.uuid4()),
-                automation_id=automation.id,
-                name=automation.name,
-                kind=automation.kind,
-                status="queued" if options.max_runs else "running",
-                mode=mode,
-                definition=definition,
-                targets=[_target(d) for d in devices],
-                variables=request.variables,
-                trigger=trigger,
-                creator=creator,
-                summary={},
-                process=self.process,
-                started_at=None if options.max_runs else datetime.now(UTC),
-                heartbeat_at=datetime.now(UTC),
+            run_id = self.prepare(
+                session, name, request, creator, trigger=trigger, acting_user=acting_user
             )
-            session.add(run)
-            run_id = run.id
         self._start(run_id)
         return self.wait(run_id, request.wait) if request.wait else self.get(run_id)
+
+    def prepare(
+        self,
+        session: Session,
+        name: str,
+        request: RunRequest,
+        creator: str,
+        *,
+        trigger: str,
+        acting_user: str | None,
+        check: Callable[[Session, dict[str, Any]], None] | None = None,
+    ) -> str:
+        """The run's row (definition, targets, mode) added to ``session``; :meth:`start` it
+        once committed. ``check`` may refuse the definition before anything is stored."""
+        automation = definitions.by_name(session, name)
+        if automation.kind == "service" and request.inputs:
+            self.catalog.ensure_may_author(
+                session,
+                automation.type,
+                admin=is_admin(session, acting_user),
+                action="run it with other inputs (run the saved service as it is)",
+                field="inputs",
+            )
+        options = ServiceOptions.model_validate(automation.options or {})
+        definition = self._definition(session, automation, request.inputs)
+        if check is not None:
+            check(session, definition)
+        spec = request.targets or options.targets
+        devices = resolve_targets(session, spec)
+        ensure_allowed(session, acting_user, device_ids=[d.id for d in devices])
+        if automation.kind == "service":
+            step = next(iter(definition["steps"].values()))
+            method = options.run_method or ("per_device" if step["per_device"] else "once")
+            mode = "per_device" if method == "per_device" else "per_run"
+            if method == "per_device" and not devices:
+                raise InvalidInput("no target devices", field="targets")
+        else:
+            mode = request.mode or options.mode
+            if not devices:
+                raise InvalidInput("no target devices", field="targets")
+        if options.max_runs:
+            definition["max_runs"] = options.max_runs  # admitted by the controller
+        run = Run(
+            id=str(uuid.uuid4()),
+            automation_id=automation.id,
+            name=automation.name,
+            kind=automation.kind,
+            status="queued" if options.max_runs else "running",
+            mode=mode,
+            definition=definition,
+            targets=[_target(d) for d in devices],
+            variables=request.variables,
+            trigger=trigger,
+            creator=creator,
+            summary={},
+            process=self.process,
+            started_at=None if options.max_runs else datetime.now(UTC),
+            heartbeat_at=datetime.now(UTC),
+        )
+        session.add(run)
+        return run.id
 
     def launch_type(
         self,
@@ -348,6 +368,10 @@ class RunService:
             "driver": kind.driver,
             "credential_id": credential_id,
         }
+
+    def start(self, run_id: str) -> None:
+        """Drive a run :meth:`prepare` stored."""
+        self._start(run_id)
 
     def _start(self, run_id: str, *, resume: bool = False) -> None:
         controller = RunController(self, run_id, resume=resume)

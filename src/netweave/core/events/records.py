@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from netweave.core import bulk
 from netweave.core.access.scopes import fence
 from netweave.core.automation import definitions
 from netweave.core.events.messages import SEVERITIES
@@ -120,6 +121,17 @@ def update_rule(
 def delete_rule(session: Session, name: str) -> None:
     session.delete(rule_by_name(session, name))
     session.flush()
+
+
+def delete_rules(session: Session, names: list[str]) -> bulk.BulkResult:
+    """Each through :func:`delete_rule`, all or nothing."""
+    return bulk.each(
+        names,
+        noun="event rule",
+        name_of=lambda n: rule_by_name(session, n).name,
+        act=lambda n: delete_rule(session, n),
+        field="names",
+    )
 
 
 def list_rules(session: Session) -> list[EventRule]:

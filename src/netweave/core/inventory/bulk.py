@@ -1,33 +1,21 @@
-"""Changes to many devices at once (the UI's bulk edit and delete): all or nothing.
+"""Inventory changes to many objects at once (the tables' bulk edit and delete): all or
+nothing (:func:`netweave.core.bulk.each`).
 
-Each device goes through the same pool fences, credential scopes and changelog as a
-single change; the first refusal names the device and the whole request is rolled back
-(the caller does not commit)."""
+Each object goes through its single change — the same pool fences, credential scopes,
+in-use refusals and changelog; the first refusal names the object and the whole request is
+rolled back (the caller does not commit)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import select
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from netweave.core import bulk
 from netweave.core.access import fences
+from netweave.core.bulk import BulkIds, BulkResult
+from netweave.core.inventory import bastions, credentials, devices, links, pools
 from netweave.core.inventory.schemas import DeviceUpdate, Driver, Platform, ShortText, Tag
-from netweave.db.models import Device
-from netweave.foundation.errors import InvalidInput, NetWeaveError, NotFound
-
-MAX_BULK = 1000
-
-DeviceIds = Field(
-    min_length=1, max_length=MAX_BULK, description="The devices' ids (at most 1000, no repeats)"
-)
-
-
-def _unique(ids: list[int]) -> list[int]:
-    if len(set(ids)) != len(ids):
-        raise ValueError("an id is listed twice")
-    return ids
+from netweave.foundation.errors import InvalidInput
 
 
 class DeviceBulkChanges(BaseModel):
@@ -46,51 +34,75 @@ class DeviceBulkChanges(BaseModel):
     bastion: str | None = Field(default=None, description="A bastion's name; '' clears")
 
 
-class DeviceBulkUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    ids: list[int] = DeviceIds
+class DeviceBulkUpdate(BulkIds):
     changes: DeviceBulkChanges
-
-    _ids = field_validator("ids")(_unique)
-
-
-class DeviceBulkDelete(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    ids: list[int] = DeviceIds
-
-    _ids = field_validator("ids")(_unique)
-
-
-class BulkResult(BaseModel):
-    count: int
-    names: list[str]
-
-
-def _each(session: Session, ids: list[int], act: Callable[[Device], object]) -> BulkResult:
-    rows = {d.id: d for d in session.scalars(select(Device).where(Device.id.in_(ids)))}
-    missing = [i for i in ids if i not in rows]
-    if missing:
-        raise NotFound(f"no device with id {', '.join(map(str, missing))}", field="ids")
-    names: list[str] = []
-    for ident in ids:
-        name = rows[ident].name
-        try:
-            act(rows[ident])
-        except NetWeaveError as exc:
-            exc.message = f"device {name!r}: {exc.message}"
-            raise
-        names.append(name)
-    return BulkResult(count=len(names), names=names)
 
 
 def update_devices(session: Session, data: DeviceBulkUpdate, actor: str | None) -> BulkResult:
     if not data.changes.model_fields_set:
         raise InvalidInput("set at least one field", field="changes")
     update = DeviceUpdate(**data.changes.model_dump(exclude_unset=True))
-    return _each(session, data.ids, lambda d: fences.update_device(session, d.id, update, actor))
+    return bulk.each(
+        data.ids,
+        noun="device",
+        name_of=lambda i: devices.get_device(session, i).name,
+        act=lambda i: fences.update_device(session, i, update, actor),
+        field="ids",
+        keep_field=True,
+    )
 
 
-def delete_devices(session: Session, data: DeviceBulkDelete, actor: str | None) -> BulkResult:
-    return _each(session, data.ids, lambda d: fences.delete_device(session, d.id, actor))
+# -- deletes: each object through its single delete (and its checks) -----------------------
+
+
+def delete_devices(session: Session, data: BulkIds, actor: str | None) -> BulkResult:
+    return bulk.each(
+        data.ids,
+        noun="device",
+        name_of=lambda i: devices.get_device(session, i).name,
+        act=lambda i: fences.delete_device(session, i, actor),
+        field="ids",
+    )
+
+
+def delete_links(session: Session, data: BulkIds, actor: str | None) -> BulkResult:
+    return bulk.each(
+        data.ids,
+        noun="link",
+        name_of=lambda i: links.get_link(session, i).name,
+        act=lambda i: fences.delete_link(session, i, actor),
+        field="ids",
+    )
+
+
+def delete_pools(session: Session, data: BulkIds, actor: str | None) -> BulkResult:
+    return bulk.each(
+        data.ids,
+        noun="pool",
+        name_of=lambda i: pools.get_pool(session, i).name,
+        act=lambda i: fences.delete_pool(session, i, actor),
+        field="ids",
+    )
+
+
+def delete_credentials(session: Session, data: BulkIds) -> BulkResult:
+    """Admins only (the route's role, as for a single delete)."""
+    return bulk.each(
+        data.ids,
+        noun="credential",
+        name_of=lambda i: credentials.get_credential(session, i).name,
+        act=lambda i: credentials.delete_credential(session, i),
+        field="ids",
+    )
+
+
+def delete_bastions(session: Session, data: BulkIds) -> BulkResult:
+    """Admins only (the route's role); a bastion and the one behind it go in any order."""
+    return bulk.each(
+        data.ids,
+        noun="bastion",
+        name_of=lambda i: bastions.get_bastion(session, i).name,
+        act=lambda i: bastions.delete_bastion(session, i),
+        field="ids",
+        defer_conflicts=True,
+    )

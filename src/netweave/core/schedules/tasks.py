@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from netweave.core import bulk
 from netweave.core.access.scopes import fence
 from netweave.core.automation import definitions
 from netweave.core.automation.catalog import ensure_may_give_inputs
@@ -168,6 +169,17 @@ def set_paused(session: Session, task_id: int, paused: bool) -> Task:
 def delete(session: Session, task_id: int) -> None:
     session.delete(get(session, task_id))
     session.flush()
+
+
+def delete_many(session: Session, ids: list[int]) -> bulk.BulkResult:
+    """Each through :func:`delete`, all or nothing."""
+    return bulk.each(
+        ids,
+        noun="task",
+        name_of=lambda i: get(session, i).name,
+        act=lambda i: delete(session, i),
+        field="ids",
+    )
 
 
 def list_tasks(
