@@ -145,7 +145,8 @@ class NodeIn(Strict):
     iteration_devices: Expression = Field(
         default="",
         description="Jinja expression giving device names (e.g. the neighbors an earlier step "
-        "found): the step runs on those devices instead, and succeeds for this device when "
+        "found) or {'custom_fields': {field: value}} items (the devices holding those "
+        "values): the step runs on those devices instead, and succeeds for this device when "
         "it succeeds on all of them",
     )
 

@@ -7,11 +7,12 @@ rendered in the sandbox with the device, the run's variables and the device's re
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.core import templates
@@ -104,12 +105,17 @@ class StepControls:
             raise NetWeaveError(f"{field}: not a value: {text[:200]}", field=field) from exc
 
     def _targets(self, value: Any) -> list[dict[str, Any]]:
-        """Device names (or dicts with ``name``/``device``) → the run's device targets."""
+        """Device names (or dicts with ``name``/``device``, or ``{"custom_fields": {...}}``:
+        the devices holding those values, e.g. a router-id a syslog rule captured matched
+        to a ``loopback`` field) → the run's device targets."""
         if value is None or value == "":
             return []
         items = value if isinstance(value, list) else [value]
         names: list[str] = []
         for item in items:
+            if isinstance(item, dict) and "custom_fields" in item:
+                names.extend(n for n in self._by_custom_fields(item) if n not in names)
+                continue
             if isinstance(item, dict):
                 item = item.get("device") or item.get("name")
             if item is None:
@@ -151,6 +157,51 @@ class StepControls:
             }
             for n in names
         ]
+
+    def _by_custom_fields(self, item: dict[str, Any]) -> list[str]:
+        """The names of the devices whose custom fields hold every value given (a string,
+        number or boolean); none is an error naming the values."""
+        wanted = item["custom_fields"]
+        if set(item) != {"custom_fields"} or not isinstance(wanted, dict) or not wanted:
+            raise NetWeaveError(
+                f"iteration_devices: {item!r}: custom_fields takes a mapping of field → value",
+                field="iteration_devices",
+            )
+        conditions: list[ColumnElement[bool]] = []
+        for key, expected in wanted.items():
+            if not isinstance(key, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", key):
+                raise NetWeaveError(
+                    f"iteration_devices: custom field name {key!r} must be an identifier",
+                    field="iteration_devices",
+                )
+            stored = Device.custom_fields[key]
+            if isinstance(expected, bool):
+                conditions.append(stored.as_boolean() == expected)
+            elif isinstance(expected, int | float):
+                conditions.append(stored.as_float() == float(expected))
+            elif isinstance(expected, str):
+                conditions.append(stored.as_string() == expected)
+            else:
+                raise NetWeaveError(
+                    f"iteration_devices: custom field {key!r}: {expected!r} is not a string, "
+                    "number or boolean",
+                    field="iteration_devices",
+                )
+        with self.sessions() as session:
+            found = list(
+                session.scalars(
+                    select(Device.name)
+                    .where(*conditions)
+                    .order_by(Device.name)
+                    .limit(MAX_ITERATION_DEVICES + 1)
+                )
+            )
+        if not found:
+            raise NetWeaveError(
+                f"iteration_devices: no device with custom fields {json.dumps(wanted)}",
+                field="iteration_devices",
+            )
+        return found
 
     # -- results of steps that did not run ----------------------------------------------------
     def record(self, node: Node, step: dict[str, Any], token: str, decision: Decision) -> None:

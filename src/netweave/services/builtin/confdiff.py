@@ -97,8 +97,33 @@ def tree(text: str) -> list[Node]:
     return root
 
 
+# Commands that hold one value: setting the new value replaces the old one, and ``no`` takes
+# the command without its value (FRR refuses ``no description OLD TEXT``).
+SINGLE_VALUED = (
+    "description",
+    "ip ospf cost",
+    "ip ospf hello-interval",
+    "ip ospf dead-interval",
+    "ip ospf network",
+    "ip ospf priority",
+    "ospf router-id",
+    "bgp router-id",
+    "timers bgp",
+)
+
+
+def _single_valued(line: str) -> str | None:
+    for key in SINGLE_VALUED:
+        if line == key or line.startswith(key + " "):
+            return key
+    return None
+
+
 def _negate(line: str) -> str:
-    return line[3:] if line.startswith("no ") else f"no {line}"
+    if line.startswith("no "):
+        return line[3:]
+    key = _single_valued(line)
+    return f"no {key}" if key in ("description", "timers bgp") else f"no {line}"
 
 
 def _closer(line: str) -> str:
@@ -125,10 +150,12 @@ def nested_remediation(running: str, target: str) -> list[str]:
 def _walk(have: list[Node], want: list[Node], depth: int) -> list[str]:
     have_nodes = dict(have)
     want_nodes = dict(want)
+    replaced = {key for line in want_nodes if (key := _single_valued(line))}
     commands: list[str] = []
     for line in have_nodes:
-        if line not in want_nodes and not line.startswith(PERMANENT):
-            commands.append(" " * depth + _negate(line))
+        if line in want_nodes or line.startswith(PERMANENT) or _single_valued(line) in replaced:
+            continue  # kept, unremovable, or replaced by the new value below
+        commands.append(" " * depth + _negate(line))
     for line, children in want_nodes.items():
         if line not in have_nodes:
             if not line.startswith(PERMANENT):
