@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install demo serve test lint typecheck layers check format clean services web browser sshd netlab docs
+.PHONY: install demo demo-real serve test lint typecheck layers check format clean services web browser sshd netlab docs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ install: $(STAMP) $(WEB_BUILD)
 ## The demo: server on the embedded default (SQLite) with a seeded device lab.
 demo: install
 	NETWEAVE_DATA_DIR=$${NETWEAVE_DATA_DIR:-$(CURDIR)/.demo-data} $(BIN)/netweave serve --demo
+
+## The demo on real FRRouting routers in network namespaces (root; `make netlab` installs FRR).
+demo-real: install netlab
+	NETWEAVE_DATA_DIR=$${NETWEAVE_DATA_DIR:-$(CURDIR)/.demo-real-data} $(BIN)/netweave serve --demo-real
 
 serve: install
 	$(BIN)/netweave serve
@@ -81,4 +85,4 @@ format: install
 	$(BIN)/ruff check --fix src tests
 
 clean:
-	rm -rf $(VENV) .demo-data .mypy_cache .ruff_cache web/node_modules src/netweave/web/static
+	rm -rf $(VENV) .demo-data .demo-real-data .mypy_cache .ruff_cache web/node_modules src/netweave/web/static

@@ -14,7 +14,12 @@ import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
 
+from netweave.cli.main import app
+from netweave.core.runtime import Runtime
+from netweave.db.models import Device, Link
 from netweave.drivers.base import BaseConnectionArgs
 from netweave.drivers.netmiko_driver import NetmikoDriver
 from netweave.netlab import RealLab, TopologyError, load
@@ -83,7 +88,9 @@ def _lab_namespaces(lab_id: str) -> list[str]:
     return [ns for ns in namespaces() if ns.startswith(f"{PREFIX}{lab_id}-")]
 
 
-def test_cli_lab_killed_hard_is_removed_by_lab_down(tmp_path: Path) -> None:
+def test_cli_lab_killed_hard_is_removed_by_lab_down(
+    tmp_path: Path, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
     manifest = tmp_path / "lab.json"
     process = subprocess.Popen(
         [sys.executable, "-m", "netweave.cli.main", "lab", "up", "--real",
@@ -102,6 +109,21 @@ def test_cli_lab_killed_hard_is_removed_by_lab_down(tmp_path: Path) -> None:
          "destination_interface": "eth1"}
     ]  # fmt: skip
     lab_id = data["id"]
+    # the manifest seeds an inventory: routers, a credential scoped to the lab, the cable
+    monkeypatch.setenv("NETWEAVE_DATABASE_URL", runtime.settings.effective_database_url)
+    monkeypatch.setenv("NETWEAVE_DATA_DIR", str(runtime.settings.data_dir))
+    seeded = CliRunner().invoke(app, ["lab", "seed", str(manifest)])
+    assert seeded.exit_code == 0, seeded.output
+    assert "2 routers and 1 cables" in seeded.output
+    with runtime.transaction() as session:
+        rows = session.execute(select(Device.name, Device.platform, Device.host)).all()
+        assert sorted(rows) == sorted((d["name"], "frr", d["host"]) for d in data["devices"])
+        assert session.scalar(select(func.count()).select_from(Link)) == 1
+    other = tmp_path / "other.json"
+    other.write_text('{"devices": []}')  # a simulator's manifest, say
+    wrong = CliRunner().invoke(app, ["lab", "seed", str(other)])
+    said = re.sub(r"[\s│]+", "", wrong.output)  # Rich's error box wraps long lines
+    assert wrong.exit_code == 2 and "notareallab'smanifest(kind:netlab)" in said
     made = _lab_namespaces(lab_id)
     assert len(made) == 3  # two routers and the management network
     os.kill(process.pid, signal.SIGKILL)  # a crash: no clean-up ran

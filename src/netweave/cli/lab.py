@@ -36,7 +36,10 @@ def up(
     topology: str = typer.Option(
         "ring:4", help="--real: a topology YAML file, or ring:N (N routers and a spoke)"
     ),
-    syslog: str | None = typer.Option(None, help="--real: send FRR's logs to HOST:PORT"),
+    syslog: str | None = typer.Option(
+        None,
+        help="--real: send FRR's logs to HOST:PORT (:PORT: the lab's host address, once up)",
+    ),
     lldp: bool = typer.Option(True, help="--real: lldpd on every router's links"),
     links: str = typer.Option(
         "demo",
@@ -90,3 +93,29 @@ def down(
 ) -> None:
     """Remove what real labs left behind (namespaces, processes) after a crash."""
     take_down(everything)
+
+
+@app.command("seed")
+def seed(
+    manifest: Path = typer.Argument(..., help="A real lab's manifest (lab up --real --manifest)"),
+    automations: bool = typer.Option(
+        False, help="Also the demo's FRR workflows (OSPF cost change, diagnostics) and rule"
+    ),
+) -> None:
+    """Put a real lab's routers into the inventory: devices (platform frr), a credential
+    scoped to the lab's management network, the cables as links, a pool of them."""
+    from netweave.cli.console import open_runtime
+    from netweave.cli.demo_real import LabManifest, seed_real_automations, seed_real_inventory
+
+    try:
+        read = LabManifest.read(manifest)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="MANIFEST") from exc
+    runtime = open_runtime()
+    try:
+        count = seed_real_inventory(runtime, read)
+        made = seed_real_automations(runtime) if automations else 0
+    finally:
+        runtime.close()
+    console.print(f"{count} routers and {len(read.links)} cables in the inventory"
+                  + (f", {made} automations" if automations else ""))  # fmt: skip

@@ -20,18 +20,20 @@ from netweave.netlab.host import registered, remove_lab
 
 
 def parse_target(text: str | None) -> tuple[str, int] | None:
+    """HOST:PORT, or :PORT for the lab's own host address (known once it is up)."""
     if not text:
         return None
-    address, _, port = text.rpartition(":")
-    if not address or not port.isdigit() or not 0 < int(port) < 65536:
-        raise typer.BadParameter(f"HOST:PORT, not {text!r}", param_hint="--syslog")
+    address, colon, port = text.rpartition(":")
+    if not colon or not port.isdigit() or not 0 < int(port) < 65536:
+        raise typer.BadParameter(f"HOST:PORT or :PORT, not {text!r}", param_hint="--syslog")
     return address, int(port)
 
 
 def serve_real(topology: str, manifest: Path | None, syslog: str | None, lldp: bool) -> None:
     """Build the lab, say where it is, serve until a signal, then take it down."""
+    target = parse_target(syslog)
     try:
-        lab = RealLab(load(topology), syslog=parse_target(syslog), lldp=lldp)
+        lab = RealLab(load(topology), syslog=target if target and target[0] else None, lldp=lldp)
     except TopologyError as exc:
         raise typer.BadParameter(str(exc), param_hint="--topology") from exc
     stop = threading.Event()
@@ -44,6 +46,8 @@ def serve_real(topology: str, manifest: Path | None, syslog: str | None, lldp: b
             lab.up()
             progress.update(task, description="waiting for OSPF and BGP to converge")
             converged = lab.wait_converged(120)
+        if target and not target[0]:  # :PORT: the host's end of the management network,
+            lab.start_syslog((lab.host_address, target[1]))  # from now on (not the start-up)
         if manifest is not None:
             lab.write_manifest(manifest)
         table = Table("router", "management (ssh)", "loopback", "AS", "interfaces",

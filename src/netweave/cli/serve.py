@@ -1,4 +1,5 @@
-"""``netweave serve``: the API server; ``--demo`` adds a seeded device lab."""
+"""``netweave serve``: the API server; ``--demo`` adds a seeded device lab (``--demo-real``:
+real FRR routers in network namespaces)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,12 @@ from netweave.api.app import create_app
 from netweave.cli.console import announce_bootstrap, console, err_console, open_runtime
 from netweave.cli.demo import DemoLab, issue_demo_key, seed_inventory, start_lab
 from netweave.cli.demo_automation import seed_automations
+from netweave.cli.demo_real import (
+    RealDemoLab,
+    seed_real_automations,
+    seed_real_inventory,
+    start_real_lab,
+)
 from netweave.cli.shutdown import SHUTDOWN_GRACE_S, ShutdownSignals
 from netweave.core.runtime import Runtime
 from netweave.foundation import guarded
@@ -56,7 +63,8 @@ class _Server:
     """What ``serve`` started, stopped by :func:`_stop` in the reverse order of need."""
 
     runtime: Runtime
-    lab: DemoLab | None = None
+    lab: DemoLab | RealDemoLab | None = None
+    syslog_host: str | None = None  # where the demo's devices send syslog to
     scheduler: SchedulerLoop | None = None
     syslog: SyslogServer | None = None
     api: uvicorn.Server | None = None
@@ -70,6 +78,13 @@ def serve(
     lab_devices: int = typer.Option(24, help="Demo: number of simulated devices"),
     lab_port: int = typer.Option(10022, help="Demo: SSH port of every lab device (127.1.0.x)"),
     lab_delay: float = typer.Option(0.0, help="Demo: artificial per-command latency, seconds"),
+    demo_real: bool = typer.Option(
+        False, "--demo-real", help="The demo on real FRR routers in network namespaces (root)"
+    ),
+    real: bool = typer.Option(False, "--real", help="With --demo: the same as --demo-real"),
+    lab_topology: str = typer.Option(
+        "ring:4", help="Real demo: a topology YAML file, or ring:N (N routers and a spoke)"
+    ),
     data_dir: Path | None = typer.Option(None, help="Data directory (default: settings)"),
 ) -> None:
     """Run the NetWeave server (API; the UI comes with it) until SIGTERM/SIGINT; then stop
@@ -77,6 +92,8 @@ def serve(
     (up to 10 s), close the device sessions, stop the demo lab and exit 0."""
     signals = ShutdownSignals().install()
     overrides: dict[str, object] = {}
+    demo_real = demo_real or (demo and real)
+    demo = demo or demo_real
     if demo:
         overrides["mode"] = "demo"
     if data_dir is not None:
@@ -95,7 +112,9 @@ def serve(
             f"API:  http://{bind_host}:{bind_port}/api/v1  "
             f"(docs: http://{bind_host}:{bind_port}/docs)"
         ]
-        if demo:
+        if demo_real:
+            lines += _start_real_demo(server, lab_topology, bind_host, bind_port)
+        elif demo:
             lines += _start_demo(server, lab_devices, lab_port, lab_delay, bind_host, bind_port)
         lines += _start_background(server)
         app = create_app(runtime)
@@ -160,6 +179,34 @@ def _start_demo(
     ]
 
 
+def _start_real_demo(server: _Server, topology: str, host: str, port: int) -> list[str]:
+    runtime = server.runtime
+    settings = runtime.settings
+    private_dir(settings.data_dir)
+    with console.status(f"starting the real lab ({topology}): FRR routers in namespaces..."):
+        try:
+            lab = start_real_lab(settings.data_dir, topology, settings.syslog_port)
+        except RuntimeError as exc:
+            err_console.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from exc
+        server.lab = lab
+        server.syslog_host = lab.host_address  # the routers reach the host only there
+        seeded = seed_real_inventory(runtime, lab)
+        automations = seed_real_automations(runtime)
+    key = issue_demo_key(runtime)
+    password_known = runtime.bootstrap is not None and runtime.bootstrap.password
+    return [
+        f"Lab:  {seeded} FRR routers on {lab.management} port 22 (real lab {lab.id}; in the "
+        f"inventory, credential 'netlab')",
+        f"Automation: {automations} FRR services/workflows (try 'OSPF cost change', vars "
+        "cost and interface)",
+        f"Admin user: {settings.admin_username}"
+        + ("" if password_known else "  (password set at first run)"),
+        f"API key (admin, this run): {key}",
+        f"Try: curl -H 'X-API-KEY: {key}' http://{host}:{port}/api/v1/devices",
+    ]
+
+
 def _start_background(server: _Server) -> list[str]:
     """The job engine (recovery, reaper, node watch), run recovery, backups, and the
     embedded scheduler and syslog receiver."""
@@ -173,7 +220,7 @@ def _start_background(server: _Server) -> list[str]:
         lines.append(f"Scheduler: embedded ({server.scheduler.name})")
     if settings.embedded_syslog:
         try:
-            syslog_host = syslog_bind_host(settings)
+            syslog_host = server.syslog_host or syslog_bind_host(settings)
             server.syslog = SyslogServer(
                 runtime.events, syslog_host, settings.syslog_port, capacity=settings.syslog_queue
             ).start()
