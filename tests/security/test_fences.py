@@ -318,3 +318,47 @@ def test_inventory_name_cannot_aim_its_stored_credential_at_another_port(
     job = {"driver": "netmiko", "connection_args": same, "command": "show clock"}
     assert fence.op.post("/device/exec", json=job).status_code == 201
     fence.op.close()
+
+
+def test_fenced_operator_cannot_delete_or_pause_what_others_aimed_outside_its_pools(
+    runtime: Runtime, admin: TestClient, lab: LabThread
+) -> None:
+    """Found by the bulk-delete work: deleting, pausing and resuming checked the role only,
+    so a fenced operator could delete an admin's tasks, triggers and rules anywhere."""
+    inside, outside = _two_ios(lab)
+    fence = _setup(runtime, admin, lab, "remover-op")
+    op = fence.op
+    timing = {"kind": "interval", "interval_seconds": 3600, "paused": True}
+    made = {}
+    for name, targets in (("t-admin-out", {"devices": [outside.name]}), ("t-admin-default", None)):
+        body = {"name": name, "automation": "Clock", **timing}
+        if targets:
+            body["targets"] = targets
+        answer = admin.post("/api/v1/tasks", json=body)
+        assert answer.status_code == 201, answer.text
+        made[name] = answer.json()["id"]
+    hook = {"name": "hook-admin-out", "automation": "Clock", "targets": {"devices": [outside.name]}}
+    assert admin.post("/api/v1/triggers", json=hook).status_code == 201
+    rule = {"name": "r-admin-any", "automation": "Clock", "match": {"regex": "LINK"}}
+    assert admin.post("/api/v1/event-rules", json=rule).status_code == 201
+
+    out_id = made["t-admin-out"]
+    _refused(op.delete(f"/api/v1/tasks/{out_id}"), outside.name)
+    _refused(op.post(f"/api/v1/tasks/{out_id}/resume"), outside.name)
+    _refused(op.delete(f"/api/v1/tasks/{made['t-admin-default']}"), "t-admin-default", "admin")
+    _refused(op.post("/api/v1/tasks/bulk-delete", json={"ids": list(made.values())}))
+    _refused(op.delete("/api/v1/triggers/hook-admin-out"), outside.name)
+    _refused(op.delete("/api/v1/event-rules/r-admin-any"), "match.pool")
+    _refused(op.post("/api/v1/event-rules/bulk-delete", json={"names": ["r-admin-any"]}))
+    tasks = admin.get("/api/v1/tasks").json()["items"]
+    assert {t["name"] for t in tasks} >= set(made) and all(t["paused"] for t in tasks)
+    assert admin.get("/api/v1/triggers/hook-admin-out").status_code == 200
+    assert admin.get("/api/v1/event-rules/r-admin-any").status_code == 200
+
+    # what it may save, it may remove: a task inside its pools, its own default-target task
+    inside_task = {"name": "t-in", "automation": "Clock", "targets": {"devices": [inside.name]}}
+    mine = op.post("/api/v1/tasks", json={**inside_task, **timing})
+    assert mine.status_code == 201, mine.text
+    assert op.post(f"/api/v1/tasks/{mine.json()['id']}/resume").status_code == 200
+    assert op.delete(f"/api/v1/tasks/{mine.json()['id']}").status_code == 204
+    assert admin.delete(f"/api/v1/tasks/{out_id}").status_code == 204  # admins: anything

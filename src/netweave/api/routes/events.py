@@ -117,9 +117,9 @@ def test_rule(body: RuleTrial, _: Viewer, db: DbSession) -> RuleTrialRead:
 
 
 @rules_router.post("/bulk-delete", response_model=BulkResult, responses=NOT_FOUND)
-def bulk_delete_rules(body: BulkNames, _: Operator, db: DbSession) -> BulkResult:
+def bulk_delete_rules(body: BulkNames, principal: Operator, db: DbSession) -> BulkResult:
     """Delete every listed rule: all or nothing."""
-    result = records.delete_rules(db, body.names)
+    result = records.delete_rules(db, body.names, principal.username)
     db.commit()
     return result
 
@@ -137,8 +137,8 @@ def update_rule(name: str, body: RuleUpdate, principal: Operator, db: DbSession)
 
 
 @rules_router.delete("/{name}", status_code=204, responses=NOT_FOUND)
-def delete_rule(name: str, _: Operator, db: DbSession) -> None:
-    records.delete_rule(db, name)
+def delete_rule(name: str, principal: Operator, db: DbSession) -> None:
+    records.delete_rule(db, name, principal.username)
     db.commit()
 
 

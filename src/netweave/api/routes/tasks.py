@@ -49,9 +49,9 @@ def preview_timing(body: TimingPreview, _: Viewer) -> TimingPreviewRead:
 
 
 @router.post("/tasks/bulk-delete", response_model=BulkResult, responses=NOT_FOUND)
-def bulk_delete_tasks(body: BulkIds, _: Operator, db: DbSession) -> BulkResult:
+def bulk_delete_tasks(body: BulkIds, principal: Operator, db: DbSession) -> BulkResult:
     """Delete every listed task: all or nothing."""
-    result = tasks.delete_many(db, body.ids)
+    result = tasks.delete_many(db, body.ids, principal.username)
     db.commit()
     return result
 
@@ -69,22 +69,22 @@ def update_task(task_id: Id, body: TaskUpdate, principal: Operator, db: DbSessio
 
 
 @router.delete("/tasks/{task_id}", status_code=204, responses=NOT_FOUND)
-def delete_task(task_id: Id, _: Operator, db: DbSession) -> None:
-    tasks.delete(db, task_id)
+def delete_task(task_id: Id, principal: Operator, db: DbSession) -> None:
+    tasks.delete(db, task_id, principal.username)
     db.commit()
 
 
 @router.post("/tasks/{task_id}/pause", response_model=TaskRead, responses=NOT_FOUND)
-def pause_task(task_id: Id, _: Operator, db: DbSession) -> TaskRead:
-    task = tasks.set_paused(db, task_id, True)
+def pause_task(task_id: Id, principal: Operator, db: DbSession) -> TaskRead:
+    task = tasks.set_paused(db, task_id, True, principal.username)
     db.commit()
     return tasks.read(task)
 
 
 @router.post("/tasks/{task_id}/resume", response_model=TaskRead, responses=NOT_FOUND)
-def resume_task(task_id: Id, _: Operator, db: DbSession) -> TaskRead:
+def resume_task(task_id: Id, principal: Operator, db: DbSession) -> TaskRead:
     """Firings missed while paused are not owed: the schedule restarts from now."""
-    task = tasks.set_paused(db, task_id, False)
+    task = tasks.set_paused(db, task_id, False, principal.username)
     db.commit()
     return tasks.read(task)
 

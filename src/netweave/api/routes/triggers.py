@@ -43,8 +43,8 @@ def update_trigger(
 
 
 @router.delete("/{name}", status_code=204, responses=NOT_FOUND)
-def delete_trigger(name: str, _: Operator, db: DbSession) -> None:
-    triggers.delete(db, name)
+def delete_trigger(name: str, principal: Operator, db: DbSession) -> None:
+    triggers.delete(db, name, principal.username)
     db.commit()
 
 

@@ -10,7 +10,7 @@ from netweave.core.automation.schemas import TargetSpec
 from netweave.core.inventory.pools import membership_clause, pool_by_name
 from netweave.core.inventory.query import device_filter_clause
 from netweave.db.models import Device
-from netweave.foundation.errors import NotFound
+from netweave.foundation.errors import NotFound, PermissionDenied
 
 MAX_TARGETS = 100_000
 
@@ -46,3 +46,28 @@ def ensure_targets_allowed(
         return
     devices = resolve_targets(session, spec, field)
     ensure_allowed(session, username, device_ids=[d.id for d in devices], field=field)
+
+
+def ensure_may_manage(
+    session: Session,
+    username: str | None,
+    *,
+    noun: str,
+    name: str,
+    owner: str | None,
+    targets: dict[str, object] | None,
+) -> None:
+    """A user fenced to pools deletes, pauses or resumes a saved task or trigger only when
+    it could have saved it as it is: its targets inside the user's pools; one without
+    targets (it runs on the automation's default targets) only when it is the user's own."""
+    if username is None or fence(session, username) is None:
+        return
+    if targets:
+        ensure_targets_allowed(session, username, TargetSpec.model_validate(targets))
+        return
+    if owner != username:
+        raise PermissionDenied(
+            f"{username} may act only on devices in its pools: {noun} {name!r} (saved by "
+            f"{owner or 'nobody'}) runs on its automation's default targets",
+            field="targets",
+        )

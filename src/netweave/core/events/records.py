@@ -118,18 +118,22 @@ def update_rule(
     return row
 
 
-def delete_rule(session: Session, name: str) -> None:
-    session.delete(rule_by_name(session, name))
+def delete_rule(session: Session, name: str, actor: str | None = None) -> None:
+    """A user fenced to pools deletes only a rule it could save: one confined to its pools."""
+    row = rule_by_name(session, name)
+    if fence(session, actor) is not None:
+        _confine(session, actor, row.match or {})
+    session.delete(row)
     session.flush()
 
 
-def delete_rules(session: Session, names: list[str]) -> bulk.BulkResult:
+def delete_rules(session: Session, names: list[str], actor: str | None = None) -> bulk.BulkResult:
     """Each through :func:`delete_rule`, all or nothing."""
     return bulk.each(
         names,
         noun="event rule",
         name_of=lambda n: rule_by_name(session, n).name,
-        act=lambda n: delete_rule(session, n),
+        act=lambda n: delete_rule(session, n, actor),
         field="names",
     )
 

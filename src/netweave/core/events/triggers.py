@@ -14,7 +14,7 @@ from netweave.core.automation import definitions
 from netweave.core.automation.catalog import ensure_may_give_inputs
 from netweave.core.automation.runs import RunService
 from netweave.core.automation.schemas import RunRead, RunRequest, ServiceOptions, TargetSpec
-from netweave.core.automation.targets import ensure_targets_allowed
+from netweave.core.automation.targets import ensure_may_manage, ensure_targets_allowed
 from netweave.core.events.schemas import TriggerCreate, TriggerRead, TriggerUpdate
 from netweave.db.models import Device, Trigger
 from netweave.foundation.errors import Conflict, InvalidInput, NotFound
@@ -101,8 +101,12 @@ def list_triggers(session: Session) -> list[Trigger]:
     return list(session.scalars(select(Trigger).order_by(Trigger.name)))
 
 
-def delete(session: Session, name: str) -> None:
-    session.delete(by_name(session, name))
+def delete(session: Session, name: str, actor: str | None = None) -> None:
+    row = by_name(session, name)
+    ensure_may_manage(
+        session, actor, noun="trigger", name=row.name, owner=row.created_by, targets=row.targets
+    )
+    session.delete(row)
     session.flush()
 
 

@@ -12,7 +12,7 @@ from netweave.core.access.scopes import fence
 from netweave.core.automation import definitions
 from netweave.core.automation.catalog import ensure_may_give_inputs
 from netweave.core.automation.schemas import TargetSpec
-from netweave.core.automation.targets import ensure_targets_allowed
+from netweave.core.automation.targets import ensure_may_manage, ensure_targets_allowed
 from netweave.core.schedules.schemas import (
     CalendarEvent,
     FiringRead,
@@ -155,8 +155,15 @@ def update(session: Session, task_id: int, data: TaskUpdate, actor: str | None =
     return task
 
 
-def set_paused(session: Session, task_id: int, paused: bool) -> Task:
+def _ensure_may_manage(session: Session, task: Task, actor: str | None) -> None:
+    ensure_may_manage(
+        session, actor, noun="task", name=task.name, owner=task.created_by, targets=task.targets
+    )
+
+
+def set_paused(session: Session, task_id: int, paused: bool, actor: str | None = None) -> Task:
     task = get(session, task_id)
+    _ensure_may_manage(session, task, actor)
     task.paused = paused
     if not paused:  # firings missed while paused are not owed
         now = datetime.now(UTC)
@@ -166,18 +173,20 @@ def set_paused(session: Session, task_id: int, paused: bool) -> Task:
     return task
 
 
-def delete(session: Session, task_id: int) -> None:
-    session.delete(get(session, task_id))
+def delete(session: Session, task_id: int, actor: str | None = None) -> None:
+    task = get(session, task_id)
+    _ensure_may_manage(session, task, actor)
+    session.delete(task)
     session.flush()
 
 
-def delete_many(session: Session, ids: list[int]) -> bulk.BulkResult:
+def delete_many(session: Session, ids: list[int], actor: str | None = None) -> bulk.BulkResult:
     """Each through :func:`delete`, all or nothing."""
     return bulk.each(
         ids,
         noun="task",
         name_of=lambda i: get(session, i).name,
-        act=lambda i: delete(session, i),
+        act=lambda i: delete(session, i, actor),
         field="ids",
     )
 
