@@ -4,6 +4,7 @@ met by its management address, and remove_stale drops a link that is gone."""
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +14,13 @@ from fastapi.testclient import TestClient
 
 from netweave.lab import LabDevice, LabThread, build_specs, ring_links
 from netweave.services.builtin.interface_names import canonical_interface
-from netweave.services.builtin.topology import name_candidates
+from netweave.services.builtin.topology import (
+    LLDPCLI_NEIGHBORS,
+    SOURCES,
+    name_candidates,
+    neighbor_of,
+    parse_neighbors,
+)
 from tests.fixtures.database import ONE_BACKEND
 
 PLATFORMS = ("cisco_ios", "cisco_ios", "arista_eos", "juniper_junos", "cisco_ios")
@@ -163,3 +170,33 @@ def test_inputs_and_names(operator: TestClient) -> None:
         "sw1.corp.example",
         "sw1",
     ]
+
+
+def test_lldpcli_json0_rows() -> None:
+    """lldpd's ``lldpcli -f json0 show neighbors`` (FRR and Linux hosts): a MAC port ID
+    gives way to the port description, an ifname port ID is kept; what is not that JSON is
+    an error naming the command and the output's first line."""
+    port = {"id": [{"type": "mac", "value": "da:4a:9f:06:d2:9f"}], "descr": [{"value": "eth1"}]}
+    chassis = {"name": [{"value": "r2.lab"}], "mgmt-ip": [{"value": "198.19.2.2"}]}
+    chassis["capability"] = [
+        {"type": "Bridge", "enabled": False},
+        {"type": "Router", "enabled": True},
+    ]
+    named = {"id": [{"type": "ifname", "value": "swp3"}], "descr": [{"value": "uplink"}]}
+    table = [{"name": "eth1", "chassis": [chassis], "port": [port]}]
+    table.append({"name": "eth2", "chassis": [{"name": [{"value": "sw9"}]}], "port": [named]})
+    text = "lldpcli -f json0 show neighbors\n" + json.dumps({"lldp": [{"interface": table}]})
+    rows = parse_neighbors(SOURCES["frr"], LLDPCLI_NEIGHBORS, text)
+    assert isinstance(rows, list)
+    found = [neighbor_of(row, "lldp") for row in rows]
+    assert [(n["local_interface"], n["neighbor"], n["neighbor_interface"]) for n in found] == [
+        ("eth1", "r2.lab", "eth1"),
+        ("eth2", "sw9", "swp3"),
+    ]
+    assert (found[0]["management_address"], found[0]["capabilities"]) == ("198.19.2.2", "Router")
+    assert parse_neighbors(SOURCES["linux"], LLDPCLI_NEIGHBORS, '{"lldp": [{}]}') == []
+    refused = parse_neighbors(SOURCES["frr"], LLDPCLI_NEIGHBORS, "\n% Unknown command: lldpcli\n")
+    assert (
+        refused == f"{LLDPCLI_NEIGHBORS}: no JSON object in the output: % Unknown command: lldpcli"
+    )
+    assert SOURCES["frr"].shell == "linux" and SOURCES["frr"].cdp is None

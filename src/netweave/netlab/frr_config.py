@@ -8,7 +8,8 @@ from __future__ import annotations
 from netweave.netlab.topology import Plan, PlannedRouter
 
 HELLO_S = 1
-DEAD_S = 4
+DEAD_S = 12  # a cable pulled is seen at once (carrier loss); a loaded machine must not
+# make adjacencies flap because a few hellos came late
 
 
 def frr_conf(plan: Plan, router: PlannedRouter, log_file: str) -> str:

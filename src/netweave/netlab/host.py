@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import fcntl
+import grp
 import json
 import os
 import pwd
@@ -183,7 +184,9 @@ def _account_exists(user: str) -> bool:
 
 
 def ensure_accounts(password: str) -> None:
-    """``nwfrr`` (member of frrvty, for vtysh) and ``nwhost``; made once, no home."""
+    """``nwfrr`` (member of frrvty, for vtysh) and ``nwhost`` (no extra group: the lab's
+    own copy of lldpcli reaches its lldpd's socket without Debian's setuid/adm); made once,
+    no home."""
     for user, groups in ((VTYSH_USER, "frrvty"), (SHELL_USER, "")):
         if not _account_exists(user):
             argv = ["useradd", "--no-create-home", "--shell", "/bin/sh", user]
@@ -192,6 +195,8 @@ def ensure_accounts(password: str) -> None:
             made = run(*argv, check=False)
             if made.returncode not in (0, 9):  # 9: made meanwhile by another lab
                 raise HostError(f"useradd {user}: {made.stderr.strip()}")
+        if user == SHELL_USER and user in grp.getgrnam("adm").gr_mem:  # an older lab's grant
+            run("gpasswd", "--delete", user, "adm", check=False)
         for _ in range(50):  # /etc/shadow is locked while another process writes it
             if run("chpasswd", input=f"{user}:{password}\n", check=False).returncode == 0:
                 break

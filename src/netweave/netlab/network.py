@@ -19,7 +19,7 @@ from typing import Any
 
 from netweave.netlab import host
 from netweave.netlab.frr_config import frr_conf
-from netweave.netlab.router import Router
+from netweave.netlab.router import LLDPCLI, Router
 from netweave.netlab.syslog_relay import Source, SyslogRelay
 from netweave.netlab.topology import Plan, Topology, plan
 
@@ -96,6 +96,9 @@ class RealLab:
 
     def _build(self) -> None:
         mgmt = self.mgmt_namespace
+        own_lldpcli = self.state_dir / "lldpcli"
+        shutil.copyfile(LLDPCLI, own_lldpcli)  # no setuid bit: see Router.write_files
+        own_lldpcli.chmod(0o755)
         for planned in self.plan.routers:
             router = Router(
                 planned,
@@ -154,7 +157,8 @@ class RealLab:
 
     # -- while up ------------------------------------------------------------------------
     def wait_converged(self, timeout: float = 60.0) -> bool:
-        """True once every OSPF adjacency of the plan is Full (and every BGP session up)."""
+        """True once every OSPF adjacency of the plan is Full, every BGP session up and (with
+        lldpd) every router sees a neighbour on each of its cables."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if all(self._converged(router) for router in self.routers.values()):
@@ -164,6 +168,8 @@ class RealLab:
 
     def _converged(self, router: Router) -> bool:
         wanted = len(router.plan.interfaces)
+        if self.lldp and router.lldp_neighbors() < wanted:
+            return False
         if self.plan.ospf:
             answer = router.vtysh("show ip ospf neighbor json").stdout
             try:

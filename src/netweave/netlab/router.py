@@ -5,6 +5,7 @@ own), as files under the router's state directory."""
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import shutil
@@ -79,9 +80,19 @@ class Router:
         tools.mkdir()
         tools.chmod(0o755)
         lldpcli = tools / "lldpcli"
-        lldpcli.write_text(f'#!/bin/sh\nexec {LLDPCLI} -u {directory}/lldpd.socket "$@"\n')
+        # the lab's own unprivileged copy of lldpcli (network.py): Debian's is setuid _lldpd
+        # and runs for group adm only, which a lab account must not get
+        copy = directory.parent / "lldpcli"
+        lldpcli.write_text(f'#!/bin/sh\nexec {copy} -u {directory}/lldpd.socket "$@"\n')
         lldpcli.chmod(0o755)
         (tools / "lldpctl").symlink_to(lldpcli)
+        # read by lldpd at start, before its first frame: a tx-interval set only afterwards
+        # leaves a first frame lost to a neighbour not yet listening unsent again for 30 s
+        # and a neighbour is kept 30 s (tx-hold 30), not 4: a loaded machine that delays a
+        # frame a few seconds must not make a neighbour vanish from `show neighbors`
+        (directory / "lldpd.conf").write_text(
+            "configure lldp tx-interval 1\nconfigure lldp tx-hold 30\n"
+        )
         self._script(
             "shell-login",
             f"export PATH={tools}:/usr/local/bin:/usr/bin:/bin\n"
@@ -176,7 +187,8 @@ class Router:
         self.processes.append(
             subprocess.Popen(
                 self.argv(LLDPD, "-d", "-u", str(socket_path), "-I", "eth*", "-M", "4",
-                          "-S", "FRRouting 8.4 (NetWeave lab)", "-m", self.address),
+                          "-S", "FRRouting 8.4 (NetWeave lab)", "-m", self.address,
+                          "-O", str(self.directory / "lldpd.conf")),
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
@@ -185,7 +197,17 @@ class Router:
     def configure_lldpd(self) -> None:
         socket_path = self.directory / "lldpd.socket"
         self._wait_for(socket_path, "lldpd's socket")
-        run(LLDPCLI, "-u", str(socket_path), "configure", "lldp", "tx-interval", "1", check=False)
+        socket_path.chmod(0o666)  # this router's shell login asks it (lldpcli, unprivileged)
+
+    def lldp_neighbors(self) -> int:
+        """How many of this router's interfaces lldpd has a neighbour on."""
+        answer = run(LLDPCLI, "-u", str(self.directory / "lldpd.socket"), "-f", "json0",
+                     "show", "neighbors", check=False).stdout  # fmt: skip
+        try:
+            interfaces = json.loads(answer or "{}").get("lldp", [{}])[0].get("interface", [])
+        except (ValueError, AttributeError, IndexError):
+            return 0
+        return len({entry.get("name") for entry in interfaces if isinstance(entry, dict)})
 
     def wait_ssh(self, deadline: float) -> None:
         while time.monotonic() < deadline:

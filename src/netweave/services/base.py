@@ -121,8 +121,14 @@ class ServiceContext(ABC):
         *,
         driver: str | None = None,
         options: dict[str, Any] | None = None,
+        device_type: str | None = None,
+        credential: str | None = None,
     ) -> list[CommandOutput]:
-        """Run commands on ``device`` over its pooled session."""
+        """Run commands on ``device`` over its pooled session. ``device_type`` and
+        ``credential`` (a stored credential's name) log in to the device's host and port
+        another way than its own (a router whose own login lands in its CLI, reached in its
+        Linux shell): a session of its own, the credential's scope checked for the device
+        as for the step's own credential."""
 
     @abstractmethod
     def configure(

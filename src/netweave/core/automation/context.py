@@ -116,23 +116,40 @@ class WorkerContext(ServiceContext):
         return found
 
     # -- device access --------------------------------------------------------------------
-    def _args(self, driver: str, port: int | None = None) -> Any:
-        """(driver class, connection args) for ``device``, on its own port or ``port``."""
-        key = driver if port is None else f"{driver}:{port}"
+    def _args(
+        self,
+        driver: str,
+        port: int | None = None,
+        *,
+        device_type: str | None = None,
+        credential: str | None = None,
+    ) -> Any:
+        """(driver class, connection args) for ``device``, on its own port or ``port``, as
+        its own device type or ``device_type``, with the step's credential or the stored
+        ``credential`` of that name (its scope is checked for the device all the same)."""
+        key = f"{driver}:{port}:{device_type}:{credential}"
         if key in self._connection:
             return self._connection[key]
         if self.device is None:
             raise NotFound("this step runs once, not on a device", field="device")
         driver_cls = registry.get(driver)
+        credential_id = self.credential_id
+        if credential is not None:
+            with self.sessions() as session:
+                credential_id = session.scalar(
+                    select(Credential.id).where(Credential.name == credential)
+                )
+            if credential_id is None:
+                raise NotFound(f"no credential named {credential!r}", field="credential")
         probe = Job(
             request={
                 "connection_args": {
                     "host": self.device.host,
                     "port": self.device.port if port is None else port,
-                    "device_type": self.device.platform,
+                    "device_type": device_type or self.device.platform,
                 }
             },
-            credential_id=self.credential_id,
+            credential_id=credential_id,
             device_id=self.device.id,
             secret_enc=None,
         )
@@ -149,9 +166,11 @@ class WorkerContext(ServiceContext):
         *,
         driver: str | None = None,
         options: dict[str, Any] | None = None,
+        device_type: str | None = None,
+        credential: str | None = None,
     ) -> list[CommandOutput]:
         name = driver or (self.device.driver if self.device else "netmiko")
-        driver_cls, args = self._args(name)
+        driver_cls, args = self._args(name, device_type=device_type, credential=credential)
         opts = {"read_timeout": min(self.timeout, 3600), **(options or {})}
         if name == "netmiko" and getattr(args, "secret", None) is not None:
             opts.setdefault("enable_mode", True)  # show running-config needs privilege
@@ -159,8 +178,9 @@ class WorkerContext(ServiceContext):
         outputs, reused = self.pool.run(
             driver_cls(), args, lambda s: s.run_commands(commands, opts), retry_on_dead_session=True
         )
+        label = name if device_type is None else f"{name} as {device_type}"
         self.log(
-            f"{name}: {len(commands)} command(s) in {time.perf_counter() - started:.2f} s"
+            f"{label}: {len(commands)} command(s) in {time.perf_counter() - started:.2f} s"
             f"{' (session reused)' if reused else ''}: {', '.join(commands)[:200]}"
         )
         return list(outputs)

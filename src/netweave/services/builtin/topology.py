@@ -1,10 +1,12 @@
 """Topology discovery: a device's CDP and LLDP neighbours (``show cdp neighbors detail``,
-``show lldp neighbors detail``, parsed with ntc-templates), each matched to an inventory
+``show lldp neighbors detail``, parsed with ntc-templates; on Linux-based routers lldpd's
+``lldpcli -f json0 show neighbors``, read in the Linux shell), each matched to an inventory
 device (by name, with or without its domain, then by management address), and the links
 they reveal recorded in the inventory — one link per cable whichever end found it."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -12,6 +14,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from netweave.drivers.base import CommandOutput
+from netweave.foundation.errors import NotFound
 from netweave.services.base import (
     DeviceFacts,
     DiscoveredLink,
@@ -22,15 +25,21 @@ from netweave.services.base import (
 )
 from netweave.services.builtin.interface_names import canonical_interface, interface_key
 
+LLDPCLI = "lldpcli"  # the parser of lldpd's ``lldpcli -f json0`` output (not ntc-templates)
+LLDPCLI_NEIGHBORS = "lldpcli -f json0 show neighbors"
+
 
 @dataclass(frozen=True)
 class NeighborSource:
     """How a platform lists its neighbours: the ntc-templates platform that parses the
-    outputs, and the command per protocol (None: the platform does not speak it)."""
+    outputs (or ``LLDPCLI``), the command per protocol (None: the platform does not speak
+    it), and ``shell``: the device type of the login the commands need when it is not the
+    device's own (FRR: its login lands in vtysh, lldpcli is in the Linux shell)."""
 
     parser: str
     cdp: str | None
     lldp: str | None
+    shell: str | None = None  # the device type of that shell login
 
 
 SOURCES: dict[str, NeighborSource] = {
@@ -48,9 +57,13 @@ SOURCES: dict[str, NeighborSource] = {
     ),
     "arista_eos": NeighborSource("arista_eos", None, "show lldp neighbors detail"),
     "juniper_junos": NeighborSource("juniper_junos", None, "show lldp neighbors"),
+    "frr": NeighborSource(LLDPCLI, None, LLDPCLI_NEIGHBORS, shell="linux"),
+    "linux": NeighborSource(LLDPCLI, None, LLDPCLI_NEIGHBORS, shell="linux"),
 }
 FAILURES = ("% Invalid input", "% Unknown command", "syntax error", "unknown command")
-NOT_RUNNING = re.compile(r"(CDP|LLDP) is not (enabled|running)", re.IGNORECASE)
+NOT_RUNNING = re.compile(
+    r"(CDP|LLDP) is not (enabled|running)|unable to connect to socket \S+", re.IGNORECASE
+)  # the last: lldpcli without lldpd
 _SERIAL = re.compile(r"\([^)]*\)$")  # NX-OS CDP IDs: switch1(FOX1234ABCD)
 _MAC_OR_NUMBER = re.compile(
     r"\d+|([0-9a-f]{4}\.){2}[0-9a-f]{4}|([0-9a-f]{2}[:-]){5}[0-9a-f]{2}", re.I
@@ -74,6 +87,14 @@ class TopologyInputs(ServiceInputs):
         "neighbour table was read without error)",
     )
     read_timeout: float = Field(default=30, gt=0, le=600, description="Seconds per command")
+    shell_credential: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="Stored credential whose login lands in the device's Linux shell, for "
+        "platforms whose neighbour table is read there (frr: lldpcli); unset: the device's "
+        "own credential",
+    )
 
 
 def _field(row: dict[str, Any], *names: str) -> str:
@@ -85,6 +106,66 @@ def _field(row: dict[str, Any], *names: str) -> str:
         if value:
             return str(value).strip()
     return ""
+
+
+def _values(items: Any, key: str = "value") -> list[str]:
+    """``[{"value": ...}, ...]`` of ``lldpcli -f json0`` as strings."""
+    if not isinstance(items, list):
+        return []
+    return [str(i[key]) for i in items if isinstance(i, dict) and i.get(key) is not None]
+
+
+def lldpcli_rows(text: str) -> list[dict[str, Any]]:
+    """``lldpcli -f json0 show neighbors``: one row per neighbour, with the field names of
+    the ntc-templates rows. Raises ``ValueError`` when the output is not that JSON."""
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end < start:
+        raise ValueError("no JSON object in the output")
+    data = json.loads(text[start : end + 1])
+    tables = data.get("lldp") if isinstance(data, dict) else None
+    if not isinstance(tables, list):
+        raise ValueError('not lldpcli -f json0 output (no "lldp" list)')
+    rows: list[dict[str, Any]] = []
+    for table in tables:
+        interfaces = table.get("interface") if isinstance(table, dict) else None
+        for interface in interfaces if isinstance(interfaces, list) else []:
+            if not isinstance(interface, dict):
+                continue
+            port = (interface.get("port") or [{}])[0]
+            for chassis in interface.get("chassis") or []:
+                capabilities = [
+                    str(c.get("type"))
+                    for c in chassis.get("capability") or []
+                    if isinstance(c, dict) and c.get("enabled")
+                ]
+                rows.append(
+                    {
+                        "local_interface": str(interface.get("name") or ""),
+                        "neighbor_name": _values(chassis.get("name")),
+                        "neighbor_port_id": _values(port.get("id")),
+                        "port_description": _values(port.get("descr")),
+                        "mgmt_address": _values(chassis.get("mgmt-ip")),
+                        "capabilities": " ".join(capabilities),
+                        "neighbor_description": _values(chassis.get("descr")),
+                    }
+                )
+    return rows
+
+
+def parse_neighbors(source: NeighborSource, command: str, text: str) -> list[dict[str, Any]] | str:
+    """The rows of one neighbour table, or why it could not be read."""
+    from netweave.services.builtin.parsing import parse_output
+
+    if source.parser == LLDPCLI:
+        try:
+            return lldpcli_rows(text)
+        except (ValueError, AttributeError, TypeError, IndexError) as exc:
+            first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+            return f"{command}: {exc}" + (f": {first[:200]}" if first else "")
+    parsed = parse_output(text, "textfsm", source.parser, command, None)
+    if not isinstance(parsed, list):
+        return str(parsed.get("error") if isinstance(parsed, dict) else parsed)
+    return [row for row in parsed if isinstance(row, dict)]
 
 
 def neighbor_of(row: dict[str, Any], protocol: str) -> dict[str, Any]:
@@ -171,8 +252,6 @@ class TopologyDiscovery(Service[TopologyInputs]):
     Inputs = TopologyInputs
 
     def run(self, ctx: ServiceContext, inputs: TopologyInputs) -> ServiceOutcome:
-        from netweave.services.builtin.parsing import parse_output
-
         device = ctx.device
         assert device is not None  # per_device
         source = SOURCES.get(device.platform)
@@ -187,9 +266,20 @@ class TopologyDiscovery(Service[TopologyInputs]):
             asked = " or ".join(p.upper() for p in wanted)
             error = f"no {asked} neighbour command known for platform {device.platform!r}"
             return ServiceOutcome(False, {"error": error, "skipped": skipped})
-        outputs = ctx.commands(
-            list(commands.values()), options={"read_timeout": inputs.read_timeout}
-        )
+        login: dict[str, Any] = {}
+        if source.shell is not None:  # read in a Linux shell: its own credential, if named
+            login["credential"] = inputs.shell_credential
+            if source.shell != device.platform:  # not the device's own login: Netmiko's
+                login |= {"driver": "netmiko", "device_type": source.shell}
+        try:
+            outputs = ctx.commands(
+                list(commands.values()), options={"read_timeout": inputs.read_timeout}, **login
+            )
+        except NotFound as exc:
+            if exc.field != "credential" or inputs.shell_credential is None:
+                raise
+            error = f"shell_credential: {exc.message}"
+            return ServiceOutcome(False, {"error": error, "skipped": skipped})
         errors: dict[str, str] = {}
         found: list[dict[str, Any]] = []
         read = 0
@@ -201,12 +291,12 @@ class TopologyDiscovery(Service[TopologyInputs]):
                 else:
                     errors[protocol] = problem
                 continue
-            parsed = parse_output(output.stdout, "textfsm", source.parser, command, None)
-            if not isinstance(parsed, list):
-                errors[protocol] = str(parsed.get("error") if isinstance(parsed, dict) else parsed)
+            parsed = parse_neighbors(source, command, output.stdout)
+            if isinstance(parsed, str):
+                errors[protocol] = parsed
                 continue
             read += 1
-            found += [neighbor_of(row, protocol) for row in parsed if isinstance(row, dict)]
+            found += [neighbor_of(row, protocol) for row in parsed]
         neighbors = merge([n for n in found if n["neighbor"] and n["local_interface"]])
         match_devices(ctx, neighbors, device)
         result: dict[str, Any] = {
