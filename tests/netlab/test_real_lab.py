@@ -4,6 +4,7 @@ reached over SSH into vtysh with the ``frr`` Netmiko platform; ``netweave lab up
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
@@ -28,6 +29,7 @@ from tests.fixtures.database import ONE_BACKEND
 
 pytestmark = ONE_BACKEND
 NETLAB_TOPOLOGY = "ring:3"
+PR_SET_PDEATHSIG = 1
 
 
 def _login(lab: RealLab, name: str) -> BaseConnectionArgs:
@@ -95,8 +97,28 @@ def test_cli_lab_killed_hard_is_removed_by_lab_down(
     process = subprocess.Popen(
         [sys.executable, "-m", "netweave.cli.main", "lab", "up", "--real",
          "--topology", "ring:2:nospoke", "--manifest", str(manifest), "--no-lldp"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, preexec_fn=_dies_with_us,
     )  # fmt: skip
+    try:
+        _kill_and_take_down(process, manifest, tmp_path, runtime, monkeypatch)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(30)
+
+
+def _dies_with_us() -> None:
+    """The lab's process gets SIGTERM (and takes its lab down) if this test's process dies."""
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _kill_and_take_down(
+    process: subprocess.Popen[bytes],
+    manifest: Path,
+    tmp_path: Path,
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     deadline = time.monotonic() + 90
     while not manifest.exists():
         assert process.poll() is None, process.stdout.read().decode() if process.stdout else ""

@@ -6,8 +6,10 @@ router logs an OSPF adjacency leaving Full."""
 
 from __future__ import annotations
 
+import ctypes
 import ipaddress
 import json
+import signal
 import subprocess
 import sys
 import time
@@ -42,6 +44,7 @@ MANIFEST = "netlab-manifest.json"
 REAL_START_TIMEOUT_S = 180.0
 REAL_STOP_TIMEOUT_S = 40.0  # the child takes every router down first
 ADJACENCY_RULE = "OSPF adjacency change"
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 @dataclass
@@ -91,6 +94,12 @@ class RealDemoLab(LabManifest):
         self.manifest.unlink(missing_ok=True)
 
 
+def _dies_with_parent() -> None:
+    """In the lab's child: SIGTERM (it then takes its routers down) when the server dies,
+    even by SIGKILL."""
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 def start_real_lab(data_dir: Path, topology: str, syslog_port: int) -> RealDemoLab:
     """Start the FRR lab in a child process (FRR's logs as syslog to ``syslog_port`` on the
     lab's host address) and wait until its routers have converged and its manifest is out."""
@@ -103,7 +112,7 @@ def start_real_lab(data_dir: Path, topology: str, syslog_port: int) -> RealDemoL
     process = subprocess.Popen(
         [sys.executable, "-m", "netweave.cli.main", "lab", "up", "--real",
          "--topology", topology, "--manifest", str(manifest), "--syslog", f":{syslog_port}"],
-        stdout=log, stderr=subprocess.STDOUT,
+        stdout=log, stderr=subprocess.STDOUT, preexec_fn=_dies_with_parent,
     )  # fmt: skip
     deadline = time.monotonic() + REAL_START_TIMEOUT_S
     while not manifest.exists():
