@@ -66,6 +66,12 @@ MINIMUM: dict[tuple[str, str], Role | str] = {
     ("POST", "/api/v1/users/{user_id}/password-reset"): A,
     ("GET", "/api/v1/users/{user_id}/pools"): A,
     ("PUT", "/api/v1/users/{user_id}/pools"): A,
+    ("GET", "/api/v1/users/{user_id}/rights"): A,
+    ("GET", "/api/v1/groups"): A,
+    ("POST", "/api/v1/groups"): A,
+    ("GET", "/api/v1/groups/{group_id}"): A,
+    ("PATCH", "/api/v1/groups/{group_id}"): A,
+    ("DELETE", "/api/v1/groups/{group_id}"): A,
     ("GET", "/api/v1/api-keys"): V,  # one's own keys (admins: ?all_users=true)
     ("POST", "/api/v1/api-keys"): V,
     ("DELETE", "/api/v1/api-keys/{key_id}"): V,

@@ -25,6 +25,7 @@ from netweave.api.routes import (
     device_ops,
     devices,
     events,
+    groups,
     health,
     inventory,
     links,
@@ -69,6 +70,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(credentials.router, responses={**AUTHENTICATED, **LOOKUP_CONFLICT})
     for module in (
         users,
+        groups,
         api_keys,
         bastions,
         devices,

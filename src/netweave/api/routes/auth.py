@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from netweave.api.clientaddr import client_address
 from netweave.api.deps import (
@@ -18,7 +18,7 @@ from netweave.api.deps import (
     session_cookie,
 )
 from netweave.api.responses import errors
-from netweave.core.access import throttle, tokens
+from netweave.core.access import scopes, throttle, tokens
 from netweave.core.access.schemas import LoginRequest, PasswordChange, UserRead
 from netweave.core.access.signin import sign_in
 from netweave.core.access.users import change_password as change_own_password
@@ -28,8 +28,9 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 
 class Me(BaseModel):
-    user: UserRead
+    user: UserRead = Field(description="``role``: what you may do (yours and your groups')")
     via: str
+    groups: list[str] = Field(default_factory=list, description="The groups you are in")
 
 
 @router.post(
@@ -84,7 +85,10 @@ def logout(request: Request, db: DbSession, response: Response) -> None:
 def me(principal: SignedIn, db: DbSession) -> Me:
     """``user.must_change_password``: the session was opened with a one-time password and
     may do nothing but choose a new one (``POST /auth/password``)."""
-    return Me(user=UserRead.model_validate(get_user(db, principal.user_id)), via=principal.via)
+    user = get_user(db, principal.user_id)
+    rights = scopes.rights(db, user)
+    shown = UserRead.model_validate(user).model_copy(update={"role": rights.role})
+    return Me(user=shown, via=principal.via, groups=rights.groups)
 
 
 @router.post("/password", response_model=UserRead, responses=errors(422))

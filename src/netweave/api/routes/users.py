@@ -10,6 +10,7 @@ from netweave.api.responses import CONFLICT, LOOKUP_CONFLICT, NOT_FOUND
 from netweave.core.access import scopes, users
 from netweave.core.access.schemas import (
     PasswordReset,
+    Rights,
     UserCreate,
     UserPoolsRead,
     UserPoolsUpdate,
@@ -35,6 +36,12 @@ def create_user(body: UserCreate, _: Admin, db: DbSession) -> UserRead:
 @router.get("/{user_id}", response_model=UserRead, responses=NOT_FOUND)
 def get_user(user_id: Id, _: Admin, db: DbSession) -> UserRead:
     return UserRead.model_validate(users.get_user(db, user_id))
+
+
+@router.get("/{user_id}/rights", response_model=Rights, responses=NOT_FOUND)
+def get_rights(user_id: Id, _: Admin, db: DbSession) -> Rights:
+    """What the user may do: the union of their own role and fence and their groups'."""
+    return scopes.rights(db, users.get_user(db, user_id))
 
 
 @router.patch("/{user_id}", response_model=UserRead, responses=LOOKUP_CONFLICT)

@@ -133,3 +133,59 @@ class AuthFailureRead(BaseModel):
     method: str
     path: str
     reason: str
+
+
+GROUP_NAME_PATTERN = r"^[A-Za-z0-9_. -]{1,64}$"
+DIRECTORY_GROUP_PATTERN = r"^[^\x00-\x1f]{1,255}$"
+
+
+class GroupCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(pattern=GROUP_NAME_PATTERN)
+    description: str = Field(default="", max_length=255)
+    role: Role = Field(default=Role.viewer, description="What its members may do")
+    pools: list[str] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Its members act only on devices of these pools (none: every device)",
+    )
+    directory_groups: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="LDAP/AD groups (their names, e.g. the cn) whose members belong to it",
+    )
+    members: list[str] = Field(default_factory=list, max_length=10_000, description="Usernames")
+
+
+class GroupUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str | None = Field(default=None, max_length=255)
+    role: Role | None = None
+    pools: list[str] | None = Field(default=None, max_length=200)
+    directory_groups: list[str] | None = Field(default=None, max_length=100)
+    members: list[str] | None = Field(
+        default=None, max_length=10_000, description="Usernames: the members an admin set"
+    )
+
+
+class GroupRead(BaseModel):
+    id: int
+    name: str
+    description: str
+    role: Role
+    pools: list[str]
+    missing_pools: int = Field(description="Fence pools since deleted (it fails closed)")
+    directory_groups: list[str]
+    members: list[str] = Field(description="Set by an admin")
+    directory_members: list[str] = Field(description="From the directory, at their sign-in")
+    created_at: datetime
+
+
+class Rights(BaseModel):
+    """A user's effective rights: the union of their own and their groups'."""
+
+    role: Role
+    pools: list[str] | None = Field(description="Fenced to these pools; null: every device")
+    groups: list[str]

@@ -13,7 +13,8 @@ from collections.abc import Collection
 from sqlalchemy import ColumnElement, false, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from netweave.core.access.schemas import UserPoolsRead
+from netweave.core.access import groups
+from netweave.core.access.schemas import Rights, UserPoolsRead
 from netweave.core.access.users import get_user
 from netweave.core.inventory.pools import membership_clause, pool_by_name
 from netweave.db.models import Device, Pool, Role, User
@@ -35,6 +36,15 @@ def read(session: Session, user: User) -> UserPoolsRead:
     )
 
 
+def rights(session: Session, user: User) -> Rights:
+    found = groups.effective(session, user)
+    pools = None
+    if found.pool_ids is not None:
+        ids = list(found.pool_ids)
+        pools = list(session.scalars(select(Pool.name).where(Pool.id.in_(ids)).order_by(Pool.name)))
+    return Rights(role=found.role, pools=pools, groups=list(found.groups))
+
+
 def set_pools(session: Session, user_id: int, names: list[str]) -> User:
     user = get_user(session, user_id)
     ids = [
@@ -47,11 +57,15 @@ def set_pools(session: Session, user_id: int, names: list[str]) -> User:
 
 
 def _restriction(session: Session, username: str) -> list[Pool] | None:
-    """The pools ``username`` is restricted to; None when unrestricted."""
-    row = session.execute(select(User.role, User.pool_ids).where(User.username == username)).first()
-    if row is None or row.role == Role.admin or not row.pool_ids:
+    """The pools ``username`` is restricted to; None when unrestricted. With groups: the
+    union of every grant allowing action (their own and their groups', see groups.py)."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
         return None
-    return list(session.scalars(select(Pool).where(Pool.id.in_(row.pool_ids)).order_by(Pool.name)))
+    ids = groups.effective(session, user).pool_ids
+    if ids is None:
+        return None
+    return list(session.scalars(select(Pool).where(Pool.id.in_(ids)).order_by(Pool.name)))
 
 
 def fence(session: Session, username: str | None) -> list[Pool] | None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from netweave.core.access import key_cache
+from netweave.core.access import groups, key_cache
 from netweave.core.access.failures import CredentialsRejected
 from netweave.core.access.schemas import ApiKeyCreate
 from netweave.core.access.users import (
@@ -59,11 +59,11 @@ def _aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
-def _principal(user: User, via: str, scope: str = "full") -> Principal:
+def _principal(session: Session, user: User, via: str, scope: str = "full") -> Principal:
     return Principal(
         user_id=user.id,
         username=user.username,
-        role=Role(user.role),
+        role=groups.effective_role(session, user),  # their own and their groups' highest
         via=via,
         scope=scope,
         must_change_password=via == "session" and user.must_change_password,
@@ -172,7 +172,7 @@ def _verify_api_key(
     last_used = _aware(row.last_used_at)
     if last_used is None or now - last_used > _LAST_USED_RESOLUTION:
         row.last_used_at = now
-    return _principal(row.user, "api_key", row.scope or "full"), expires_at
+    return _principal(session, row.user, "api_key", row.scope or "full"), expires_at
 
 
 def login(session: Session, username: str, password: str, ttl: timedelta) -> tuple[User, str]:
@@ -213,7 +213,7 @@ def authenticate_session(session: Session, token: str) -> Principal:
         )
     if not row.user.is_active:
         raise CredentialsRejected("user disabled", kind="session", username=row.user.username)
-    return _principal(row.user, "session")
+    return _principal(session, row.user, "session")
 
 
 def logout(session: Session, token: str) -> None:

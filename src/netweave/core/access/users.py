@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from netweave.core.access import key_cache
+from netweave.core.access.groups import effective_role
 from netweave.core.access.schemas import UserCreate, UserUpdate
 from netweave.db.models import LoginSession, Role, User
 from netweave.foundation.errors import Conflict, InvalidInput, NotFound
@@ -76,8 +77,10 @@ def is_admin(session: Session, username: str | None) -> bool:
     """None is the system (scheduler, event rules, CLI); a removed user is not an admin."""
     if username is None:
         return True
-    role = session.scalar(select(User.role).where(User.username == username))
-    return role == Role.admin.value
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        return False
+    return effective_role(session, user) is Role.admin
 
 
 def find_user(session: Session, username: str) -> User | None:

@@ -3,6 +3,8 @@
 from netweave.db.models.access import (
     ApiKey,
     AuthFailure,
+    Group,
+    GroupMember,
     LoginSession,
     LoginThrottle,
     Role,
@@ -48,6 +50,8 @@ __all__ = [
     "Device",
     "DeviceTag",
     "EventRule",
+    "Group",
+    "GroupMember",
     "Job",
     "Lease",
     "Link",

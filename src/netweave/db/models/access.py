@@ -35,6 +35,8 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
     # operators restricted to these pools (ids) when acting on devices; empty/None: all
     pool_ids: Mapped[list[int] | None] = mapped_column(JSON, default=None)
+    # "local": a password kept here; "directory": signs in against LDAP/AD, no password here
+    source: Mapped[str] = mapped_column(String(16), default="local", server_default="local")
 
     api_keys: Mapped[list[ApiKey]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -104,3 +106,32 @@ class LoginThrottle(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     window_start: Mapped[float] = mapped_column(Float, index=True)  # Unix time
     attempts: Mapped[int] = mapped_column(default=0)
+
+
+class Group(Base):
+    """Users with the same rights: a role and pool fences (a user's rights are the union of
+    their own and their groups'). ``directory_groups`` names the LDAP/AD groups whose
+    members belong to it, refreshed at each directory sign-in."""
+
+    __tablename__ = "groups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str] = mapped_column(String(255), default="")
+    role: Mapped[str] = mapped_column(String(16), default=Role.viewer.value)
+    pool_ids: Mapped[list[int] | None] = mapped_column(JSON, default=None)  # None: unfenced
+    directory_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GroupMember(Base):
+    """``source`` "local": set by an admin; "directory": from the directory at sign-in
+    (replaced each time, so leaving the directory group leaves the NetWeave group)."""
+
+    __tablename__ = "group_members"
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    source: Mapped[str] = mapped_column(String(16), default="local")
