@@ -163,10 +163,11 @@ def _textfsm_guarded(template: str, output: str) -> tuple[str, Any]:
 
 
 def _ntc_guarded(platform: str, command: str, output: str) -> tuple[str, Any]:
-    from ntc_templates.parse import parse_output
+    """NetWeave's own templates for the platforms it adds (frr), then ntc-templates."""
+    from netweave.services.builtin.parsing import ntc_parse
 
     try:
-        return "ok", parse_output(platform=platform, command=command, data=output)
+        return "ok", ntc_parse(platform, command, output)
     except Exception as exc:
         return "error", f"ntc-templates: {exc}".splitlines()[0]
 
@@ -217,22 +218,27 @@ def parse(
     return value
 
 
-NTC_TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_]{0,199}\Z")
+NTC_TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,199}\Z")
 
 
 def ntc_template(name: str, field: str = "parsing.template") -> str:
-    """The text of ntc-templates' template ``name`` (``cisco_ios_show_version``): only a
-    template of the installed package, never another file of the server."""
+    """The text of ntc-templates' template ``name`` (``cisco_ios_show_version``), or of
+    NetWeave's own (``frr_show_ip_route``): only a template of the installed packages, never
+    another file of the server."""
     import ntc_templates
 
-    folder = Path(ntc_templates.__file__).parent / "templates"
-    path = folder / f"{name.removesuffix('.textfsm')}.textfsm"
-    if not NTC_TEMPLATE_NAME.match(path.stem) or not path.is_file():
-        raise InvalidInput(
-            f"{name!r} is not an ntc-templates template (e.g. cisco_ios_show_version)",
-            field=field,
-        )
-    return path.read_text()
+    from netweave.services.builtin.parsing import TEXTFSM_TEMPLATES
+
+    stem = name.removesuffix(".textfsm")
+    if NTC_TEMPLATE_NAME.match(stem):  # a name, never a path
+        for folder in (TEXTFSM_TEMPLATES, Path(ntc_templates.__file__).parent / "templates"):
+            path = folder / f"{stem}.textfsm"
+            if path.is_file():
+                return path.read_text()
+    raise InvalidInput(
+        f"{name!r} is not an ntc-templates template (e.g. cisco_ios_show_version)",
+        field=field,
+    )
 
 
 def parse_spec(

@@ -44,11 +44,12 @@ class Router:
         return ["ip", "netns", "exec", self.namespace, "unshare", "--uts", "sh", "-c", script]
 
     def vtysh(self, *commands: str, check: bool = False) -> subprocess.CompletedProcess[str]:
-        """vtysh on this router from the host (as root), each command a ``-c``."""
+        """vtysh on this router from the host (as root), each command a ``-c``; in the
+        router's namespaces, as its login does (vtysh names itself after the host name)."""
         argv = [VTYSH, "--vty_socket", str(self.directory), "--config_dir", str(self.directory)]
         for command in commands:
             argv += ["-c", command]
-        return run(*argv, check=check)
+        return run(*self.argv(*argv), check=check)
 
     def ip(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return run("ip", "-n", self.namespace, *args, check=check)
@@ -165,7 +166,8 @@ class Router:
             self._wait_for(directory / f"{daemon}.vty", f"{daemon}'s vty socket")
         loaded = self.vtysh("configure terminal", "end")  # daemons answer
         booted = run(
-            VTYSH, "--vty_socket", str(directory), "--config_dir", str(directory), "-b", check=False
+            *self.argv(VTYSH, "--vty_socket", str(directory), "--config_dir", str(directory), "-b"),
+            check=False,
         )
         if booted.returncode != 0 or loaded.returncode != 0:
             raise HostError(f"{self.name}: frr.conf did not load: {booted.stdout}{booted.stderr}")

@@ -5,6 +5,7 @@ privileged (``r1#``); ``configure terminal``/``end``; ``write memory`` saves the
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from netmiko.cisco_base_connection import CiscoBaseConnection
@@ -26,6 +27,19 @@ class FrrVtyshSSH(CiscoBaseConnection):
     ) -> bool:
         # read up to the prompt, not for a fixed delay (Netmiko's default: ~2 s per check)
         return super().check_config_mode(check_string, pattern, force_regex)
+
+    def strip_command(self, command_string: str, output: str) -> str:
+        """Netmiko strips the echo only when the output starts with it; a prompt can come
+        before it (``r1# show ...``: vtysh's late answer to an earlier newline, on a loaded
+        machine), after blank lines: strip that line too."""
+        lines = output.split(self.RESPONSE_RETURN)
+        first = next((i for i, line in enumerate(lines) if line.strip()), None)
+        command = command_string.strip()
+        if first is not None and command and lines[first].strip().endswith(command):
+            before = lines[first].strip()[: -len(command)].strip()
+            if re.fullmatch(rf"{re.escape(self.base_prompt)}\S*[>#]", before):
+                return self.RESPONSE_RETURN.join(lines[first + 1 :])
+        return str(super().strip_command(command_string, output))
 
     def enable(self, *args: Any, **kwargs: Any) -> str:
         return ""  # vtysh starts privileged; it has no enable password

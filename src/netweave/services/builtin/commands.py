@@ -39,7 +39,8 @@ class CommandsInputs(ServiceInputs):
         description="Show commands; Jinja2 variables allowed ({{ device.name }}, {{ vars.x }})",
     )
     parsing: Literal["none", "textfsm", "ttp"] = Field(
-        default="none", description="Parse each output (TextFSM uses ntc-templates)"
+        default="none",
+        description="Parse each output (TextFSM: NetWeave's templates for frr, then ntc-templates)",
     )
     ttp_template: str | None = Field(default=None, description="TTP template when parsing=ttp")
     read_timeout: float = Field(default=30, gt=0, le=3600, description="Seconds per command")
