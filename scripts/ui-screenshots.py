@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Screenshots of the web UI for the docs, taken from a real demo server in Debian's
-Chromium: the workflow builder, a service's form, user management, the rollback
+Chromium: the workflow builder, a service's form, user and group management, the rollback
 confirmation with its dry-run diff and the configuration history as git commits. Written
 to docs/screenshots/.
 
@@ -121,10 +121,28 @@ def main() -> None:
             )
             service = api.get("/api/v1/services").json()["items"][0]
             for name, role in (("alice", "operator"), ("bob", "viewer")):
-                body = {"username": name, "password": f"{name}-password-123", "role": role}
+                body = {"username": name, "password": "demo-user-passphrase-123", "role": role}
                 api.post("/api/v1/users", json=body).raise_for_status()
             bob = next(u for u in api.get("/api/v1/users").json() if u["username"] == "bob")
             api.patch(f"/api/v1/users/{bob['id']}", json={"is_active": False}).raise_for_status()
+            pools = [p["name"] for p in api.get("/api/v1/pools").json()["items"]][:1]
+            for group in (
+                {
+                    "name": "noc",
+                    "description": "Network operations",
+                    "role": "operator",
+                    "pools": pools,
+                    "directory_groups": ["netops"],
+                    "members": ["alice"],
+                },
+                {
+                    "name": "auditors",
+                    "role": "viewer",
+                    "directory_groups": ["audit"],
+                    "members": ["bob"],
+                },
+            ):
+                api.post("/api/v1/groups", json=group).raise_for_status()
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
             page = browser.new_page(viewport={"width": 1400, "height": 900})
@@ -147,6 +165,12 @@ def main() -> None:
             page.goto(f"{url}/ui/#/admin")
             expect(page.get_by_role("heading").first).to_be_visible()
             shoot(page, "admin-users")
+
+            groups = page.get_by_role("figure", name="Groups")
+            groups.get_by_role("button", name="Edit group noc").click()
+            expect(page.get_by_role("group", name="Members")).to_be_visible()
+            shoot(page, "admin-groups")
+            page.keyboard.press("Escape")
 
             page.goto(f"{url}/ui/#/devices/{device_id}/configs")
             page.get_by_role("button", name="Roll back to v1").click()

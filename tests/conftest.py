@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.fixtures.vault",
     "tests.fixtures.bastion",
     "tests.fixtures.netlab",
+    "tests.fixtures.ldap",
 ]
 
 

@@ -59,7 +59,7 @@ def test_operator_edits_inventory_but_not_users(operator: TestClient) -> None:
 def test_admin_manages_users_and_new_user_logs_in(admin: TestClient, runtime: Runtime) -> None:
     response = admin.post(
         "/api/v1/users",
-        json={"username": "alice", "password": "alice-long-password", "role": "operator"},
+        json={"username": "alice", "password": "her-long-password-1", "role": "operator"},
     )
     assert response.status_code == 201
     body = response.json()
@@ -76,7 +76,7 @@ def test_admin_manages_users_and_new_user_logs_in(admin: TestClient, runtime: Ru
             == 401
         )
         login = browser.post(
-            "/api/v1/auth/login", json={"username": "alice", "password": "alice-long-password"}
+            "/api/v1/auth/login", json={"username": "alice", "password": "her-long-password-1"}
         )
         assert login.status_code == 200
         assert "httponly" in login.headers["set-cookie"].lower()

@@ -107,14 +107,14 @@ def test_one_time_password_signs_in_once_and_forces_a_change(
     assert short.status_code == 422 and "new_password" in short.text
     changed = browser.post(
         "/api/v1/auth/password",
-        json={"new_password": "carol-new-password"},
+        json={"new_password": "her-new-password-1"},
         headers=_csrf(browser),
     )
     assert changed.status_code == 200 and changed.json()["must_change_password"] is False
     assert browser.get("/api/v1/devices").status_code == 200
     with TestClient(create_app(runtime)) as later:
         assert _sign_in(later, "carol", once) == 401
-        assert _sign_in(later, "carol", "carol-new-password") == 200
+        assert _sign_in(later, "carol", "her-new-password-1") == 200
 
 
 def test_changing_your_own_password_needs_the_current_one(
@@ -123,18 +123,18 @@ def test_changing_your_own_password_needs_the_current_one(
     _user(admin, "dave", "viewer")
     assert _sign_in(browser, "dave", PASSWORD) == 200
     missing = browser.post(
-        "/api/v1/auth/password", json={"new_password": "dave-new-password"}, headers=_csrf(browser)
+        "/api/v1/auth/password", json={"new_password": "his-new-password-1"}, headers=_csrf(browser)
     )
     assert missing.status_code == 422 and missing.json()["field"] == "current_password"
     wrong = browser.post(
         "/api/v1/auth/password",
-        json={"current_password": "not-my-password", "new_password": "dave-new-password"},
+        json={"current_password": "not-my-password", "new_password": "his-new-password-1"},
         headers=_csrf(browser),
     )
     assert wrong.status_code == 422 and wrong.json()["field"] == "current_password"
     ok = browser.post(
         "/api/v1/auth/password",
-        json={"current_password": PASSWORD, "new_password": "dave-new-password"},
+        json={"current_password": PASSWORD, "new_password": "his-new-password-1"},
         headers=_csrf(browser),
     )
     assert ok.status_code == 200

@@ -51,7 +51,7 @@ def _seed(live_api: LiveApi) -> None:
         for user, role in (("ops", "operator"), ("noc", "viewer")):
             client.post(
                 "/api/v1/users",
-                json={"username": user, "password": f"{user}-pass-long-1", "role": role},
+                json={"username": user, "password": f"{role}-pass-long-1", "role": role},
             ).raise_for_status()
 
 
@@ -114,7 +114,7 @@ def test_filters_substring_glob_and_no_match_message(live_api: LiveApi, page: Pa
 
 def test_bulk_edit_delete_and_run_on_selected_rows(live_api: LiveApi, page: Page) -> None:
     _seed(live_api)
-    sign_in(page, live_api.url, "ops", "ops-pass-long-1")  # an operator
+    sign_in(page, live_api.url, "ops", "operator-pass-long-1")  # an operator
     page.goto(live_api.url + "/ui/#/devices")
     region = page.get_by_role("region", name="Devices")
     table = region.get_by_role("table", name="Devices table")
@@ -192,7 +192,7 @@ def test_bulk_edit_delete_and_run_on_selected_rows(live_api: LiveApi, page: Page
 
 def test_viewer_sees_no_selection_or_bulk_actions(live_api: LiveApi, page: Page) -> None:
     _seed(live_api)
-    sign_in(page, live_api.url, "noc", "noc-pass-long-1")
+    sign_in(page, live_api.url, "noc", "viewer-pass-long-1")
     page.goto(live_api.url + "/ui/#/devices")
     region = page.get_by_role("region", name="Devices")
     table = region.get_by_role("table", name="Devices table")
@@ -204,7 +204,7 @@ def test_viewer_sees_no_selection_or_bulk_actions(live_api: LiveApi, page: Page)
     sign_out(page)
     with httpx.Client(base_url=live_api.url) as client:
         login = client.post(
-            "/api/v1/auth/login", json={"username": "noc", "password": "noc-pass-long-1"}
+            "/api/v1/auth/login", json={"username": "noc", "password": "viewer-pass-long-1"}
         )
         assert login.status_code == 200, login.text
         csrf = client.cookies.get("netweave_csrf") or ""
@@ -230,7 +230,7 @@ def test_services_table_bulk_run_refusal_and_bulk_delete(live_api: LiveApi, page
                     "options": {"targets": {"devices": ["lab-ios-01"]}},
                 },
             ).raise_for_status()
-    sign_in(page, live_api.url, "ops", "ops-pass-long-1")
+    sign_in(page, live_api.url, "ops", "operator-pass-long-1")
     page.goto(live_api.url + "/ui/#/services")
     region = page.get_by_role("region", name="Services")
     rows = region.get_by_role("table", name="Services table").locator("tbody tr")

@@ -51,7 +51,11 @@ def seed(live_api: LiveApi) -> None:
         for role in ("viewer", "operator"):
             client.post(
                 "/api/v1/users",
-                json={"username": f"tour-{role}", "password": f"tour-{role}-pass", "role": role},
+                json={
+                    "username": f"tour-{role}",
+                    "password": f"walk-{role[:2]}-Passphrase-9",
+                    "role": role,
+                },
             ).raise_for_status()
 
 
@@ -132,7 +136,7 @@ def test_every_page_as_admin_operator_and_viewer(
     seed(live_api)
     admin_pages = tour(page, live_api, tmp_path, "admin", TEST_ADMIN_PASSWORD)
     assert {"Devices", "Map", "Topology", "Workflows", "Calendar", "Syslog"} <= set(admin_pages)
-    operator_pages = tour(page, live_api, tmp_path, "tour-operator", "tour-operator-pass")
-    viewer_pages = tour(page, live_api, tmp_path, "tour-viewer", "tour-viewer-pass")
+    operator_pages = tour(page, live_api, tmp_path, "tour-operator", "walk-op-Passphrase-9")
+    viewer_pages = tour(page, live_api, tmp_path, "tour-viewer", "walk-vi-Passphrase-9")
     assert "Users and keys" in admin_pages
     assert "Users and keys" not in operator_pages + viewer_pages

@@ -1,9 +1,10 @@
-// Admin pages: "Users and keys" (admins only: users, everyone's API keys) and "My API keys"
-// (anyone: their own keys and their password). Controls follow the API's roles: a
-// non-admin opening the admin page by its address sees no admin forms.
+// Admin pages: "Users and keys" (admins only: users, groups, everyone's API keys) and
+// "My API keys" (anyone: their own keys and their password). Controls follow the API's
+// roles: a non-admin opening the admin page by its address sees no admin forms.
 import { useEffect, useState } from "preact/hooks";
 import { api } from "./api";
 import { useUser } from "./session";
+import { GroupsCard } from "./admin/GroupsCard";
 import { KeysCard } from "./admin/KeysCard";
 import { PasswordForm } from "./admin/PasswordForm";
 import { UsersCard } from "./admin/UsersCard";
@@ -46,6 +47,7 @@ function AdminUsers() {
       {error && <p class="error" role="alert">{error}</p>}
       <div class="cards admin-cards">
         <UsersCard users={users} reload={load} />
+        <GroupsCard users={users} reload={load} />
         <KeysCard users={users} version={version} />
       </div>
     </section>

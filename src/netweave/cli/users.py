@@ -8,6 +8,7 @@ from rich.table import Table
 
 from netweave.cli.console import console, err_console, open_runtime
 from netweave.core.access import tokens, users
+from netweave.core.access.password_policy import PasswordPolicy
 from netweave.core.access.schemas import ApiKeyCreate, UserCreate, UserUpdate
 from netweave.db.models import Role
 from netweave.foundation.errors import NetWeaveError
@@ -49,7 +50,9 @@ def create_command(
     try:
         data = UserCreate(username=username, password=secret, role=role)
         with runtime.transaction() as session:
-            users.create_user(session, data)
+            # a password given here meets the policy; a generated one is random (exempt)
+            policy = PasswordPolicy.from_settings(runtime.settings) if password else None
+            users.create_user(session, data, policy)
     except (ValidationError, NetWeaveError) as exc:
         raise _fail(str(exc)) from exc
     console.print(f"created [bold]{username}[/] ({role.value})")
@@ -70,7 +73,8 @@ def set_password_command(
             user = users.find_user(session, username)
             if user is None:
                 raise _fail(f"no user named {username!r}")
-            users.update_user(session, user.id, UserUpdate(password=secret))
+            policy = PasswordPolicy.from_settings(runtime.settings) if password else None
+            users.update_user(session, user.id, UserUpdate(password=secret), policy=policy)
     except (ValidationError, NetWeaveError) as exc:
         raise _fail(str(exc)) from exc
     console.print(f"password of [bold]{username}[/] changed")

@@ -47,7 +47,14 @@ AUDITED: dict[type, str] = {
     Run: "run",
     TerminalSession: "terminal_session",
 }
-SECRET = {"password_hash", "password_enc", "ssh_key_enc", "enable_secret_enc", "key_hash"}
+SECRET = {
+    "password_hash",
+    "password_history",
+    "password_enc",
+    "ssh_key_enc",
+    "enable_secret_enc",
+    "key_hash",
+}
 QUIET = {
     "updated_at",
     "last_used_at",

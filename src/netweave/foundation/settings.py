@@ -220,6 +220,31 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = Field(
         default=3, ge=1, le=100, description="argon2id passes over that memory (time cost)"
     )
+    # -- password policy: every password a person chooses (not the one-time ones of a reset) --
+    password_min_length: int = Field(
+        default=12, ge=8, le=1024, description="Shortest password a person may choose"
+    )
+    password_min_classes: int = Field(
+        default=1,
+        ge=1,
+        le=4,
+        description="How many of the four character classes (lower case, upper case, digit, "
+        "other) a chosen password must contain",
+    )
+    password_max_age_days: float = Field(
+        default=0,
+        ge=0,
+        le=36_500,
+        description="A local password older than this many days signs in into a session that "
+        "may only choose a new one (0: passwords never expire; API keys are not affected)",
+    )
+    password_history: int = Field(
+        default=0,
+        ge=0,
+        le=24,
+        description="How many previous passwords, besides the current one, may not be chosen "
+        "again (their argon2 hashes are kept; the current one is always refused)",
+    )
     template_memory_mb: int = Field(
         default=512,
         ge=128,
@@ -298,6 +323,34 @@ class Settings(BaseSettings):
         le=1_000_000,
         description="Failed logins allowed from one client address (any usernames) within "
         "login_failure_window, against password spraying (0: no limit)",
+    )
+    # -- directory sign-in (LDAP / Active Directory); local accounts keep working --
+    directory_url: str | None = Field(
+        default=None,
+        description="ldap://host[:port] or ldaps://host[:port]; unset: local accounts only",
+    )
+    directory_start_tls: bool = Field(default=False, description="StartTLS on an ldap:// URL")
+    directory_ca_file: str | None = Field(
+        default=None, description="CA certificates (PEM) the directory's certificate must chain to"
+    )
+    directory_verify: bool = Field(default=True, description="Check the certificate and name")
+    directory_bind_dn: str = Field(default="", description="The service account NetWeave binds as")
+    directory_bind_password: SecretStr | None = None
+    directory_user_base: str = Field(default="", description="Where users are searched")
+    directory_user_filter: str = Field(
+        default="(uid={username})", description="AD: (sAMAccountName={username})"
+    )
+    directory_username_attribute: str = Field(default="uid", description="AD: sAMAccountName")
+    directory_group_base: str = Field(default="", description="Where groups are searched")
+    directory_group_filter: str = Field(default="(member={user_dn})")
+    directory_group_name_attribute: str = Field(
+        default="cn", description="The group name NetWeave groups' directory_groups list"
+    )
+    directory_timeout: float = Field(default=5, gt=0, le=120)
+    directory_require_group: bool = Field(
+        default=True,
+        description="Refuse a directory user who is in no NetWeave group (true), or let them "
+        "in with their own role, viewer unless an admin changed it (false)",
     )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

@@ -6,6 +6,7 @@ import { api, type Page } from "../api";
 import { ConfirmDialog } from "../forms/ConfirmDialog";
 import { useUser } from "../session";
 import { message, ROLES, type UserRow, when } from "./common";
+import { UserRights } from "./GroupsCard";
 
 interface Fence {
   pools: string[];
@@ -78,7 +79,7 @@ export function UsersCard({ users, reload }: Props) {
       <table class="grid users">
         <thead>
           <tr>
-            <th>User</th><th>Role</th><th>State</th><th>Pools</th><th>Last sign-in</th>
+            <th>User</th><th>Role</th><th>Rights</th><th>State</th><th>Pools</th><th>Last sign-in</th>
             <th>Actions</th>
           </tr>
         </thead>
@@ -99,6 +100,7 @@ export function UsersCard({ users, reload }: Props) {
                     {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
                   </select>
                 </td>
+                <td><UserRights user={u} stamp={users} /></td>
                 <td>
                   {u.is_active ? "active" : "disabled"}
                   {u.must_change_password && <span class="muted"> · new password due</span>}

@@ -19,6 +19,7 @@ from netweave.api.deps import (
 )
 from netweave.api.responses import errors
 from netweave.core.access import scopes, throttle, tokens
+from netweave.core.access.password_policy import PasswordPolicy
 from netweave.core.access.schemas import LoginRequest, PasswordChange, UserRead
 from netweave.core.access.signin import sign_in
 from netweave.core.access.users import change_password as change_own_password
@@ -54,7 +55,13 @@ def login(
     )
     client = client_address(request)
     user, token = sign_in(
-        runtime.sessions, limits, body.username, body.password.get_secret_value(), client, ttl
+        runtime.sessions,
+        limits,
+        body.username,
+        body.password.get_secret_value(),
+        client,
+        ttl,
+        settings,
     )
     # Secure: always with NETWEAVE_COOKIE_SECURE, else in production bound beyond localhost
     secure = settings.cookie_secure or (
@@ -91,18 +98,21 @@ def me(principal: SignedIn, db: DbSession) -> Me:
     return Me(user=shown, via=principal.via, groups=rights.groups)
 
 
-@router.post("/password", response_model=UserRead, responses=errors(422))
+@router.post("/password", response_model=UserRead, responses=errors(409, 422))
 def change_password(
     body: PasswordChange,
     principal: SignedIn,
     db: DbSession,
+    runtime: RuntimeDep,
     cookie: Annotated[str | None, Depends(session_cookie)],
 ) -> UserRead:
     """Change your own password: ``current_password`` is required unless you signed in with
-    a one-time password. Your other login sessions end; this one stays."""
+    a one-time password (or one due for a change). The new one must meet the password policy
+    (settings ``password_*``: a 422 naming ``new_password`` and the rule). Your other login
+    sessions end; this one stays. 409 for a directory user (the directory's password)."""
     current = body.current_password.get_secret_value() if body.current_password else None
-    user = change_own_password(
-        db, principal.user_id, current, body.new_password.get_secret_value(), cookie
-    )
+    new = body.new_password.get_secret_value()
+    policy = PasswordPolicy.from_settings(runtime.settings)
+    user = change_own_password(db, principal.user_id, current, new, cookie, policy)
     db.commit()
     return UserRead.model_validate(user)

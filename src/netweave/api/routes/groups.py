@@ -7,7 +7,7 @@ from fastapi import APIRouter
 
 from netweave.api.deps import Admin, DbSession
 from netweave.api.params import Id
-from netweave.api.responses import CONFLICT, LOOKUP_CONFLICT, NOT_FOUND
+from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.core.access import groups
 from netweave.core.access.schemas import GroupCreate, GroupRead, GroupUpdate
 
@@ -19,7 +19,7 @@ def list_groups(_: Admin, db: DbSession) -> list[GroupRead]:
     return [groups.read(db, group) for group in groups.list_groups(db)]
 
 
-@router.post("", response_model=GroupRead, status_code=201, responses=CONFLICT)
+@router.post("", response_model=GroupRead, status_code=201, responses=LOOKUP_CONFLICT)
 def create_group(body: GroupCreate, _: Admin, db: DbSession) -> GroupRead:
     group = groups.create(db, body)
     db.commit()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-from netweave.api.deps import Admin, DbSession
+from fastapi import APIRouter, Query
+
+from netweave.api.deps import Admin, DbSession, RuntimeDep
 from netweave.api.params import Id
 from netweave.api.responses import CONFLICT, LOOKUP_CONFLICT, NOT_FOUND
-from netweave.core.access import scopes, users
+from netweave.core.access import handover, scopes, users
+from netweave.core.access.password_policy import PasswordPolicy
 from netweave.core.access.schemas import (
+    USERNAME_PATTERN,
     PasswordReset,
     Rights,
     UserCreate,
@@ -27,8 +31,10 @@ def list_users(_: Admin, db: DbSession) -> list[UserRead]:
 
 
 @router.post("", response_model=UserRead, status_code=201, responses=CONFLICT)
-def create_user(body: UserCreate, _: Admin, db: DbSession) -> UserRead:
-    user = users.create_user(db, body)
+def create_user(body: UserCreate, _: Admin, db: DbSession, runtime: RuntimeDep) -> UserRead:
+    """The password must meet the password policy (settings ``password_*``): a 422 naming
+    ``password`` and the rule broken."""
+    user = users.create_user(db, body, PasswordPolicy.from_settings(runtime.settings))
     db.commit()
     return UserRead.model_validate(user)
 
@@ -45,10 +51,16 @@ def get_rights(user_id: Id, _: Admin, db: DbSession) -> Rights:
 
 
 @router.patch("/{user_id}", response_model=UserRead, responses=LOOKUP_CONFLICT)
-def update_user(user_id: Id, body: UserUpdate, caller: Admin, db: DbSession) -> UserRead:
-    """A disabled user's login sessions and API keys stop working at once. 409: disabling
-    yourself, or demoting or disabling the last active admin."""
-    user = users.update_user(db, user_id, body, actor_id=caller.user_id)
+def update_user(
+    user_id: Id, body: UserUpdate, caller: Admin, db: DbSession, runtime: RuntimeDep
+) -> UserRead:
+    """A disabled user's login sessions and API keys stop working at once.
+    ``must_change_password: true``: the current password signs in once more, into a session
+    that may only choose a new one (open login sessions are held to that at once; API keys
+    are not affected). A ``password`` must meet the password policy (422). 409: disabling
+    yourself, demoting or disabling the last active admin, a directory user's password."""
+    policy = PasswordPolicy.from_settings(runtime.settings)
+    user = users.update_user(db, user_id, body, actor_id=caller.user_id, policy=policy)
     db.commit()
     return UserRead.model_validate(user)
 
@@ -63,10 +75,24 @@ def reset_password(user_id: Id, caller: Admin, db: DbSession) -> PasswordReset:
 
 
 @router.delete("/{user_id}", status_code=204, responses=LOOKUP_CONFLICT)
-def delete_user(user_id: Id, caller: Admin, db: DbSession) -> None:
+def delete_user(
+    user_id: Id,
+    caller: Admin,
+    db: DbSession,
+    transfer_to: Annotated[
+        str | None,
+        Query(
+            pattern=USERNAME_PATTERN,
+            description="The user who takes over what this one owns (services, workflows, "
+            "tasks, triggers, event rules), in the same transaction",
+        ),
+    ] = None,
+) -> None:
     """Deletes the user's API keys and login sessions too. 409: yourself, the last active
-    admin."""
-    users.delete_user(db, user_id, actor_id=caller.user_id)
+    admin; a user who owns something and no ``transfer_to``; a ``transfer_to`` who could not
+    own one of those things (disabled, a viewer, an operator for a privileged service, a
+    fence not holding its targets). 404: no user named ``transfer_to``."""
+    handover.delete_user(db, user_id, caller.user_id, transfer_to)
     db.commit()
 
 

@@ -10,23 +10,40 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from netweave.db.models import Role
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@-]{1,64}$"
-MIN_PASSWORD_LENGTH = 12
+# the floor of every chosen password; the policy (settings password_*) asks for more
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
 
 
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(pattern=USERNAME_PATTERN)
-    password: SecretStr = Field(min_length=MIN_PASSWORD_LENGTH)
+    password: SecretStr = Field(
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+        description="Checked against the password policy (settings password_*)",
+    )
     role: Role = Role.viewer
 
 
 class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    password: SecretStr | None = Field(default=None, min_length=MIN_PASSWORD_LENGTH)
+    password: SecretStr | None = Field(
+        default=None,
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+        description="Checked against the password policy (settings password_*); 409 for a "
+        "directory user",
+    )
     role: Role | None = None
     is_active: bool | None = None
+    must_change_password: bool | None = Field(
+        default=None,
+        description="true: the current password signs in once more, into a session that may "
+        "only choose a new one (409 for a directory user); false: lift that",
+    )
 
 
 class UserRead(BaseModel):
@@ -41,6 +58,10 @@ class UserRead(BaseModel):
     )
     created_at: datetime
     last_login_at: datetime | None
+    source: str = Field(default="local", description="local, or directory (LDAP/AD sign-in)")
+    password_changed_at: datetime | None = Field(
+        default=None, description="When the password was last set (settings password_max_age_days)"
+    )
 
 
 class PasswordReset(BaseModel):
@@ -59,7 +80,11 @@ class PasswordChange(BaseModel):
         max_length=1024,
         description="Required unless signed in with a one-time password",
     )
-    new_password: SecretStr = Field(min_length=MIN_PASSWORD_LENGTH, max_length=1024)
+    new_password: SecretStr = Field(
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+        description="Checked against the password policy (settings password_*)",
+    )
 
 
 class ApiKeyCreate(BaseModel):

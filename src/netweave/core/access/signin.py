@@ -7,10 +7,12 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from netweave.core.access import throttle, tokens
+from netweave.core.access import directory, directory_signin, throttle, tokens
 from netweave.core.access.failures import TooManyAttempts
+from netweave.core.access.password_policy import PasswordPolicy
 from netweave.core.access.schemas import UserRead
 from netweave.core.access.users import find_user
+from netweave.foundation.settings import Settings
 
 
 def sign_in(
@@ -20,6 +22,7 @@ def sign_in(
     password: str,
     client_ip: str,
     ttl: timedelta,
+    settings: Settings | None = None,
 ) -> tuple[UserRead, str]:
     """The user and the session token (for the cookie). The attempt is counted in its own
     transaction first, so a refused password still counts; success resets the pair's counter."""
@@ -33,7 +36,21 @@ def sign_in(
             retry_after=wait,
             username=known.username if known is not None else None,
         )
+    config = directory_signin.config_from(settings) if settings is not None else None
+    if config is not None:
+        with sessions() as session:
+            local = directory_signin.is_local(session, username)
+        if not local:  # the directory answers (outside any transaction: a network call)
+            found = directory.authenticate(config, username, password)
+            assert settings is not None
+            user, token = directory_signin.sign_in(
+                sessions, found, username, ttl, settings.directory_require_group
+            )
+            with sessions() as session, session.begin():
+                throttle.reset(session, username, client_ip)
+            return UserRead.model_validate(user), token
     with sessions() as session, session.begin():
-        user, token = tokens.login(session, username, password, ttl)
+        policy = PasswordPolicy.from_settings(settings) if settings is not None else None
+        user, token = tokens.login(session, username, password, ttl, policy)
         throttle.reset(session, username, client_ip)
         return UserRead.model_validate(user), token

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from netweave.core.access import groups, key_cache
 from netweave.core.access.failures import CredentialsRejected
+from netweave.core.access.password_policy import PasswordPolicy, apply_expiry
 from netweave.core.access.schemas import ApiKeyCreate
 from netweave.core.access.users import (
     find_user,
@@ -175,10 +176,21 @@ def _verify_api_key(
     return _principal(session, row.user, "api_key", row.scope or "full"), expires_at
 
 
-def login(session: Session, username: str, password: str, ttl: timedelta) -> tuple[User, str]:
+def login(
+    session: Session,
+    username: str,
+    password: str,
+    ttl: timedelta,
+    policy: PasswordPolicy | None = None,
+) -> tuple[User, str]:
     """Check a password and open a login session; returns the user and the cookie token."""
     user = find_user(session, username)
     refused = "wrong username or password"
+    if user is not None and user.source != "local":  # its password is the directory's
+        verify_unknown(password)
+        raise CredentialsRejected(
+            refused, kind="login", username=user.username, reason="a directory account"
+        )
     if user is None:
         verify_unknown(password)  # the same time as for a real user: no user enumeration
         raise CredentialsRejected(refused, kind="login", reason="unknown user")
@@ -190,17 +202,24 @@ def login(session: Session, username: str, password: str, ttl: timedelta) -> tup
         raise CredentialsRejected(
             refused, kind="login", username=user.username, reason="user disabled"
         )
+    if policy is not None:
+        apply_expiry(user, policy)  # an expired password is due for a change, like a reset
     if user.must_change_password:
         # a one-time password signs in once: this session may only choose a new password
         user.password_hash = hash_password(secrets.token_urlsafe(32))
     elif needs_rehash(user.password_hash):  # the configured argon2 cost changed
         user.password_hash = hash_password(password)
+    return user, open_session(session, user, ttl)
+
+
+def open_session(session: Session, user: User, ttl: timedelta) -> str:
+    """A login session for ``user`` (already authenticated); the cookie token."""
     token = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     session.add(LoginSession(user_id=user.id, token_hash=sha256_hex(token), expires_at=now + ttl))
     user.last_login_at = now
     session.flush()
-    return user, token
+    return token
 
 
 def authenticate_session(session: Session, token: str) -> Principal:

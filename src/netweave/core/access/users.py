@@ -11,8 +11,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from netweave.core.access import key_cache
+from netweave.core.access import password_policy as policies
 from netweave.core.access.groups import effective_role
+from netweave.core.access.password_policy import PasswordPolicy
 from netweave.core.access.schemas import UserCreate, UserUpdate
+from netweave.db.base import utcnow
 from netweave.db.models import LoginSession, Role, User
 from netweave.foundation.errors import Conflict, InvalidInput, NotFound
 from netweave.foundation.secrets import sha256_hex
@@ -87,24 +90,44 @@ def find_user(session: Session, username: str) -> User | None:
     return session.scalar(select(User).where(User.username == username))
 
 
-def create_user(session: Session, data: UserCreate) -> User:
+def _choose(
+    user: User, password: str, policy: PasswordPolicy | None, field: str = "password"
+) -> None:
+    """Set a password a person chose: ``policy`` checked (None: the system's, e.g. a
+    generated one, exempt), the earlier ones refused, the new one remembered."""
+    policies.ensure_local(user, field)
+    kept = policy or PasswordPolicy()
+    if policy is not None:
+        policies.check(policy, password, user.username, field)
+        policies.check_history(policy, user, password, field)
+    user.password_hash = hash_password(password)
+    policies.remember(kept, user, user.password_hash)
+
+
+def create_user(session: Session, data: UserCreate, policy: PasswordPolicy | None = None) -> User:
+    """``policy``: the password policy a person's chosen password must meet (None: the
+    system's, e.g. a generated password)."""
     if find_user(session, data.username) is not None:
         raise Conflict(f"user {data.username!r} already exists", field="username")
-    user = User(
-        username=data.username,
-        password_hash=hash_password(data.password.get_secret_value()),
-        role=data.role.value,
-    )
+    user = User(username=data.username, role=data.role.value, source="local")
+    _choose(user, data.password.get_secret_value(), policy)
     session.add(user)
     session.flush()
     return user
 
 
 def update_user(
-    session: Session, user_id: int, data: UserUpdate, actor_id: int | None = None
+    session: Session,
+    user_id: int,
+    data: UserUpdate,
+    actor_id: int | None = None,
+    policy: PasswordPolicy | None = None,
 ) -> User:
-    """``actor_id``: the admin making the change, who may not disable themselves."""
+    """``actor_id``: the admin making the change, who may not disable themselves; ``policy``:
+    the one a password set here must meet (None: the system's)."""
     user = get_user(session, user_id)
+    if data.must_change_password is not None:
+        policies.ensure_local(user, "must_change_password")
     if data.is_active is False and user.id == actor_id:
         raise Conflict("you cannot disable yourself", field="is_active")
     if data.role is not None and data.role is not Role.admin and user.role == Role.admin:
@@ -112,8 +135,12 @@ def update_user(
     if data.is_active is False and user.role == Role.admin:
         _ensure_other_active_admin(session, user, "disabled", "is_active")
     if data.password is not None:
-        user.password_hash = hash_password(data.password.get_secret_value())
+        _choose(user, data.password.get_secret_value(), policy)
         user.must_change_password = False
+    if data.must_change_password is not None:
+        # true: the current password signs in once more (tokens.login spends it), into a
+        # session that may only choose a new one
+        user.must_change_password = data.must_change_password
     if data.role is not None:
         user.role = data.role.value
     if data.is_active is not None:
@@ -129,8 +156,10 @@ def reset_password(session: Session, user_id: int, actor_id: int | None = None) 
     user = get_user(session, user_id)
     if user.id == actor_id:
         raise Conflict("change your own password instead of resetting it", field="user_id")
+    policies.ensure_local(user, "user_id")
     secret = generate_password()
-    user.password_hash = hash_password(secret)
+    user.password_hash = hash_password(secret)  # random: not a chosen one (no history)
+    user.password_changed_at = utcnow()
     user.must_change_password = True
     session.execute(delete(LoginSession).where(LoginSession.user_id == user.id))
     session.flush()
@@ -138,11 +167,17 @@ def reset_password(session: Session, user_id: int, actor_id: int | None = None) 
 
 
 def change_password(
-    session: Session, user_id: int, current: str | None, new: str, keep_session: str | None
+    session: Session,
+    user_id: int,
+    current: str | None,
+    new: str,
+    keep_session: str | None,
+    policy: PasswordPolicy | None = None,
 ) -> User:
     """The caller's own password. ``current`` is required unless the caller signed in with a
     one-time password (which the sign-in already spent). Other login sessions end."""
     user = get_user(session, user_id)
+    policies.ensure_local(user, "new_password")
     if not user.must_change_password:
         if current is None:
             raise InvalidInput("required to change your password", field="current_password")
@@ -150,7 +185,7 @@ def change_password(
             raise InvalidInput("wrong password", field="current_password")
     if current is not None and current == new:
         raise InvalidInput("must differ from the current password", field="new_password")
-    user.password_hash = hash_password(new)
+    _choose(user, new, policy, "new_password")
     user.must_change_password = False
     others = delete(LoginSession).where(LoginSession.user_id == user.id)
     if keep_session is not None:
@@ -160,12 +195,18 @@ def change_password(
     return user
 
 
-def delete_user(session: Session, user_id: int, actor_id: int | None = None) -> None:
-    user = get_user(session, user_id)
+def ensure_deletable(session: Session, user: User, actor_id: int | None) -> None:
+    """409: yourself, the last active admin."""
     if user.id == actor_id:
         raise Conflict("you cannot delete yourself", field="user_id")
     if user.role == Role.admin:
         _ensure_other_active_admin(session, user, "deleted", "user_id")
+
+
+def delete_user(session: Session, user_id: int, actor_id: int | None = None) -> None:
+    """What the user owns stays, with its owner gone: see :mod:`handover` to hand it over."""
+    user = get_user(session, user_id)
+    ensure_deletable(session, user, actor_id)
     session.delete(user)
     session.flush()
     key_cache.clear()
@@ -201,6 +242,8 @@ def ensure_first_admin(session: Session, username: str, password: str | None) ->
         return BootstrapResult(username=username, password=None, created=False)
     generated = password is None
     secret = password or generate_password()
-    session.add(User(username=username, password_hash=hash_password(secret), role=Role.admin))
+    first = User(username=username, role=Role.admin, source="local")
+    _choose(first, secret, None)  # NETWEAVE_ADMIN_PASSWORD, checked by the settings
+    session.add(first)
     session.flush()
     return BootstrapResult(username=username, password=secret if generated else None, created=True)

@@ -37,6 +37,11 @@ class User(Base):
     pool_ids: Mapped[list[int] | None] = mapped_column(JSON, default=None)
     # "local": a password kept here; "directory": signs in against LDAP/AD, no password here
     source: Mapped[str] = mapped_column(String(16), default="local", server_default="local")
+    # when the password was last set (created, changed, set by an admin, reset): its expiry
+    password_changed_at: Mapped[datetime | None] = mapped_column(default=utcnow)
+    # argon2 hashes of the passwords this person chose, newest first (settings
+    # password_history): none of them may be chosen again
+    password_history: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     api_keys: Mapped[list[ApiKey]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
