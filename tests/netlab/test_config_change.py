@@ -108,6 +108,22 @@ def test_cost_change_applies_validates_and_rolls_back_the_router_frr_refused(
     admin: TestClient, frr_lab: RealLab
 ) -> None:
     names = change_workflow(admin, frr_lab)
+    try:
+        _change_and_check(admin, frr_lab, names)
+    finally:  # the lab is shared with other modules: put eth1 back as it was
+        for router in frr_lab.routers.values():
+            eth1 = next(i for i in router.plan.interfaces if i.name == "eth1")
+            router.vtysh(
+                "configure terminal",
+                "interface eth1",
+                f"description to {eth1.peer_router} {eth1.peer_interface}",
+                f"ip ospf cost {eth1.cost}",
+                "end",
+                "write memory",
+            )
+
+
+def _change_and_check(admin: TestClient, frr_lab: RealLab, names: list[str]) -> None:
     run = admin.post(
         "/api/v1/run/OSPF cost change",
         json={"targets": {"devices": names}, "variables": {"change": "CHG-42"},

@@ -8,14 +8,19 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from playwright.sync_api import Page, expect
 
 from netweave.netlab import RealLab
-from tests.fixtures.database import ONE_BACKEND
+from tests.fixtures.api import LiveApi
+from tests.fixtures.browser import sign_in
+from tests.fixtures.database import ONE_BACKEND, TEST_ADMIN_PASSWORD
 from tests.fixtures.netlab import add_frr_inventory
 
 pytestmark = ONE_BACKEND
 NETLAB_TOPOLOGY = "ring:3"
 
+DRAWN_EDGES = """(el) => el._cyreg.cy.edges().map(
+    (e) => [e.source().data('label'), e.target().data('label')].sort().join('-')).sort()"""
 Cable = frozenset[tuple[str, str]]  # its two ends, (device, interface) each
 
 
@@ -32,7 +37,9 @@ def _service(client: TestClient, name: str, inputs: dict[str, Any]) -> None:
     assert created.status_code == 201, created.text
 
 
-def test_lldp_neighbours_become_the_labs_cables(admin: TestClient, frr_lab: RealLab) -> None:
+def test_lldp_neighbours_become_the_labs_cables(
+    admin: TestClient, frr_lab: RealLab, live_api: LiveApi, page: Page
+) -> None:
     names = add_frr_inventory(admin, frr_lab)
     shell = frr_lab.devices()[0]
     credential = {
@@ -85,6 +92,15 @@ def test_lldp_neighbours_become_the_labs_cables(admin: TestClient, frr_lab: Real
         for i in view["edges"]
     }
     assert drawn == cables and sorted(named.values()) == sorted(names)
+    # and drawn in the browser's topology view (Cytoscape), from the same server's data
+    sign_in(page, live_api.url, "admin", TEST_ADMIN_PASSWORD)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Topology").click()
+    shown = page.get_by_role("region", name="Network topology")
+    expect(shown.get_by_label("Topology summary")).to_have_text("4 devices · 4 links")
+    graph = shown.get_by_role("img", name="Topology graph")
+    expect(graph.locator("canvas").first).to_be_visible()
+    edges = graph.evaluate(DRAWN_EDGES)
+    assert edges == sorted("-".join(sorted((a, b))) for a, _, b, _ in frr_lab.plan.cables())
 
     again = _run(admin, "LLDP", ["r2"])["r2"]["result"]["links"]  # a re-run makes none
     assert again["created"] == [] and len(again["kept"]) == 2

@@ -36,6 +36,7 @@ def frr_conf(plan: Plan, router: PlannedRouter, log_file: str) -> str:
                 " ip ospf network point-to-point",
                 f" ip ospf hello-interval {HELLO_S}",
                 f" ip ospf dead-interval {DEAD_S}",
+                " ip ospf retransmit-interval 1",  # a first exchange lost at start-up: 1 s, not 5
                 f" ip ospf cost {interface.cost}",
             ]
         lines += ["exit", "!"]
