@@ -19,7 +19,10 @@ from netweave.core.access.schemas import ApiKeyCreate, UserCreate
 from netweave.db.models import Role
 from netweave.lab import LabThread
 from tests.fixtures.api import LiveApi
+from tests.fixtures.database import ONE_BACKEND
 from tests.fixtures.lab import first
+
+pytestmark = ONE_BACKEND  # wire options and transfers: no SQL in the subject
 
 LOGIN = {"username": "netweave", "password": "netweave", "secret": "netweave"}
 # bytes that are not text: NUL, CR/LF, invalid UTF-8, and enough of them for several chunks

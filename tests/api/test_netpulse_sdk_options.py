@@ -30,9 +30,12 @@ from netweave.db.models import Job
 from netweave.foundation.settings import Settings
 from netweave.lab import LabThread
 from tests.fixtures.api import LiveApi, serve
+from tests.fixtures.database import ONE_BACKEND
 from tests.fixtures.lab import first
 from tests.fixtures.vault import SecretLab, VaultServer, with_vault
 from tests.fixtures.workers import rq_variant
+
+pytestmark = ONE_BACKEND  # wire options and transfers: no SQL in the subject
 
 LOGIN = {"username": "netweave", "password": "netweave", "secret": "netweave"}
 CLOCK = "*10:15:52.123 UTC Mon Dec 7 2026"
