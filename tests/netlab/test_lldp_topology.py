@@ -59,7 +59,7 @@ def test_lldp_neighbours_become_the_labs_cables(
     by_device = _run(admin, "LLDP", names)
     assert all(r["success"] for r in by_device.values()), by_device
     r1 = by_device["r1"]["result"]
-    assert r1["neighbor_devices"] == ["r2", "r3", "s1"] and r1["errors"] == {}
+    assert r1["neighbor_devices"] == ["r2", "r3", "s1"] and r1["errors"] == {}, r1
     spoke = next(n for n in r1["neighbors"] if n["device"] == "s1")
     assert (spoke["local_interface"], spoke["neighbor_interface"]) == ("eth3", "eth1")
     assert spoke["management_address"] == f"{frr_lab.management}.4"
