@@ -165,11 +165,13 @@ function GroupDialog({ group, usernames, onSaved, onClose }: {
     Promise.all([
       apiSchema("GroupCreate"),
       api<Page<{ name: string }>>("/api/v1/pools?limit=1000&sort=name"),
+      // the users as they are now: the page's own list may not have loaded yet
+      api<{ username: string }[]>("/api/v1/users"),
     ]).then(
-      ([[schema, defs], pools]) => {
+      ([[schema, defs], pools, users]) => {
         const names: Record<string, string[]> = {
           pools: pools.items.map((p) => p.name),
-          members: usernames,
+          members: [...new Set([...usernames, ...users.map((u) => u.username)])].sort(),
         };
         setFields(
           fieldsOf(schema, defs).map((field) => {
