@@ -72,6 +72,10 @@ MINIMUM: dict[tuple[str, str], Role | str] = {
     ("GET", "/api/v1/groups/{group_id}"): A,
     ("PATCH", "/api/v1/groups/{group_id}"): A,
     ("DELETE", "/api/v1/groups/{group_id}"): A,
+    ("GET", "/api/v1/access/matrix"): A,
+    ("GET", "/api/v1/access/groups"): OP,  # owners grant rights to groups
+    ("GET", "/api/v1/access/{kind}/{object_id}"): V,  # what the caller may do with it
+    ("PUT", "/api/v1/access/{kind}/{object_id}"): OP,  # admins and the object's owner
     ("GET", "/api/v1/api-keys"): V,  # one's own keys (admins: ?all_users=true)
     ("POST", "/api/v1/api-keys"): V,
     ("DELETE", "/api/v1/api-keys/{key_id}"): V,
@@ -232,6 +236,7 @@ PATH_VALUES = {
     "name": "no-such-name",
     "slug": "show-version",
     "path:path": "devices",
+    "kind": "service",
 }
 MISSING_ID = "999999"  # any other {..._id} and {version}
 

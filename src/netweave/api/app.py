@@ -32,6 +32,7 @@ from netweave.api.routes import (
     metrics,
     migration,
     network,
+    object_access,
     pools,
     runs,
     storage,
@@ -71,6 +72,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     for module in (
         users,
         groups,
+        object_access,
         api_keys,
         bastions,
         devices,

@@ -21,6 +21,8 @@ from netweave.db.models import (
     Group,
     GroupMember,
     Link,
+    ObjectAcl,
+    ObjectGrant,
     Pool,
     Run,
     ServiceType,
@@ -38,6 +40,8 @@ AUDITED: dict[type, str] = {
     User: "user",
     Group: "group",
     GroupMember: "group_member",
+    ObjectAcl: "object_access",
+    ObjectGrant: "object_grant",
     ApiKey: "api_key",
     Automation: "automation",
     ServiceType: "service_type",
@@ -101,6 +105,10 @@ def _actor(session: Session, obj: Any) -> str:
     return str(getattr(state, "actor", "") or "system")
 
 
+def _snapshot(obj: Any) -> dict[str, Any]:
+    return {attr.key: _json(getattr(obj, attr.key)) for attr in inspect(obj).mapper.column_attrs}
+
+
 def _changes(obj: Any) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     for attr in inspect(obj).mapper.column_attrs:
@@ -159,6 +167,8 @@ def _after_flush(session: Session, _context: Any) -> None:
             else:
                 action_name = action
                 changes = _changes(obj) if action == "update" else {}
+                if isinstance(obj, ObjectAcl | ObjectGrant):  # what was granted on what
+                    changes = _snapshot(obj)
                 if action == "update" and not changes:
                     continue
             if isinstance(obj, Automation):

@@ -78,9 +78,16 @@ def _page(
 
 @services_router.get("", response_model=Page[AutomationRead])
 def list_services(
-    _: Viewer, db: DbSession, name: ContainsText = None, limit: Limit = 50, offset: Offset = 0
+    principal: Viewer,
+    db: DbSession,
+    name: ContainsText = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[AutomationRead]:
-    rows, total = definitions.list_automations(db, "service", name=name, limit=limit, offset=offset)
+    """The services the caller may read."""
+    rows, total = definitions.list_automations(
+        db, "service", name=name, limit=limit, offset=offset, actor=principal.username
+    )
     return _page(rows, total, limit, offset)
 
 
@@ -128,16 +135,17 @@ def bulk_run_services(body: BulkIds, principal: Operator, runtime: RuntimeDep) -
 
 
 @services_router.get("/{service_id}", response_model=AutomationRead, responses=NOT_FOUND)
-def get_service(service_id: Id, _: Viewer, db: DbSession) -> AutomationRead:
-    return definitions.read(definitions.by_id(db, service_id, "service"))
+def get_service(service_id: Id, principal: Viewer, db: DbSession) -> AutomationRead:
+    return definitions.read(definitions.readable(db, service_id, "service", principal.username))
 
 
 @services_router.get(
     "/{service_id}/variables", response_model=AutomationVariables, responses=NOT_FOUND
 )
-def service_variables(service_id: Id, _: Viewer, db: DbSession) -> AutomationVariables:
+def service_variables(service_id: Id, principal: Viewer, db: DbSession) -> AutomationVariables:
     """The run variables (``vars.*``) the service's templates read, to ask for before a run."""
-    return variables.of_automation(db, definitions.by_id(db, service_id, "service"))
+    row = definitions.readable(db, service_id, "service", principal.username)
+    return variables.of_automation(db, row)
 
 
 @services_router.patch("/{service_id}", response_model=AutomationRead, responses=LOOKUP_CONFLICT)
@@ -167,10 +175,15 @@ def delete_service(service_id: Id, principal: Operator, runtime: RuntimeDep, db:
 
 @workflows_router.get("", response_model=Page[AutomationRead])
 def list_workflows(
-    _: Viewer, db: DbSession, name: ContainsText = None, limit: Limit = 50, offset: Offset = 0
+    principal: Viewer,
+    db: DbSession,
+    name: ContainsText = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[AutomationRead]:
+    """The workflows the caller may read."""
     rows, total = definitions.list_automations(
-        db, "workflow", name=name, limit=limit, offset=offset
+        db, "workflow", name=name, limit=limit, offset=offset, actor=principal.username
     )
     return _page(rows, total, limit, offset)
 
@@ -207,16 +220,17 @@ def bulk_run_workflows(body: BulkIds, principal: Operator, runtime: RuntimeDep) 
 
 
 @workflows_router.get("/{workflow_id}", response_model=AutomationRead, responses=NOT_FOUND)
-def get_workflow(workflow_id: Id, _: Viewer, db: DbSession) -> AutomationRead:
-    return definitions.read(definitions.by_id(db, workflow_id, "workflow"))
+def get_workflow(workflow_id: Id, principal: Viewer, db: DbSession) -> AutomationRead:
+    return definitions.read(definitions.readable(db, workflow_id, "workflow", principal.username))
 
 
 @workflows_router.get(
     "/{workflow_id}/variables", response_model=AutomationVariables, responses=NOT_FOUND
 )
-def workflow_variables(workflow_id: Id, _: Viewer, db: DbSession) -> AutomationVariables:
+def workflow_variables(workflow_id: Id, principal: Viewer, db: DbSession) -> AutomationVariables:
     """The run variables (``vars.*``) its steps read (sub-workflows included)."""
-    return variables.of_automation(db, definitions.by_id(db, workflow_id, "workflow"))
+    row = definitions.readable(db, workflow_id, "workflow", principal.username)
+    return variables.of_automation(db, row)
 
 
 @workflows_router.patch("/{workflow_id}", response_model=AutomationRead, responses=LOOKUP_CONFLICT)
@@ -236,12 +250,12 @@ def delete_workflow(workflow_id: Id, principal: Operator, db: DbSession) -> None
 
 @transfer_router.get("/export", response_class=PlainTextResponse, responses=NOT_FOUND)
 def export_automations(
-    _: Viewer,
+    principal: Viewer,
     db: DbSession,
     names: Annotated[list[str], Query(min_length=1, description="Services/workflows")],
 ) -> PlainTextResponse:
     """YAML of the named services and workflows with everything their graphs use."""
-    text = definitions.export_yaml(db, names)
+    text = definitions.export_yaml(db, names, principal.username)
     return PlainTextResponse(text, media_type="application/yaml")
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from netweave.api.deps import Admin, DbSession, RuntimeDep, Viewer
 from netweave.api.params import Id
 from netweave.api.responses import LOOKUP_CONFLICT
+from netweave.core.access import inventory_reads
 from netweave.core.bulk import BulkIds, BulkResult
 from netweave.core.inventory import bulk, credentials
 from netweave.core.inventory.schemas import CredentialCreate, CredentialRead, CredentialUpdate
@@ -16,15 +17,17 @@ router = APIRouter(prefix="/api/v1/credentials", tags=["credentials"])
 
 
 @router.get("", response_model=list[CredentialRead])
-def list_credentials(_: Viewer, db: DbSession) -> list[CredentialRead]:
-    return [credentials.to_read(c) for c in credentials.list_credentials(db)]
+def list_credentials(principal: Viewer, db: DbSession) -> list[CredentialRead]:
+    """The credentials the caller may read."""
+    rows = inventory_reads.list_credentials(db, principal.username)
+    return [credentials.to_read(c) for c in rows]
 
 
 @router.post("", response_model=CredentialRead, status_code=201)
 def create_credential(
-    body: CredentialCreate, _: Admin, db: DbSession, runtime: RuntimeDep
+    body: CredentialCreate, principal: Admin, db: DbSession, runtime: RuntimeDep
 ) -> CredentialRead:
-    row = credentials.create_credential(db, runtime.box, body)
+    row = inventory_reads.create_credential(db, runtime.box, body, principal.username)
     db.commit()
     return credentials.to_read(row)
 
@@ -38,8 +41,9 @@ def bulk_delete_credentials(body: BulkIds, _: Admin, db: DbSession) -> BulkResul
 
 
 @router.get("/{credential_id}", response_model=CredentialRead)
-def get_credential(credential_id: Id, _: Viewer, db: DbSession) -> CredentialRead:
-    return credentials.to_read(credentials.get_credential(db, credential_id))
+def get_credential(credential_id: Id, principal: Viewer, db: DbSession) -> CredentialRead:
+    row = inventory_reads.get_credential(db, credential_id, principal.username)
+    return credentials.to_read(row)
 
 
 @router.patch("/{credential_id}", response_model=CredentialRead)

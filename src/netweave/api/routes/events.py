@@ -98,8 +98,9 @@ def syslog_message(message_id: Id, _: Viewer, db: DbSession) -> SyslogDetail:
 
 
 @rules_router.get("", response_model=list[RuleRead])
-def list_rules(_: Viewer, db: DbSession) -> list[RuleRead]:
-    return [records.rule_read(r) for r in records.list_rules(db)]
+def list_rules(principal: Viewer, db: DbSession) -> list[RuleRead]:
+    """The rules the caller may read."""
+    return [records.rule_read(r) for r in records.list_rules(db, principal.username)]
 
 
 @rules_router.post("", response_model=RuleRead, status_code=201, responses=LOOKUP_CONFLICT)
@@ -125,8 +126,8 @@ def bulk_delete_rules(body: BulkNames, principal: Operator, db: DbSession) -> Bu
 
 
 @rules_router.get("/{name}", response_model=RuleRead, responses=NOT_FOUND)
-def get_rule(name: str, _: Viewer, db: DbSession) -> RuleRead:
-    return records.rule_read(records.rule_by_name(db, name))
+def get_rule(name: str, principal: Viewer, db: DbSession) -> RuleRead:
+    return records.rule_read(records.rule_by_name(db, name, principal.username))
 
 
 @rules_router.patch("/{name}", response_model=RuleRead, responses=LOOKUP_CONFLICT)
@@ -145,10 +146,10 @@ def delete_rule(name: str, principal: Operator, db: DbSession) -> None:
 @rules_router.get("/{name}/firings", response_model=list[RuleFiringRead], responses=NOT_FOUND)
 def rule_firings(
     name: str,
-    _: Viewer,
+    principal: Viewer,
     db: DbSession,
     status: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[RuleFiringRead]:
     """Every match, with the message that caused it: fired, deduplicated, rate_limited."""
-    return records.rule_firings(db, name, status, limit)
+    return records.rule_firings(db, name, status, limit, principal.username)

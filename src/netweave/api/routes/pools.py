@@ -8,7 +8,7 @@ from netweave.api.deps import DbSession, Operator, Viewer
 from netweave.api.params import Id, Limit, Offset, SortParam
 from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.api.text_params import ExactText
-from netweave.core.access import fences
+from netweave.core.access import fences, inventory_reads
 from netweave.core.bulk import BulkIds, BulkResult
 from netweave.core.inventory import bulk, devices, pools
 from netweave.core.inventory.schemas import DeviceRead, Page, PoolCreate, PoolRead, PoolUpdate
@@ -18,14 +18,17 @@ router = APIRouter(prefix="/api/v1/pools", tags=["pools"])
 
 @router.get("", response_model=Page[PoolRead])
 def list_pools(
-    _: Viewer,
+    principal: Viewer,
     db: DbSession,
     name: ExactText = None,
     sort: SortParam = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[PoolRead]:
-    rows, total = pools.list_pools(db, name=name, sort=sort, limit=limit, offset=offset)
+    """The pools the caller may read."""
+    rows, total = inventory_reads.list_pools(
+        db, principal.username, name=name, sort=sort, limit=limit, offset=offset
+    )
     items = [pools.to_read(db, p) for p in rows]
     return Page(items=items, total=total, limit=limit, offset=offset)
 
@@ -46,20 +49,20 @@ def bulk_delete_pools(body: BulkIds, principal: Operator, db: DbSession) -> Bulk
 
 
 @router.get("/{pool_id}", response_model=PoolRead, responses=NOT_FOUND)
-def get_pool(pool_id: Id, _: Viewer, db: DbSession) -> PoolRead:
-    return pools.to_read(db, pools.get_pool(db, pool_id))
+def get_pool(pool_id: Id, principal: Viewer, db: DbSession) -> PoolRead:
+    return pools.to_read(db, inventory_reads.get_pool(db, pool_id, principal.username))
 
 
 @router.get("/{pool_id}/devices", response_model=Page[DeviceRead], responses=NOT_FOUND)
 def pool_devices(
     pool_id: Id,
-    _: Viewer,
+    principal: Viewer,
     db: DbSession,
     sort: SortParam = None,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[DeviceRead]:
-    pool = pools.get_pool(db, pool_id)
+    pool = inventory_reads.get_pool(db, pool_id, principal.username)
     rows, total = pools.pool_devices(db, pool, sort=sort, limit=limit, offset=offset)
     return Page(items=[devices.to_read(d) for d in rows], total=total, limit=limit, offset=offset)
 

@@ -47,7 +47,7 @@ def run_automation(
 
 @router.get("/runs", response_model=Page[RunRead], responses=NOT_FOUND)
 def list_runs(
-    _: Viewer,
+    principal: Viewer,
     runtime: RuntimeDep,
     name: Annotated[
         str | None, Query(max_length=255, description=f"Service or workflow name. {EXACT_HELP}")
@@ -57,8 +57,14 @@ def list_runs(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page[RunRead]:
+    """Runs of the services and workflows the caller may read, and ad-hoc runs."""
     items, total = runtime.runs.list_runs(
-        name=name, device=device, status=status, limit=limit, offset=offset
+        name=name,
+        device=device,
+        status=status,
+        limit=limit,
+        offset=offset,
+        actor=principal.username,
     )
     return Page(items=items, total=total, limit=limit, offset=offset)
 

@@ -29,9 +29,16 @@ router = APIRouter(prefix="/api/v1", tags=["scheduling"])
 
 @router.get("/tasks", response_model=Page[TaskRead])
 def list_tasks(
-    _: Viewer, db: DbSession, name: ContainsText = None, limit: Limit = 50, offset: Offset = 0
+    principal: Viewer,
+    db: DbSession,
+    name: ContainsText = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
 ) -> Page[TaskRead]:
-    rows, total = tasks.list_tasks(db, name=name, limit=limit, offset=offset)
+    """The tasks the caller may read."""
+    rows, total = tasks.list_tasks(
+        db, name=name, limit=limit, offset=offset, actor=principal.username
+    )
     return Page(items=[tasks.read(t) for t in rows], total=total, limit=limit, offset=offset)
 
 
@@ -57,8 +64,8 @@ def bulk_delete_tasks(body: BulkIds, principal: Operator, db: DbSession) -> Bulk
 
 
 @router.get("/tasks/{task_id}", response_model=TaskRead, responses=NOT_FOUND)
-def get_task(task_id: Id, _: Viewer, db: DbSession) -> TaskRead:
-    return tasks.read(tasks.get(db, task_id))
+def get_task(task_id: Id, principal: Viewer, db: DbSession) -> TaskRead:
+    return tasks.read(tasks.get(db, task_id, principal.username))
 
 
 @router.patch("/tasks/{task_id}", response_model=TaskRead, responses=NOT_FOUND)
@@ -97,9 +104,12 @@ def run_task_now(task_id: Id, principal: Operator, runtime: RuntimeDep) -> dict[
 
 @router.get("/tasks/{task_id}/firings", response_model=list[FiringRead], responses=NOT_FOUND)
 def task_firings(
-    task_id: Id, _: Viewer, db: DbSession, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    task_id: Id,
+    principal: Viewer,
+    db: DbSession,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[FiringRead]:
-    return tasks.firings(db, task_id, limit)
+    return tasks.firings(db, task_id, limit, principal.username)
 
 
 @router.get("/calendar", response_model=list[CalendarEvent])

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from netweave.core.access import object_rights
 from netweave.core.access.scopes import ensure_allowed, ensure_unfenced, fence
 from netweave.core.access.users import is_admin
 from netweave.core.inventory import devices, links, pools, transfer
@@ -57,12 +58,21 @@ def guard_scope_pools(
 
 
 def create_pool(session: Session, data: PoolCreate, actor: str | None) -> Pool:
+    """The creator owns it (per-object permissions)."""
     ensure_unfenced(session, actor, "create pools", field="name")
-    return pools.create_pool(session, data)
+    pool = pools.create_pool(session, data)
+    pool.created_by = actor or ""
+    return pool
+
+
+def _ensure_edit(session: Session, actor: str | None, pool_id: int) -> None:
+    pool = pools.get_pool(session, pool_id)
+    object_rights.ensure(session, actor, "pool", pool, "edit", ref=str(pool_id), field="pool_id")
 
 
 def update_pool(session: Session, pool_id: int, data: PoolUpdate, actor: str | None) -> Pool:
     ensure_unfenced(session, actor, "change pools", field="pool_id")
+    _ensure_edit(session, actor, pool_id)
     return guard_scope_pools(
         session, actor, "pool_id", lambda: pools.update_pool(session, pool_id, data)
     )
@@ -70,6 +80,7 @@ def update_pool(session: Session, pool_id: int, data: PoolUpdate, actor: str | N
 
 def delete_pool(session: Session, pool_id: int, actor: str | None) -> None:
     ensure_unfenced(session, actor, "delete pools", field="pool_id")
+    _ensure_edit(session, actor, pool_id)
     pools.delete_pool(session, pool_id)
 
 

@@ -18,21 +18,33 @@ from typing import Any, cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from netweave.core.access import users
+from netweave.core.access import object_rights, users
 from netweave.core.access.groups import effective_role
 from netweave.core.access.scopes import fence
 from netweave.core.automation.catalog import ensure_may_give_inputs, is_privileged
 from netweave.core.automation.schemas import ServiceOptions, TargetSpec
 from netweave.core.automation.targets import ensure_targets_allowed
-from netweave.db.models import Automation, EventRule, Role, ServiceType, Task, Trigger, User
+from netweave.db.models import (
+    Automation,
+    Credential,
+    EventRule,
+    Pool,
+    Role,
+    ServiceType,
+    Task,
+    Trigger,
+    User,
+)
 from netweave.foundation.errors import Conflict, NotFound, PermissionDenied
 
-Owned = Automation | Task | Trigger | EventRule
+Owned = Automation | Task | Trigger | EventRule | Credential | Pool
 KINDS: tuple[tuple[str, type[Owned]], ...] = (
     ("services and workflows", Automation),
     ("tasks", Task),
     ("triggers", Trigger),
     ("event rules", EventRule),
+    ("credentials", Credential),
+    ("pools", Pool),
 )
 
 
@@ -100,6 +112,8 @@ def _ensure_may_own(session: Session, heir: User, things: dict[str, list[Owned]]
         Task: ("task", _task),
         Trigger: ("trigger", _trigger),
         EventRule: ("event rule", _rule),
+        Credential: ("credential", _credential),
+        Pool: ("pool", _pool),
     }
     for rows in things.values():
         for row in rows:
@@ -107,7 +121,7 @@ def _ensure_may_own(session: Session, heir: User, things: dict[str, list[Owned]]
             noun = noun or getattr(row, "kind", "service")
             try:
                 check(session, name, row)
-            except PermissionDenied as exc:
+            except (PermissionDenied, NotFound) as exc:
                 raise Conflict(
                     f"{noun} {row.name!r} cannot go to {name}: {exc.message}",
                     field="transfer_to",
@@ -139,7 +153,25 @@ def _automation(session: Session, heir: str, row: Automation) -> None:
     )
 
 
+def _credential(session: Session, heir: str, row: Credential) -> None:
+    if not users.is_admin(session, heir):
+        raise PermissionDenied("only an admin may own a credential")
+
+
+def _pool(session: Session, heir: str, row: Pool) -> None:
+    if fence(session, heir) is not None:
+        raise PermissionDenied("a user fenced to pools may not own pool definitions")
+
+
+def _runs(session: Session, heir: str, automation: str) -> None:
+    """Its firings run ``automation`` with the heir's rights: the heir needs run on it."""
+    row = session.scalar(select(Automation).where(Automation.name == automation))
+    if row is not None:
+        object_rights.ensure(session, heir, row.kind, row, "run", ref=f"named {automation!r}")
+
+
 def _task(session: Session, heir: str, row: Task) -> None:
+    _runs(session, heir, row.automation)
     ensure_may_give_inputs(session, row.automation, row.inputs, heir)
     _targets(session, heir, row.targets, row.automation)
 
@@ -150,6 +182,7 @@ def _trigger(session: Session, heir: str, row: Trigger) -> None:
 
 
 def _rule(session: Session, heir: str, row: EventRule) -> None:
+    _runs(session, heir, row.automation)
     pools = fence(session, heir)
     if pools is None or (row.match or {}).get("pool") in {p.name for p in pools}:
         return

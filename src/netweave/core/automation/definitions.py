@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from netweave.core import bulk, templates
+from netweave.core.access import object_rights
 from netweave.core.access.scopes import fence
 from netweave.core.automation import secret_inputs
 from netweave.core.automation.catalog import ServiceCatalog
@@ -72,10 +73,29 @@ def by_id(session: Session, ident: int, kind: str) -> Automation:
     return row
 
 
+def readable(session: Session, ident: int, kind: str, actor: str | None) -> Automation:
+    """:func:`by_id` for ``actor``: one it may not read (per-object permissions) is a 404."""
+    row = by_id(session, ident, kind)
+    object_rights.ensure(session, actor, kind, row, "read", ref=str(ident))
+    return row
+
+
 def list_automations(
-    session: Session, kind: str, *, name: str | None, limit: int, offset: int
+    session: Session,
+    kind: str,
+    *,
+    name: str | None,
+    limit: int,
+    offset: int,
+    actor: str | None = None,
 ) -> tuple[list[Automation], int]:
+    """Only what ``actor`` may read (None: everything)."""
     query = select(Automation).where(Automation.kind == kind)
+    visible = object_rights.readable_clause(
+        session, actor, "workflow" if kind == "workflow" else "service"
+    )
+    if visible is not None:
+        query = query.where(visible)
     if name:
         query = query.where(match_text(Automation.name, name, contains=True))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
@@ -92,7 +112,9 @@ def _unique(session: Session, name: str, current: int | None = None) -> None:
 def ensure_may_change(session: Session, actor: str | None, row: Automation) -> None:
     """A user fenced to pools changes only the services and workflows it created: one an
     unfenced user wrote may be run by that user's tasks, rules and triggers on devices
-    outside the fence, so editing its commands would act there by proxy."""
+    outside the fence, so editing its commands would act there by proxy. A restricted one
+    needs the edit right (per-object permissions)."""
+    object_rights.ensure(session, actor, row.kind, row, "edit")
     pools = fence(session, actor)
     if pools is None or row.created_by == actor:
         return
@@ -319,8 +341,9 @@ def _rename_references(session: Session, old: str, new: str) -> None:
 # -- YAML export / import ----------------------------------------------------------------
 
 
-def export_yaml(session: Session, names: list[str]) -> str:
-    """The named services/workflows plus everything their graphs use, dependencies first."""
+def export_yaml(session: Session, names: list[str], actor: str | None = None) -> str:
+    """The named services/workflows plus everything their graphs use, dependencies first;
+    each one ``actor`` may read."""
     ordered: list[Automation] = []
     seen: set[str] = set()
 
@@ -328,6 +351,7 @@ def export_yaml(session: Session, names: list[str]) -> str:
         if name in seen:
             return
         row = by_name(session, name)
+        object_rights.ensure(session, actor, row.kind, row, "read", ref=f"named {name!r}")
         seen.add(name)
         for node in (row.graph or {}).get("nodes", []):
             add(node["ref"])

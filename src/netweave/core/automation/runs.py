@@ -13,15 +13,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from netweave.core.access import object_rights
 from netweave.core.access.scopes import ensure_allowed
 from netweave.core.access.users import is_admin
 from netweave.core.automation import definitions, reports
 from netweave.core.automation.catalog import ServiceCatalog
 from netweave.core.automation.controller import RunController, mark
 from netweave.core.automation.notify import Notifier
+from netweave.core.automation.run_rights import ensure_may_run
 from netweave.core.automation.schemas import (
     RestartRequest,
     ResultDiff,
@@ -211,8 +213,9 @@ class RunService:
         if check is not None:
             check(session, definition)
         spec = request.targets or options.targets
-        devices = resolve_targets(session, spec)
+        devices = resolve_targets(session, spec, actor=acting_user)
         ensure_allowed(session, acting_user, device_ids=[d.id for d in devices])
+        ensure_may_run(session, acting_user, automation, definition, devices)
         if automation.kind == "service":
             step = next(iter(definition["steps"].values()))
             method = options.run_method or ("per_device" if step["per_device"] else "once")
@@ -265,8 +268,11 @@ class RunService:
                 session, type_name, admin=is_admin(session, acting_user), action="run it ad hoc"
             )
             inputs = self.catalog.prepare_inputs(session, type_name, inputs)
-            devices = resolve_targets(session, targets)
+            devices = resolve_targets(session, targets, actor=acting_user)
             ensure_allowed(session, acting_user, device_ids=[d.id for d in devices])
+            object_rights.ensure_credentials(
+                session, acting_user, [d.credential_id for d in devices], "targets"
+            )
             if kind.per_device and not devices:
                 raise InvalidInput("no target devices", field="targets")
             name = label or kind.title or type_name
@@ -535,13 +541,21 @@ class RunService:
         status: str | None,
         limit: int,
         offset: int,
+        actor: str | None = None,
     ) -> tuple[list[RunRead], int]:
+        """``actor``: only runs of what they may read (and ad-hoc runs)."""
         query = select(Run)
         if name:
             query = query.where(match_text(Run.name, name))
         if status:
             query = query.where(Run.status == status)
         with self.sessions() as session:
+            visible = object_rights.readable_clause(session, actor, "service")
+            if visible is not None:
+                readable = select(Automation.id).where(visible)
+                query = query.where(
+                    or_(Run.automation_id.is_(None), Run.automation_id.in_(readable))
+                )
             if device:
                 device_id = session.scalar(select(Device.id).where(Device.name == device))
                 if device_id is None:

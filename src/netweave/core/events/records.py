@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from netweave.core import bulk
+from netweave.core.access import object_rights
 from netweave.core.access.scopes import fence
 from netweave.core.automation import definitions
 from netweave.core.events.messages import SEVERITIES
@@ -46,19 +47,27 @@ def rule_read(row: EventRule) -> RuleRead:
     )
 
 
-def rule_by_name(session: Session, name: str) -> EventRule:
+def rule_by_name(session: Session, name: str, actor: str | None = None) -> EventRule:
+    """``actor``: one it may not read (per-object permissions) is a 404 too."""
     row = session.scalar(select(EventRule).where(EventRule.name == name))
     if row is None:
         raise NotFound(f"no event rule named {name!r}", field="name")
+    object_rights.ensure(
+        session, actor, "event_rule", row, "read", ref=f"named {name!r}", field="name"
+    )
     return row
 
 
-def _automation(session: Session, name: str) -> None:
-    """The service or workflow exists (a 404 naming the rule's field)."""
+def _automation(session: Session, name: str, actor: str | None) -> None:
+    """The service or workflow exists and ``actor`` may run it (a 404 or 403 naming the
+    rule's field): the rule's firings run it with its owner's rights."""
     try:
-        definitions.by_name(session, name)
+        row = definitions.by_name(session, name)
     except NotFound as exc:
         raise NotFound(exc.message, field="automation") from exc
+    object_rights.ensure(
+        session, actor, row.kind, row, "run", ref=f"named {name!r}", field="automation"
+    )
 
 
 def _confine(session: Session, actor: str | None, match: dict[str, Any]) -> None:
@@ -77,7 +86,7 @@ def _confine(session: Session, actor: str | None, match: dict[str, Any]) -> None
 
 
 def create_rule(session: Session, data: RuleCreate, creator: str | None = None) -> EventRule:
-    _automation(session, data.automation)
+    _automation(session, data.automation, creator)
     if session.scalar(select(EventRule.id).where(EventRule.name == data.name)) is not None:
         raise Conflict(f"an event rule named {data.name!r} exists", field="name")
     row = EventRule(
@@ -100,10 +109,12 @@ def update_rule(
     session: Session, name: str, data: RuleUpdate, actor: str | None = None
 ) -> EventRule:
     """The editor becomes the rule's owner (whose rights and fence its runs obey)."""
-    row = rule_by_name(session, name)
+    row = rule_by_name(session, name, actor)
+    object_rights.ensure(session, actor, "event_rule", row, "edit", field="name")
     if data.automation is not None:
-        _automation(session, data.automation)
         row.automation = data.automation
+    if data.automation is not None or actor is not None:
+        _automation(session, row.automation, actor)
     if data.match is not None:
         row.match = data.match.model_dump(mode="json", exclude_defaults=True)
     for field in ("description", "enabled", "dedup_window", "rate_limit"):
@@ -120,7 +131,8 @@ def update_rule(
 
 def delete_rule(session: Session, name: str, actor: str | None = None) -> None:
     """A user fenced to pools deletes only a rule it could save: one confined to its pools."""
-    row = rule_by_name(session, name)
+    row = rule_by_name(session, name, actor)
+    object_rights.ensure(session, actor, "event_rule", row, "edit", field="name")
     if fence(session, actor) is not None:
         _confine(session, actor, row.match or {})
     session.delete(row)
@@ -132,20 +144,25 @@ def delete_rules(session: Session, names: list[str], actor: str | None = None) -
     return bulk.each(
         names,
         noun="event rule",
-        name_of=lambda n: rule_by_name(session, n).name,
+        name_of=lambda n: rule_by_name(session, n, actor).name,
         act=lambda n: delete_rule(session, n, actor),
         field="names",
     )
 
 
-def list_rules(session: Session) -> list[EventRule]:
-    return list(session.scalars(select(EventRule).order_by(EventRule.name)))
+def list_rules(session: Session, actor: str | None = None) -> list[EventRule]:
+    """Only what ``actor`` may read (None: everything)."""
+    query = select(EventRule).order_by(EventRule.name)
+    visible = object_rights.readable_clause(session, actor, "event_rule")
+    if visible is not None:
+        query = query.where(visible)
+    return list(session.scalars(query))
 
 
 def rule_firings(
-    session: Session, name: str, status: str | None, limit: int
+    session: Session, name: str, status: str | None, limit: int, actor: str | None = None
 ) -> list[RuleFiringRead]:
-    rule = rule_by_name(session, name)
+    rule = rule_by_name(session, name, actor)
     query = select(RuleFiring).where(RuleFiring.rule_id == rule.id)
     if status:
         query = query.where(RuleFiring.status == status)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session, object_session
 
 from netweave.core.inventory.credential_scope import (
@@ -84,8 +84,14 @@ def _seal(box: SecretBox, value: SecretStr | None) -> str | None:
     return None if value is None else box.encrypt(value.get_secret_value())
 
 
-def list_credentials(session: Session) -> list[Credential]:
-    return list(session.scalars(select(Credential).order_by(Credential.name)))
+def list_credentials(
+    session: Session, visible: ColumnElement[bool] | None = None
+) -> list[Credential]:
+    """``visible``: only the credentials it keeps (the caller's per-object read right)."""
+    query = select(Credential).order_by(Credential.name)
+    if visible is not None:
+        query = query.where(visible)
+    return list(session.scalars(query))
 
 
 def get_credential(session: Session, credential_id: int) -> Credential:
@@ -102,7 +108,9 @@ def credential_by_name(session: Session, name: str, field: str = "credential") -
     return row
 
 
-def create_credential(session: Session, box: SecretBox, data: CredentialCreate) -> Credential:
+def create_credential(
+    session: Session, box: SecretBox, data: CredentialCreate, creator: str = ""
+) -> Credential:
     if session.scalar(select(Credential.id).where(Credential.name == data.name)) is not None:
         raise Conflict(f"credential {data.name!r} already exists", field="name")
     row = Credential(
@@ -118,6 +126,7 @@ def create_credential(session: Session, box: SecretBox, data: CredentialCreate) 
         vault_version=data.vault_version,
         vault_fields=data.vault_fields,
         scope=stored_scope(session, data.scope),
+        created_by=creator,
     )
     session.add(row)
     session.flush()

@@ -64,8 +64,12 @@ def list_pools(
     sort: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    visible: ColumnElement[bool] | None = None,
 ) -> tuple[list[Pool], int]:
+    """``visible``: only the pools it keeps (the caller's per-object read right)."""
     query = select(Pool)
+    if visible is not None:
+        query = query.where(visible)
     if name:
         query = query.where(match_text(Pool.name, name))
     return paged(session, query, parse_sort(sort, POOL_SORT_FIELDS), limit, offset)

@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.core import templates
+from netweave.core.access import object_rights
 from netweave.core.access.scopes import ensure_allowed
 from netweave.core.access.tokens import Principal
 from netweave.core.jobs.credential_refs import credential_key, inventory_index
@@ -571,6 +572,9 @@ def _ensure_allowed(
         device_ids=[t.device_id for t in targets if t.device_id is not None],
         addresses=[(t.host, t.port) for t in targets if t.device_id is None],
         field=field,
+    )
+    object_rights.ensure_credentials(  # a restricted credential needs its use right
+        session, principal.username, [t.credential_id for t in targets], "credential"
     )
 
 

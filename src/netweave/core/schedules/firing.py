@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from netweave.core.access import object_rights
 from netweave.core.automation.runs import RunService
 from netweave.core.automation.schemas import RunRequest, TargetSpec
 from netweave.core.schedules.tasks import timing_of
@@ -151,6 +152,7 @@ class TaskFirer:
             task = session.get(Task, task_id)
             if task is None:
                 raise NotFound(f"no task {task_id}", field="id")
+            object_rights.ensure(session, acting_user, "task", task, "run", ref=str(task_id))
             request = run_request(task)
             name, automation = task.name, task.automation
         run = self.runs.launch(

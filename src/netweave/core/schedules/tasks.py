@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from netweave.core import bulk
+from netweave.core.access import object_rights
 from netweave.core.access.scopes import fence
 from netweave.core.automation import definitions
 from netweave.core.automation.catalog import ensure_may_give_inputs
@@ -69,10 +70,12 @@ def read(task: Task) -> TaskRead:
     )
 
 
-def get(session: Session, task_id: int) -> Task:
+def get(session: Session, task_id: int, actor: str | None = None) -> Task:
+    """``actor``: one it may not read (per-object permissions) is a 404 too."""
     task = session.get(Task, task_id)
     if task is None:
         raise NotFound(f"no task {task_id}", field="id")
+    object_rights.ensure(session, actor, "task", task, "read", ref=str(task_id))
     return task
 
 
@@ -91,16 +94,20 @@ def _apply_timing(task: Task, timing: _Timing, now: datetime) -> None:
     task.next_fire_at = timing_of(task).next_after(now)
 
 
-def _automation(session: Session, name: str) -> None:
-    """The service or workflow exists (a 404 naming the task's field)."""
+def _automation(session: Session, name: str, actor: str | None) -> None:
+    """The service or workflow exists and ``actor`` may run it (a 404 or 403 naming the
+    task's field): the task's firings run it with its owner's rights."""
     try:
-        definitions.by_name(session, name)
+        row = definitions.by_name(session, name)
     except NotFound as exc:
         raise NotFound(exc.message, field="automation") from exc
+    object_rights.ensure(
+        session, actor, row.kind, row, "run", ref=f"named {name!r}", field="automation"
+    )
 
 
 def create(session: Session, data: TaskCreate, creator: str) -> Task:
-    _automation(session, data.automation)
+    _automation(session, data.automation, creator)
     ensure_may_give_inputs(session, data.automation, data.inputs, creator)
     ensure_targets_allowed(session, creator, data.targets)
     if session.scalar(select(Task.id).where(Task.name == data.name)) is not None:
@@ -129,12 +136,14 @@ def create(session: Session, data: TaskCreate, creator: str) -> Task:
 def update(session: Session, task_id: int, data: TaskUpdate, actor: str | None = None) -> Task:
     """The editor becomes the task's owner: its firings act with the editor's rights and fence
     (an operator cannot borrow an admin's rights by editing the admin's task)."""
-    task = get(session, task_id)
+    task = get(session, task_id, actor)
+    object_rights.ensure(session, actor, "task", task, "edit")
     if data.description is not None:
         task.description = data.description
     if data.automation is not None:
-        _automation(session, data.automation)
         task.automation = data.automation
+    if data.automation is not None or actor is not None:
+        _automation(session, task.automation, actor)
     if data.targets is not None:
         task.targets = data.targets.model_dump(mode="json", exclude_defaults=True)
     if data.variables is not None:
@@ -156,13 +165,14 @@ def update(session: Session, task_id: int, data: TaskUpdate, actor: str | None =
 
 
 def _ensure_may_manage(session: Session, task: Task, actor: str | None) -> None:
+    object_rights.ensure(session, actor, "task", task, "edit")
     ensure_may_manage(
         session, actor, noun="task", name=task.name, owner=task.created_by, targets=task.targets
     )
 
 
 def set_paused(session: Session, task_id: int, paused: bool, actor: str | None = None) -> Task:
-    task = get(session, task_id)
+    task = get(session, task_id, actor)
     _ensure_may_manage(session, task, actor)
     task.paused = paused
     if not paused:  # firings missed while paused are not owed
@@ -174,7 +184,7 @@ def set_paused(session: Session, task_id: int, paused: bool, actor: str | None =
 
 
 def delete(session: Session, task_id: int, actor: str | None = None) -> None:
-    task = get(session, task_id)
+    task = get(session, task_id, actor)
     _ensure_may_manage(session, task, actor)
     session.delete(task)
     session.flush()
@@ -185,24 +195,30 @@ def delete_many(session: Session, ids: list[int], actor: str | None = None) -> b
     return bulk.each(
         ids,
         noun="task",
-        name_of=lambda i: get(session, i).name,
+        name_of=lambda i: get(session, i, actor).name,
         act=lambda i: delete(session, i, actor),
         field="ids",
     )
 
 
 def list_tasks(
-    session: Session, *, name: str | None, limit: int, offset: int
+    session: Session, *, name: str | None, limit: int, offset: int, actor: str | None = None
 ) -> tuple[list[Task], int]:
+    """Only what ``actor`` may read (None: everything)."""
     query = select(Task)
+    visible = object_rights.readable_clause(session, actor, "task")
+    if visible is not None:
+        query = query.where(visible)
     if name:
         query = query.where(match_text(Task.name, name, contains=True))
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     return list(session.scalars(query.order_by(Task.name).limit(limit).offset(offset))), total
 
 
-def firings(session: Session, task_id: int, limit: int) -> list[FiringRead]:
-    task = get(session, task_id)
+def firings(
+    session: Session, task_id: int, limit: int, actor: str | None = None
+) -> list[FiringRead]:
+    task = get(session, task_id, actor)
     rows = session.scalars(
         select(TaskFiring)
         .where(TaskFiring.task_id == task.id)

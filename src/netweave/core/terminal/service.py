@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from netweave.core.access import object_rights
 from netweave.core.access.scopes import ensure_allowed
 from netweave.core.access.tokens import Principal
 from netweave.core.terminal import records
@@ -88,6 +89,9 @@ class TerminalService:
         with self.sessions() as session, session.begin():
             device = terminal_device(session, device_id)
             ensure_allowed(session, caller.username, device_ids=[device.id], field="device_id")
+            object_rights.ensure_credentials(
+                session, caller.username, [device.credential_id], "device_id"
+            )
             login = device_login(session, self.box, device)
             record_id = records.open_record(session, caller, device, client)
             return _Opened(record_id, device.name, login)

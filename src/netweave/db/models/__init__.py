@@ -37,9 +37,11 @@ from netweave.db.models.inventory import (
     PoolMember,
 )
 from netweave.db.models.jobs import Job
+from netweave.db.models.permissions import PERMISSION_MODELS, ObjectAcl, ObjectGrant
 from netweave.db.models.terminal import TerminalSession
 
 __all__ = [
+    "PERMISSION_MODELS",
     "ApiKey",
     "AuthFailure",
     "Automation",
@@ -57,6 +59,8 @@ __all__ = [
     "Link",
     "LoginSession",
     "LoginThrottle",
+    "ObjectAcl",
+    "ObjectGrant",
     "Pool",
     "PoolMember",
     "Result",

@@ -35,6 +35,7 @@ class Credential(Timestamped, Base):
     # where the credential may be offered: {"networks": [CIDR], "hosts": [glob],
     # "pools": [pool id]}; None or empty lists: nowhere (set by an admin)
     scope: Mapped[dict[str, list[Any]] | None] = mapped_column(JSON, default=None)
+    created_by: Mapped[str] = mapped_column(String(128), default="", server_default="")  # owner
 
 
 class Bastion(Timestamped, Base):
@@ -132,6 +133,7 @@ class Pool(Timestamped, Base):
     name: Mapped[str] = mapped_column(String(255), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
     device_filter: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    created_by: Mapped[str] = mapped_column(String(128), default="", server_default="")  # owner
 
     member_rows: Mapped[list[PoolMember]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
