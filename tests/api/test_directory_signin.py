@@ -129,3 +129,44 @@ def test_an_unreachable_directory_is_a_503_and_local_accounts_still_sign_in(
         assert admin_password is not None
         local = _login(client, runtime.settings.admin_username, admin_password.get_secret_value())
         assert local[0] == 200
+
+
+def test_directory_groups_carry_per_object_permissions(
+    with_directory: Runtime, admin: TestClient, ldap_directory: Directory
+) -> None:
+    """Issue 19, items 3 and 5 with the directory: a restricted service granted to the
+    NetWeave group mapped to the directory group netops is read and run by alice (netops),
+    read only by bob (noc: granted read), and invisible to a local operator in no group."""
+    runtime = with_directory
+    for name, mapped in (("neteng", "netops"), ("noc", "noc")):
+        body = {"name": name, "role": "operator", "directory_groups": [mapped]}
+        assert admin.post("/api/v1/groups", json=body).status_code == 201
+    probe = {"type": "reachability", "inputs": {"kind": "tcp", "port": 9}}
+    made = admin.post(
+        "/api/v1/devices", json={"name": "e1", "host": "127.0.0.1", "platform": "cisco_ios"}
+    )
+    assert made.status_code == 201, made.text
+    body = {"name": "Core", **probe, "options": {"targets": {"devices": ["e1"]}}}
+    service = admin.post("/api/v1/services", json=body).json()
+    grants = [{"group": "neteng", "run": True}, {"group": "noc", "read": True}]
+    answer = admin.put(
+        f"/api/v1/access/service/{service['id']}", json={"restricted": True, "grants": grants}
+    )
+    assert answer.status_code == 200, answer.text
+    pw = ldap_directory.passwords
+    seen: dict[str, tuple[int, int]] = {}
+    for username in ("alice", "bob"):
+        with TestClient(create_app(runtime)) as client:
+            assert _login(client, username, pw[username])[0] == 200
+            read = client.get(f"/api/v1/services/{service['id']}").status_code
+            run = client.post("/api/v1/run/Core", json={}).status_code
+            listed = {s["name"] for s in client.get("/api/v1/services").json()["items"]}
+            assert ("Core" in listed) == (read == 200)
+            seen[username] = (read, run)
+    assert seen == {"alice": (200, 201), "bob": (200, 403)}
+    matrix = admin.get("/api/v1/access/matrix", params={"kind": "service"}).json()
+    row = next(r for r in matrix["rows"] if r["name"] == "Core")
+    assert {c["group"]: c["rights"] for c in row["cells"]} == {
+        "neteng": ["read", "run"],
+        "noc": ["read"],
+    }
