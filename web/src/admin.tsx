@@ -7,6 +7,7 @@ import { useUser } from "./session";
 import { GroupsCard } from "./admin/GroupsCard";
 import { KeysCard } from "./admin/KeysCard";
 import { PasswordForm } from "./admin/PasswordForm";
+import { PermissionsCard } from "./admin/PermissionsCard";
 import { UsersCard } from "./admin/UsersCard";
 import { message, type UserRow } from "./admin/common";
 
@@ -48,6 +49,7 @@ function AdminUsers() {
       <div class="cards admin-cards">
         <UsersCard users={users} reload={load} />
         <GroupsCard users={users} reload={load} />
+        <PermissionsCard stamp={version} />
         <KeysCard users={users} version={version} />
       </div>
     </section>

@@ -94,6 +94,7 @@ export const TABLES: Record<string, TableSpec<Row> & { section: Section }> = {
     resource: { schema: "PoolCreate", noun: "pool" },
     transfer: "pools",
     bulk: { deleteEndpoint: "/api/v1/pools/bulk-delete" },
+    permissions: "pool",
     columns: [
       { key: "name", title: "Name", sortable: true },
       { key: "device_count", title: "Devices" },
@@ -107,6 +108,7 @@ export const TABLES: Record<string, TableSpec<Row> & { section: Section }> = {
     resource: { schema: "CredentialCreate", noun: "credential", secrets: true },
     transfer: "credentials",
     bulk: { deleteEndpoint: "/api/v1/credentials/bulk-delete" },
+    permissions: "credential",
     columns: [
       { key: "name", title: "Name" },
       { key: "username", title: "User" },
@@ -136,6 +138,7 @@ export const TABLES: Record<string, TableSpec<Row> & { section: Section }> = {
     paged: true,
     search: "name",
     bulk: automationBulk("service"),
+    permissions: "service",
     actions: (
       <EditorsOnly>
         <a class="button-link primary" href="#/services/new">New service</a>

@@ -8,6 +8,7 @@ import { api, type Page } from "./api";
 import { BulkBar, type BulkSpec } from "./bulk/BulkActions";
 import { filterValue, rowMatches } from "./bulk/filters";
 import { ConfirmDialog } from "./forms/ConfirmDialog";
+import { type AccessKind, PermissionsButton, usePermissions } from "./forms/PermissionsDialog";
 import { ResourceDialog } from "./forms/ResourceDialog";
 import { TransferBar } from "./forms/TransferBar";
 import { canEdit, useUser } from "./session";
@@ -50,6 +51,9 @@ export interface TableSpec<T> {
   /** Bulk actions on selected rows (for operators and admins; with ``resource`` or here):
    * delete always; edit and run as declared here. */
   bulk?: BulkSpec;
+  /** A "Permissions" row action (for every role; read-only unless admin or owner): who may
+   * read, run and edit each row (per-object permissions of this kind). */
+  permissions?: AccessKind;
 }
 
 const LIMIT = 50;
@@ -99,6 +103,8 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
   const [selected, setSelected] = useState<Map<T["id"], T>>(new Map());
   const query = useSettled({ search, filters });
   const editable = Boolean(spec.resource) && canEdit(user);
+  const [openPermissions, permissionsDialog] = usePermissions();
+  const rowActions = editable || Boolean(spec.permissions);
   // rows are selected for the bulk bar on tables with a form or bulk actions
   const selectable = Boolean(spec.resource || spec.bulk) && canEdit(user);
   const noun = spec.resource?.noun ?? spec.bulk?.noun ?? "row";
@@ -225,7 +231,7 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
                 )}
               </th>
             ))}
-            {editable && <th class="actions" scope="col"><span class="sr-only">Actions</span></th>}
+            {rowActions && <th class="actions" scope="col"><span class="sr-only">Actions</span></th>}
           </tr>
           {filtered && (
             <tr class="filters">
@@ -253,7 +259,7 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
                     ))}
                 </th>
               ))}
-              {editable && <th />}
+              {rowActions && <th />}
             </tr>
           )}
         </thead>
@@ -269,12 +275,20 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
               {spec.columns.map((column) => (
                 <td key={column.key}>{cell(row, column)}</td>
               ))}
-              {editable && (
+              {rowActions && (
                 <td class="actions">
-                  <button class="quiet" aria-label={`Edit ${nameOf(row)}`}
-                    onClick={() => setEditing({ mode: "edit", row })}>Edit</button>
-                  <button class="quiet" aria-label={`Delete ${nameOf(row)}`}
-                    onClick={() => setDoomed(row)}>Delete</button>
+                  {editable && (
+                    <>
+                      <button class="quiet" aria-label={`Edit ${nameOf(row)}`}
+                        onClick={() => setEditing({ mode: "edit", row })}>Edit</button>
+                      <button class="quiet" aria-label={`Delete ${nameOf(row)}`}
+                        onClick={() => setDoomed(row)}>Delete</button>
+                    </>
+                  )}
+                  {spec.permissions && (
+                    <PermissionsButton open={openPermissions}
+                      target={{ kind: spec.permissions, id: Number(row.id), name: nameOf(row) }} />
+                  )}
                 </td>
               )}
             </tr>
@@ -309,6 +323,7 @@ export function DataTable<T extends { id?: number | string; name?: unknown }>({
           <p>{nameOf(doomed)} will be deleted. This cannot be undone.</p>
         </ConfirmDialog>
       )}
+      {permissionsDialog}
       {editing && spec.resource && (
         <ResourceDialog
           resource={spec.resource}

@@ -1,12 +1,15 @@
 // Users (admins only): add, change role, enable/disable, reset the password to a one-time
-// password, fence to pools, delete. The API refuses what is refused here too (yourself, the
-// last active admin): its message is shown as is.
+// password, require a new password at the next sign-in (local users), fence to pools, delete
+// (handing over what they own). The API refuses what is refused here too (yourself, the last
+// active admin): its message is shown as is.
 import { useEffect, useState } from "preact/hooks";
 import { api, type Page } from "../api";
 import { ConfirmDialog } from "../forms/ConfirmDialog";
 import { useUser } from "../session";
 import { message, ROLES, type UserRow, when } from "./common";
+import { DeleteUserDialog } from "./DeleteUserDialog";
 import { UserRights } from "./GroupsCard";
+import "./users.css";
 
 interface Fence {
   pools: string[];
@@ -137,6 +140,7 @@ export function UsersCard({ users, reload }: Props) {
                         onClick={() => setResetting(u)}>
                         Reset password
                       </button>
+                      <PasswordDue user={u} act={act} patch={patch} />
                       <button class="danger" aria-label={`Delete ${u.username}`}
                         onClick={() => setDeleting(u)}>
                         Delete
@@ -162,22 +166,20 @@ export function UsersCard({ users, reload }: Props) {
         <button type="submit">Add user</button>
       </form>
       {deleting && (
-        <ConfirmDialog
-          title={`Delete user ${deleting.username}?`}
-          confirmLabel={`Delete ${deleting.username}`}
-          onConfirm={async () => {
-            await api(`/api/v1/users/${deleting.id}`, { method: "DELETE" });
-            setStatus(`User ${deleting.username} deleted.`);
+        <DeleteUserDialog
+          user={deleting}
+          users={users}
+          onDeleted={async (heir) => {
+            setError(null);
+            setStatus(
+              heir
+                ? `User ${deleting.username} deleted; what they owned now belongs to ${heir}.`
+                : `User ${deleting.username} deleted.`,
+            );
             await reload();
           }}
           onClose={() => setDeleting(null)}
-        >
-          <p>
-            {deleting.username} ({deleting.role}) is removed with their API keys and sign-in
-            sessions. What they created stays, and the changelog keeps their name. This cannot
-            be undone; to keep the account, disable it instead.
-          </p>
-        </ConfirmDialog>
+        />
       )}
       {resetting && (
         <ConfirmDialog
@@ -217,6 +219,48 @@ export function UsersCard({ users, reload }: Props) {
         />
       )}
     </figure>
+  );
+}
+
+/** Require a new password at the next sign-in (the current one signs in once, into a session
+ * that may only choose a new one), or lift it. A directory user's password is the directory's. */
+function PasswordDue({ user, act, patch }: {
+  user: UserRow & { source?: string };
+  act: (done: string, call: () => Promise<unknown>) => Promise<void>;
+  patch: (u: UserRow, body: object) => Promise<unknown>;
+}) {
+  const name = user.username;
+  if (user.source === "directory") {
+    const why = "Signs in with the directory: their password is changed there, not here";
+    return (
+      <button class="quiet" disabled title={why} aria-label={`Require new password of ${name}`}>
+        Require new password
+      </button>
+    );
+  }
+  if (user.must_change_password) {
+    return (
+      <button class="quiet" aria-label={`Lift required password change of ${name}`}
+        title="Their current password keeps working as it is"
+        onClick={() =>
+          act(`${name} no longer has to choose a new password.`, () =>
+            patch(user, { must_change_password: false }),
+          )
+        }>
+        Lift password change
+      </button>
+    );
+  }
+  return (
+    <button class="quiet" aria-label={`Require new password of ${name}`}
+      title="Their current password signs in once more, and they must then choose a new one"
+      onClick={() =>
+        act(`${name} must choose a new password at their next sign-in.`, () =>
+          patch(user, { must_change_password: true }),
+        )
+      }>
+      Require new password
+    </button>
   );
 }
 

@@ -3,6 +3,7 @@
 // ServiceOptions' JSON Schema, default targets; then run it (with the saved inputs).
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError } from "../api";
+import { PermissionsButton, usePermissions } from "../forms/PermissionsDialog";
 import { apiSchema, fieldsOf, type FieldModel } from "../forms/schema";
 import { changed, errorsUnder, SchemaForm, type Values } from "../forms/SchemaForm";
 import { go } from "../router";
@@ -30,6 +31,7 @@ export function ServicePage({ id }: { id: string | null }) {
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [message, setMessage] = useState<string | null>(null);
   const [saved, setSaved] = useState(false);
+  const [openPermissions, permissions] = usePermissions();
 
   useEffect(() => {
     api<ServiceType[]>("/api/v1/service-types").then((all) => setTypes(all.filter((t) => t.enabled)));
@@ -112,8 +114,12 @@ export function ServicePage({ id }: { id: string | null }) {
     <section aria-label={service ? `Service ${service.name}` : "New service"}>
       <div class="toolbar">
         <h2>{service ? service.name : "New service"} {type && <small>{type.title || type.name}</small>}</h2>
+        {service && (
+          <PermissionsButton open={openPermissions} target={{ kind: "service", id: service.id, name: service.name }} />
+        )}
         <a class="button-link" href="#/services">All services</a>
       </div>
+      {permissions}
       <form class="card service-form" aria-label="Service definition" onSubmit={save} noValidate>
         <div class="schema-form">
           <div class="field">

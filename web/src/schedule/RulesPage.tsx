@@ -3,6 +3,7 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { api } from "../api";
+import { PermissionsButton, usePermissions } from "../forms/PermissionsDialog";
 import { canEdit, useUser } from "../session";
 import { type Column, DataTable, type TableSpec } from "../table";
 import { dateTime, relative } from "./dates";
@@ -34,6 +35,7 @@ export function RulesPage() {
   const [notice, setNotice] = useState<ComponentChildren>(null);
   const [error, setError] = useState<string | null>(null);
   const reload = () => setVersion((v) => v + 1);
+  const [openPermissions, permissions] = usePermissions();
   const path = (rule: RuleRead) => `/api/v1/event-rules/${encodeURIComponent(rule.name)}`;
 
   const toggle = async (rule: RuleRead) => {
@@ -104,24 +106,26 @@ export function RulesPage() {
       ),
     },
   ];
-  if (editable) {
-    columns.push({
-      key: "actions",
-      title: "Actions",
-      render: (r) =>
-        doomed === r.name ? (
-          <span class="row-actions">
-            <button class="danger" onClick={() => remove(r)}>Confirm delete</button>
-            <button class="quiet" onClick={() => setDoomed(null)}>Keep</button>
-          </span>
-        ) : (
-          <span class="row-actions">
-            <button class="quiet" aria-label={`Edit ${r.name}`} onClick={() => setEditing({ rule: r })}>Edit</button>
-            <button class="quiet" aria-label={`Delete ${r.name}`} onClick={() => setDoomed(r.name)}>Delete</button>
-          </span>
-        ),
-    });
-  }
+  columns.push({
+    key: "actions",
+    title: "Actions",
+    render: (r) => {
+      const access = <PermissionsButton open={openPermissions} target={{ kind: "event_rule", id: r.id, name: r.name }} />;
+      if (!editable) return <span class="row-actions">{access}</span>;
+      return doomed === r.name ? (
+        <span class="row-actions">
+          <button class="danger" onClick={() => remove(r)}>Confirm delete</button>
+          <button class="quiet" onClick={() => setDoomed(null)}>Keep</button>
+        </span>
+      ) : (
+        <span class="row-actions">
+          <button class="quiet" aria-label={`Edit ${r.name}`} onClick={() => setEditing({ rule: r })}>Edit</button>
+          <button class="quiet" aria-label={`Delete ${r.name}`} onClick={() => setDoomed(r.name)}>Delete</button>
+          {access}
+        </span>
+      );
+    },
+  });
   const spec: TableSpec<RuleRead> = {
     title: "Event rules",
     endpoint: "/api/v1/event-rules",
@@ -143,6 +147,7 @@ export function RulesPage() {
         </div>
       )}
       <DataTable key={version} spec={spec} />
+      {permissions}
       {editing && (
         <RuleForm
           rule={editing.rule}

@@ -3,6 +3,7 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import { api } from "../api";
+import { PermissionsButton, usePermissions } from "../forms/PermissionsDialog";
 import { canEdit, useUser } from "../session";
 import { type Column, DataTable, type TableSpec } from "../table";
 import { compact, dateTime, relative } from "./dates";
@@ -46,6 +47,7 @@ export function TasksPage() {
   const [notice, setNotice] = useState<ComponentChildren>(null);
   const [error, setError] = useState<string | null>(null);
   const reload = () => setVersion((v) => v + 1);
+  const [openPermissions, permissions] = usePermissions();
 
   const act = async (task: TaskRead, action: "pause" | "resume" | "run" | "delete") => {
     setError(null);
@@ -110,30 +112,32 @@ export function TasksPage() {
       render: (t) => <span class={`badge ${taskState(t)}`}>{taskState(t)}</span>,
     },
   ];
-  if (editable) {
-    columns.push({
-      key: "actions",
-      title: "Actions",
-      render: (t) =>
-        doomed === t.id ? (
-          <span class="row-actions">
-            <button class="danger" onClick={() => act(t, "delete")}>Confirm delete</button>
-            <button class="quiet" onClick={() => setDoomed(null)}>Keep</button>
-          </span>
-        ) : (
-          <span class="row-actions">
-            <button class="quiet" aria-label={`Run ${t.name} now`} onClick={() => act(t, "run")}>Run now</button>
-            {t.paused ? (
-              <button class="quiet" aria-label={`Resume ${t.name}`} onClick={() => act(t, "resume")}>Resume</button>
-            ) : (
-              <button class="quiet" aria-label={`Pause ${t.name}`} onClick={() => act(t, "pause")}>Pause</button>
-            )}
-            <button class="quiet" aria-label={`Edit ${t.name}`} onClick={() => setEditing({ task: t })}>Edit</button>
-            <button class="quiet" aria-label={`Delete ${t.name}`} onClick={() => setDoomed(t.id)}>Delete</button>
-          </span>
-        ),
-    });
-  }
+  columns.push({
+    key: "actions",
+    title: "Actions",
+    render: (t) => {
+      const access = <PermissionsButton open={openPermissions} target={{ kind: "task", id: t.id, name: t.name }} />;
+      if (!editable) return <span class="row-actions">{access}</span>;
+      return doomed === t.id ? (
+        <span class="row-actions">
+          <button class="danger" onClick={() => act(t, "delete")}>Confirm delete</button>
+          <button class="quiet" onClick={() => setDoomed(null)}>Keep</button>
+        </span>
+      ) : (
+        <span class="row-actions">
+          <button class="quiet" aria-label={`Run ${t.name} now`} onClick={() => act(t, "run")}>Run now</button>
+          {t.paused ? (
+            <button class="quiet" aria-label={`Resume ${t.name}`} onClick={() => act(t, "resume")}>Resume</button>
+          ) : (
+            <button class="quiet" aria-label={`Pause ${t.name}`} onClick={() => act(t, "pause")}>Pause</button>
+          )}
+          <button class="quiet" aria-label={`Edit ${t.name}`} onClick={() => setEditing({ task: t })}>Edit</button>
+          <button class="quiet" aria-label={`Delete ${t.name}`} onClick={() => setDoomed(t.id)}>Delete</button>
+          {access}
+        </span>
+      );
+    },
+  });
   const spec: TableSpec<TaskRead> = {
     title: "Tasks",
     endpoint: "/api/v1/tasks",
@@ -157,6 +161,7 @@ export function TasksPage() {
         </div>
       )}
       <DataTable key={version} spec={spec} />
+      {permissions}
       {editing && (
         <TaskForm
           task={editing.task}

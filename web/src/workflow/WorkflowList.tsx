@@ -4,6 +4,7 @@
 import { useState } from "preact/hooks";
 import { api } from "../api";
 import { WORKFLOW_BULK } from "../bulk/specs";
+import { PermissionsButton, usePermissions } from "../forms/PermissionsDialog";
 import { canEdit, useUser } from "../session";
 import { DataTable, type TableSpec } from "../table";
 import type { Automation } from "./types";
@@ -46,6 +47,7 @@ export function WorkflowList() {
   const editable = canEdit(user);
   const [version, setVersion] = useState(0);
   const [error, setError] = useState<string | null>(null);
+  const [openPermissions, permissions] = usePermissions();
   const spec: TableSpec<Automation> = {
     title: "Workflows",
     endpoint: "/api/v1/workflows",
@@ -71,25 +73,29 @@ export function WorkflowList() {
       },
       { key: "created_by", title: "Created by" },
       { key: "updated_at", title: "Updated", render: (r) => when(r.updated_at) },
-      ...(editable
-        ? [{
-            key: "remove",
-            title: "",
-            render: (r: Automation) => (
+      {
+        key: "remove",
+        title: "",
+        render: (r: Automation) => (
+          <span class="row-actions">
+            {editable && (
               <Remove row={r} onError={setError}
                 onDone={() => {
                   setError(null);
                   setVersion((v) => v + 1);
                 }} />
-            ),
-          }]
-        : []),
+            )}
+            <PermissionsButton open={openPermissions} target={{ kind: "workflow", id: r.id, name: r.name }} />
+          </span>
+        ),
+      },
     ],
   };
   return (
     <div class="wf-list">
       {error && <p class="error wf-list-error" role="alert">{error}</p>}
       <DataTable key={version} spec={spec} />
+      {permissions}
     </div>
   );
 }
