@@ -48,13 +48,13 @@ layers: install
 
 check: lint typecheck layers
 
-## Lint, type-check, layering contract, then the whole suite (SQLite and PostgreSQL) in three
+## Lint, type-check, layering contract, then the whole suite (SQLite and PostgreSQL) in four
 ## processes, a test file per process (pytest-xdist), slowest files first
 ## (tests/durations.json, remade by scripts/test-durations): every fixture is per process
 ## (ports bound by the fixture, per-test queues and node names, per-process data
-## directories). Many tests wait on devices, leases and restarts, so three processes keep two
+## directories). Many tests wait on devices, leases and restarts, so four processes keep two
 ## cores busy. PYTEST_WORKERS=1 runs it serially. The 30 slowest tests are listed at the end.
-PYTEST_WORKERS ?= 3
+PYTEST_WORKERS ?= 4
 test: check services browser sshd ldap netlab
 	$(BIN)/pytest -q --durations=30 $(if $(filter-out 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder) $(PYTEST_ARGS)
 
