@@ -341,3 +341,27 @@ def test_runs_of_what_a_caller_may_not_read_are_not_listed(world: World) -> None
     assert {run["name"] for run in admin.get("/api/v1/runs").json()["items"]} >= {"Core check"}
     shown = {run["name"] for run in world.clients["hal"].get("/api/v1/runs").json()["items"]}
     assert "Core check" in shown  # helpdesk reads it
+
+
+def test_a_run_of_what_a_caller_may_not_read_is_not_found_by_its_id(world: World) -> None:
+    admin, olga, hal = world.admin, world.clients["olga"], world.clients["hal"]
+    run = _ok(admin.post("/api/v1/run/Core check", json={"wait": 20}))
+    assert run["status"] in ("success", "failure")
+    results = _ok(admin.get(f"/api/v1/runs/{run['id']}/results"), 200)
+    assert results
+    result_id = results[0]["id"]
+    for path in (
+        f"/api/v1/runs/{run['id']}",
+        f"/api/v1/runs/{run['id']}/results",
+        f"/api/v1/runs/{run['id']}/events",
+        f"/api/v1/results/{result_id}",
+        f"/api/v1/results/compare?first={result_id}&second={result_id}",
+    ):
+        assert olga.get(path).status_code == 404, path
+        assert hal.get(path).status_code == 200 or path.endswith("/events"), path
+    restart = olga.post(f"/api/v1/runs/{run['id']}/restart", json={"start_at": "main"})
+    assert restart.status_code == 404
+    ann_restart = world.clients["ann"].post(
+        f"/api/v1/runs/{run['id']}/restart", json={"start_at": "main"}
+    )
+    assert ann_restart.status_code == 201, ann_restart.text  # neteng: run right

@@ -70,15 +70,15 @@ def list_runs(
 
 
 @router.get("/runs/{run_id}", response_model=RunRead, responses=NOT_FOUND)
-def get_run(run_id: str, _: Viewer, runtime: RuntimeDep) -> RunRead:
-    return runtime.runs.get(run_id)
+def get_run(run_id: str, principal: Viewer, runtime: RuntimeDep) -> RunRead:
+    return runtime.runs.get(run_id, principal.username)
 
 
 @router.post("/runs/{run_id}/stop", response_model=RunRead, responses=LOOKUP_CONFLICT)
-def stop_run(run_id: str, _: Operator, runtime: RuntimeDep) -> RunRead:
+def stop_run(run_id: str, principal: Operator, runtime: RuntimeDep) -> RunRead:
     """Queued steps are canceled, running ones interrupted (their device sessions are
     aborted, never retried), no device takes another step; the run ends ``stopped``."""
-    return runtime.runs.stop(run_id)
+    return runtime.runs.stop(run_id, principal.username)
 
 
 @router.post(
@@ -93,23 +93,25 @@ def restart_run(
 @router.get("/runs/{run_id}/results", response_model=list[ResultRead], responses=NOT_FOUND)
 def run_results(
     run_id: str,
-    _: Viewer,
+    principal: Viewer,
     runtime: RuntimeDep,
     step: str | None = None,
     device: str | None = None,
     after: Annotated[int, Query(ge=0, le=MAX_ID, description="Only results with a larger id")] = 0,
 ) -> list[ResultRead]:
-    return runtime.runs.results(run_id, step=step, device=device, after=after)
+    return runtime.runs.results(
+        run_id, step=step, device=device, after=after, actor=principal.username
+    )
 
 
 @router.get("/runs/{run_id}/events", responses=NOT_FOUND)
 async def run_events(
-    run_id: str, _: Viewer, runtime: RuntimeDep, request: Request
+    run_id: str, principal: Viewer, runtime: RuntimeDep, request: Request
 ) -> StreamingResponse:
     """Server-sent events: ``result`` for each stored step result, ``status`` when the run
     changes, then ``end``. Works across processes (it reads SQL, not memory)."""
     runs = runtime.runs
-    await run_in_threadpool(runs.get, run_id)  # 404 before streaming
+    await run_in_threadpool(runs.get, run_id, principal.username)  # 404 before streaming
 
     async def stream() -> AsyncIterator[str]:
         after, last = 0, None
@@ -135,14 +137,14 @@ async def run_events(
 
 @router.get("/results/compare", response_model=ResultDiff, responses=NOT_FOUND)
 def compare_results(
-    _: Viewer,
+    principal: Viewer,
     runtime: RuntimeDep,
     first: IdQuery,
     second: IdQuery,
 ) -> ResultDiff:
-    return runtime.runs.compare(first, second)
+    return runtime.runs.compare(first, second, principal.username)
 
 
 @router.get("/results/{result_id}", response_model=ResultRead, responses=NOT_FOUND)
-def get_result(result_id: Id, _: Viewer, runtime: RuntimeDep) -> ResultRead:
-    return runtime.runs.result(result_id)
+def get_result(result_id: Id, principal: Viewer, runtime: RuntimeDep) -> ResultRead:
+    return runtime.runs.result(result_id, principal.username)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from netweave.core.access import object_rights
+from netweave.core.access.object_schemas import Right
 from netweave.core.automation import definitions
-from netweave.db.models import Automation, Device
-from netweave.foundation.errors import PermissionDenied
+from netweave.db.models import Automation, Device, Run
+from netweave.foundation.errors import NotFound, PermissionDenied
 
 
 def ensure_may_run(
@@ -47,4 +49,39 @@ def ensure_may_run(
     used = [step.get("credential_id") for step in definition["steps"].values()]
     object_rights.ensure_credentials(
         session, acting_user, used + [d.credential_id for d in devices], "credential"
+    )
+
+
+def ensure_run_reachable(
+    session: Session, actor: str | None, run: Run, right: Right = "read"
+) -> None:
+    """A run of a service or workflow ``actor`` may not read is a 404 as if it did not
+    exist (its results and events too); stopping or restarting it needs the run right.
+    Ad-hoc runs (no stored automation) and the system pass."""
+    if actor is None or run.automation_id is None:
+        return
+    automation = session.get(Automation, run.automation_id)
+    if automation is None:
+        return
+    if not object_rights.allows(session, actor, automation.kind, automation, "read"):
+        raise NotFound(f"no run {run.id}", field="id")
+    if right != "read" and not object_rights.allows(
+        session, actor, automation.kind, automation, right
+    ):
+        raise PermissionDenied(
+            f"the {automation.kind} {automation.name!r} is restricted and {actor} has no "
+            f"{right} right on it",
+            field="id",
+        )
+
+
+def ensure_target_credentials(
+    session: Session, actor: str | None, definition: dict[str, Any], targets: list[dict[str, Any]]
+) -> None:
+    """A restart's steps and devices: the use right on every credential they log in with."""
+    ids = [int(t["id"]) for t in targets]
+    devices = list(session.scalars(select(Device).where(Device.id.in_(ids)))) if ids else []
+    used = [step.get("credential_id") for step in definition.get("steps", {}).values()]
+    object_rights.ensure_credentials(
+        session, actor, used + [d.credential_id for d in devices], "credential"
     )

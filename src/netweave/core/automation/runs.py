@@ -17,13 +17,18 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.core.access import object_rights
+from netweave.core.access.object_schemas import Right
 from netweave.core.access.scopes import ensure_allowed
 from netweave.core.access.users import is_admin
 from netweave.core.automation import definitions, reports
 from netweave.core.automation.catalog import ServiceCatalog
 from netweave.core.automation.controller import RunController, mark
 from netweave.core.automation.notify import Notifier
-from netweave.core.automation.run_rights import ensure_may_run
+from netweave.core.automation.run_rights import (
+    ensure_may_run,
+    ensure_run_reachable,
+    ensure_target_credentials,
+)
 from netweave.core.automation.schemas import (
     RestartRequest,
     ResultDiff,
@@ -398,7 +403,7 @@ class RunService:
         """A new run of the same definition starting at ``start_at``, with the earlier run's
         results copied in (steps read them as payload)."""
         with self.sessions() as session, session.begin():
-            parent = self._run(session, run_id)
+            parent = self._run(session, run_id, acting_user, "run")
             if parent.status in ACTIVE:
                 raise Conflict("the run is still going; stop it first", field="id")
             nodes = {n["id"] for n in parent.definition["graph"]["nodes"]}
@@ -409,8 +414,10 @@ class RunService:
                 )
             targets = parent.targets
             if request.targets is not None:
-                targets = [_target(d) for d in resolve_targets(session, request.targets)]
+                devices = resolve_targets(session, request.targets, actor=acting_user)
+                targets = [_target(d) for d in devices]
             ensure_allowed(session, acting_user, device_ids=[t["id"] for t in targets])
+            ensure_target_credentials(session, acting_user, parent.definition, targets)
             run = Run(
                 id=str(uuid.uuid4()),
                 automation_id=parent.automation_id,
@@ -496,12 +503,12 @@ class RunService:
             self._controllers.pop(run_id, None)
 
     # -- control and queries ---------------------------------------------------------------
-    def stop(self, run_id: str) -> RunRead:
+    def stop(self, run_id: str, actor: str | None = None) -> RunRead:
         """Queued steps are canceled, running ones interrupted (their device sessions are
         aborted), no device takes another step; the run ends ``stopped``. A run whose
         process died is taken over here to finish the stop."""
         with self.sessions() as session, session.begin():
-            run = self._run(session, run_id)
+            run = self._run(session, run_id, actor, "run")
             if run.status not in ACTIVE:
                 raise Conflict(f"the run is {run.status}, not running", field="id")
             run.status = "stopping"
@@ -523,15 +530,19 @@ class RunService:
             with self._ended:
                 self._ended.wait(min(remaining, 0.5))
 
-    def _run(self, session: Session, run_id: str) -> Run:
+    def _run(
+        self, session: Session, run_id: str, actor: str | None = None, right: Right = "read"
+    ) -> Run:
+        """``actor``: per-object permissions of the run's automation apply."""
         run = session.get(Run, run_id)
         if run is None:
             raise NotFound(f"no run {run_id}", field="id")
+        ensure_run_reachable(session, actor, run, right)
         return run
 
-    def get(self, run_id: str) -> RunRead:
+    def get(self, run_id: str, actor: str | None = None) -> RunRead:
         with self.sessions() as session:
-            return run_read(self._run(session, run_id))
+            return run_read(self._run(session, run_id, actor))
 
     def list_runs(
         self,
@@ -577,9 +588,10 @@ class RunService:
         device: str | None = None,
         after: int = 0,
         limit: int = 1000,
+        actor: str | None = None,
     ) -> list[ResultRead]:
         with self.sessions() as session:
-            self._run(session, run_id)
+            self._run(session, run_id, actor)
             query = select(Result).where(Result.run_id == run_id, Result.id > after)
             if step:
                 query = query.where(Result.step == step)
@@ -588,15 +600,21 @@ class RunService:
             rows = session.scalars(query.order_by(Result.id).limit(limit))
             return [result_read(r) for r in rows]
 
-    def result(self, result_id: int) -> ResultRead:
+    def result(self, result_id: int, actor: str | None = None) -> ResultRead:
         with self.sessions() as session:
             row = session.get(Result, result_id)
             if row is None:
                 raise NotFound(f"no result {result_id}", field="id")
+            run = session.get(Run, row.run_id)
+            try:
+                if run is not None:
+                    ensure_run_reachable(session, actor, run)
+            except NotFound as exc:
+                raise NotFound(f"no result {result_id}", field="id") from exc
             return result_read(row)
 
-    def compare(self, first: int, second: int) -> ResultDiff:
-        a, b = self.result(first), self.result(second)
+    def compare(self, first: int, second: int, actor: str | None = None) -> ResultDiff:
+        a, b = self.result(first, actor), self.result(second, actor)
 
         def text(r: ResultRead) -> list[str]:
             body = r.result.get("text") if isinstance(r.result.get("text"), str) else None
