@@ -365,3 +365,24 @@ def test_a_run_of_what_a_caller_may_not_read_is_not_found_by_its_id(world: World
         f"/api/v1/runs/{run['id']}/restart", json={"start_at": "main"}
     )
     assert ann_restart.status_code == 201, ann_restart.text  # neteng: run right
+
+
+def test_the_calendar_shows_only_what_a_caller_may_read(world: World) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    admin, nick, olga = world.admin, world.clients["nick"], world.clients["olga"]
+    _ok(admin.post(f"/api/v1/tasks/{world.ids['task:Nightly']}/resume"), 200)
+    _ok(admin.post("/api/v1/run/Core check", json={"wait": 20}))
+    now = datetime.now(UTC)
+    window = {
+        "from": (now - timedelta(hours=1)).isoformat(),
+        "to": (now + timedelta(days=2)).isoformat(),
+    }
+
+    def seen(client: TestClient) -> set[str]:
+        events = _ok(client.get("/api/v1/calendar", params=window), 200)
+        return {f"{e['kind']}:{e['task'] or e['title']}" for e in events}
+
+    assert {"run:Core check", "firing:Nightly"} <= seen(admin)
+    assert "firing:Nightly" in seen(nick) and "run:Core check" not in seen(nick)
+    assert not {"firing:Nightly", "run:Core check"} & seen(olga)

@@ -114,10 +114,10 @@ def task_firings(
 
 @router.get("/calendar", response_model=list[CalendarEvent])
 def calendar(
-    _: Viewer,
+    principal: Viewer,
     db: DbSession,
     start: Annotated[datetime, Query(alias="from", description="ISO 8601 with offset")],
     end: Annotated[datetime, Query(alias="to", description="ISO 8601 with offset")],
 ) -> list[CalendarEvent]:
     """Runs that started in [from, to) and the firings tasks will make in it."""
-    return tasks.calendar(db, start, end)
+    return tasks.calendar(db, start, end, principal.username)

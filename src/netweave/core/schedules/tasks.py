@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from netweave.core import bulk
@@ -26,7 +26,7 @@ from netweave.core.schedules.schemas import (
 )
 from netweave.core.schedules.timing import Timing, describe
 from netweave.core.text_filter import match_text
-from netweave.db.models import Run, Task, TaskFiring
+from netweave.db.models import Automation, Run, Task, TaskFiring
 from netweave.foundation.errors import Conflict, InvalidInput, NotFound
 
 MAX_CALENDAR_DAYS = 400
@@ -259,9 +259,12 @@ def preview(data: TimingPreview, now: datetime | None = None) -> TimingPreviewRe
     return TimingPreviewRead(next=upcoming, summary=describe(timing))
 
 
-def calendar(session: Session, start: datetime, end: datetime) -> list[CalendarEvent]:
+def calendar(
+    session: Session, start: datetime, end: datetime, actor: str | None = None
+) -> list[CalendarEvent]:
     """Past runs (every trigger), the firings that started no run (skipped, failed), and the
-    future firings of unpaused tasks, in [start, end)."""
+    future firings of unpaused tasks, in [start, end); for ``actor``, only runs of what they
+    may read and firings of tasks they may read."""
     if start.tzinfo is None or end.tzinfo is None:
         raise InvalidInput("needs a time zone offset (e.g. 2026-12-01T00:00:00Z)", field="from")
     if end <= start:
@@ -270,12 +273,18 @@ def calendar(session: Session, start: datetime, end: datetime) -> list[CalendarE
         raise InvalidInput(f"at most {MAX_CALENDAR_DAYS} days at a time", field="to")
     task_ids = dict(session.execute(select(Task.name, Task.id)).all())
     events: list[CalendarEvent] = []
-    runs = session.scalars(
-        select(Run)
-        .where(Run.created_at >= start, Run.created_at < end)
-        .order_by(Run.created_at)
-        .limit(5000)
-    )
+    run_query = select(Run).where(Run.created_at >= start, Run.created_at < end)
+    task_query = select(Task)
+    readable_tasks = object_rights.readable_clause(session, actor, "task")
+    readable_automations = object_rights.readable_clause(session, actor, "service")
+    if readable_automations is not None:
+        readable = select(Automation.id).where(readable_automations)
+        run_query = run_query.where(
+            or_(Run.automation_id.is_(None), Run.automation_id.in_(readable))
+        )
+    if readable_tasks is not None:
+        task_query = task_query.where(readable_tasks)
+    runs = session.scalars(run_query.order_by(Run.created_at).limit(5000))
     for run in runs:
         task = run.creator.removeprefix("task:") if run.creator.startswith("task:") else None
         events.append(
@@ -299,6 +308,7 @@ def calendar(session: Session, start: datetime, end: datetime) -> list[CalendarE
             TaskFiring.due_at < end,
             TaskFiring.run_id.is_(None),
             TaskFiring.status.in_(("skipped", "error")),
+            Task.id.in_(task_query.with_only_columns(Task.id)),
         )
         .order_by(TaskFiring.due_at)
         .limit(5000)
@@ -317,7 +327,7 @@ def calendar(session: Session, start: datetime, end: datetime) -> list[CalendarE
         )
     now = datetime.now(UTC)
     after = max(start, now) - timedelta(microseconds=1)
-    for row in session.scalars(select(Task).where(Task.paused.is_(False))):
+    for row in session.scalars(task_query.where(Task.paused.is_(False))):
         for count, moment in enumerate(timing_of(row).slots(after, end)):
             if count >= MAX_FUTURE_PER_TASK or moment >= end:
                 break
