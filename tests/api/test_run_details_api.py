@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 
-from netweave.cli.run import CLI_PRINCIPAL
+from netweave.cli.run_local import CLI_PRINCIPAL
 from netweave.core.jobs.schemas import BulkRequest
 from netweave.core.runtime import Runtime
 from netweave.db.models import Job

@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import Page, Request, expect
 
-from netweave.cli.run import CLI_PRINCIPAL
+from netweave.cli.run_local import CLI_PRINCIPAL
 from netweave.core.jobs.schemas import BulkRequest
 from tests.fixtures.api import LiveApi
 from tests.fixtures.browser import shot, sign_in

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
-from sqlalchemy.engine import make_url
 
-from netweave.core.runtime import Runtime
-from netweave.foundation.errors import NetWeaveError
-from netweave.foundation.settings import Settings
+if TYPE_CHECKING:  # the engine and the settings load only in the commands that use them
+    from netweave.core.runtime import Runtime
+    from netweave.foundation.settings import Settings
 
 console = Console()
 err_console = Console(stderr=True)
@@ -26,6 +25,12 @@ def open_runtime(
     """``migrate``/``bootstrap`` are for the server and admin commands; worker nodes only
     check that the schema is current (no two processes race to migrate or bootstrap).
     Says on stderr which installation (data directory, database) the command acts on."""
+    from pydantic import ValidationError
+
+    from netweave.core.runtime import Runtime
+    from netweave.foundation.errors import NetWeaveError
+    from netweave.foundation.settings import Settings
+
     try:
         settings = Settings(**(overrides or {}))  # type: ignore[arg-type]
         new = not settings.data_dir.exists()
@@ -45,6 +50,8 @@ def open_runtime(
 
 def installation(settings: Settings, new: bool = False) -> str:
     """``data: <dir> (SQLite <file> | PostgreSQL <url without password>)``."""
+    from sqlalchemy.engine import make_url
+
     url = make_url(settings.effective_database_url)
     if url.get_backend_name() == "sqlite":
         database = f"SQLite {url.database}"

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from netweave.cli.console import console, err_console, open_runtime
+from netweave.cli.console import console, err_console
 from netweave.cli.device_lists import (
     DeviceListError,
     ListedDevice,
@@ -24,13 +24,22 @@ from netweave.cli.device_lists import (
     select_devices,
 )
 from netweave.cli.remote_client import RemoteClient, RemoteError, sends_key_in_clear, tls_verify
-from netweave.cli.run_sources import CLI_PRINCIPAL, JobSource, LocalJobs, RemoteJobs
+from netweave.cli.run_sources import JobSource, RemoteJobs
 from netweave.core.jobs.schemas import BulkFailure, JobRead
 from netweave.foundation.errors import NetWeaveError
 
 TERMINAL = ("finished", "failed", "canceled", "stopped")
 LONG_POLL = 5.0  # seconds one wait for a job may block before the bar is updated
-__all__ = ["CLI_PRINCIPAL", "run"]  # CLI_PRINCIPAL: the admin the local mode acts as
+__all__ = ["run"]
+
+
+def __getattr__(name: str) -> Any:
+    """CLI_PRINCIPAL, the admin the local mode acts as: loaded with the engine, when asked."""
+    if name == "CLI_PRINCIPAL":
+        from netweave.cli.run_local import CLI_PRINCIPAL
+
+        return CLI_PRINCIPAL
+    raise AttributeError(name)
 
 
 def run(
@@ -146,6 +155,9 @@ def _open_source(
                 "--api-key, --insecure and --ca-cert are for a remote server: give --server "
                 "(or NETWEAVE_SERVER)"
             )
+        from netweave.cli.console import open_runtime  # the engine: only in this mode
+        from netweave.cli.run_local import LocalJobs
+
         runtime = open_runtime()
         runtime.recover_jobs = False  # a server may be running on the same database
         return LocalJobs(runtime)

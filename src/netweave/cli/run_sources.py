@@ -1,24 +1,19 @@
 """Where ``netweave run`` sends its jobs: the embedded engine on the local database, or a
 remote NetWeave server through its REST API. Both answer in the same shapes (``JobRead``,
 ``BulkFailure``), so the progress bar, the table and the exit code do not depend on the
-mode."""
+mode. The embedded engine's side is in :mod:`run_local` (imported only when used: it
+loads the whole engine)."""
 
 from __future__ import annotations
 
 from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from netweave.cli.remote_client import RemoteClient, RemoteError
-from netweave.core.access.tokens import Principal
-from netweave.core.inventory import pools
-from netweave.core.jobs.schemas import BulkFailure, BulkRequest, BulkResponse, JobRead
-from netweave.core.runtime import Runtime
-from netweave.db.models import Device, Role
+from netweave.core.jobs.schemas import BulkFailure, BulkResponse, JobRead
 
 Model = TypeVar("Model", BulkResponse, JobRead)
-CLI_PRINCIPAL = Principal(user_id=0, username="cli", role=Role.admin, via="cli")
 
 
 class JobSource(Protocol):
@@ -33,33 +28,6 @@ class JobSource(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-class LocalJobs:
-    """The embedded engine (persistent sessions in this process), as an admin."""
-
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
-
-    def unknown_devices(self, names: list[str]) -> list[str]:
-        with self.runtime.transaction() as session:
-            known = set(session.scalars(select(Device.name).where(Device.name.in_(names))))
-        return [name for name in names if name not in known]
-
-    def pool_members(self, pool: str) -> list[str]:
-        with self.runtime.transaction() as session:
-            found = pools.pool_by_name(session, pool, field="--pool")
-            members, _ = pools.pool_devices(session, found, limit=1000, offset=0)
-            return [device.name for device in members]
-
-    def submit(self, request: dict[str, Any]) -> tuple[list[JobRead], list[BulkFailure]]:
-        return self.runtime.jobs.submit_bulk(BulkRequest.model_validate(request), CLI_PRINCIPAL)
-
-    def wait(self, job_id: str, seconds: float) -> JobRead:
-        return self.runtime.jobs.wait(job_id, seconds)
-
-    def close(self) -> None:
-        self.runtime.close()
 
 
 class RemoteJobs:
