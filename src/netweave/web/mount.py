@@ -8,8 +8,21 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+from starlette.types import Scope
 
 STATIC = Path(__file__).parent / "static"
+# Vite names every asset after its content hash: a name never changes meaning, so browsers
+# and proxies keep it for a year; index.html (which names them) is revalidated every time.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+class HashedAssets(StaticFiles):
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if response.status_code in (200, 304):
+            response.headers["Cache-Control"] = IMMUTABLE
+        return response
 
 
 def mount_ui(app: FastAPI, static: Path = STATIC) -> bool:
@@ -17,7 +30,7 @@ def mount_ui(app: FastAPI, static: Path = STATIC) -> bool:
     index = static / "index.html"
     if not index.exists():
         return False
-    app.mount("/ui/assets", StaticFiles(directory=static / "assets"), name="ui-assets")
+    app.mount("/ui/assets", HashedAssets(directory=static / "assets"), name="ui-assets")
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
