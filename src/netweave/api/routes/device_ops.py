@@ -97,7 +97,7 @@ def cancel_jobs(
 
 
 @router.get("/jobs/{job_id}", response_model=JobRead, responses=NOT_FOUND)
-def get_job(
+async def get_job(
     job_id: str,
     _: Viewer,
     runtime: RuntimeDep,
@@ -106,7 +106,8 @@ def get_job(
         float, Query(ge=0, le=60, description="Long poll: answer once done or after this many s")
     ] = 0,
 ) -> JobRead:
-    job = runtime.jobs.wait(job_id, wait) if wait else runtime.jobs.get(job_id)
+    """A long poll waits on the event loop, holding no thread: woken when this job changes."""
+    job = await runtime.jobs.wait_async(job_id, wait)
     return absolute_downloads(job, request)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -41,6 +42,7 @@ from netweave.core.jobs.targets import (
     resolve_target,
     seal,
 )
+from netweave.core.jobs.waiters import JobWaiters
 from netweave.core.jobs.webhooks import WebhookSender, seal_webhook
 from netweave.core.jobs.workers import find_workers
 from netweave.core.jobs.writer import JobWriter
@@ -55,6 +57,7 @@ DEFAULT_RESULT_TTL = 1800
 SHUTDOWN_CANCEL = "canceled: the process running it shut down before it ended"
 INTERRUPTED_END_S = 3.0  # an interrupted job's thread records its end within this
 TERMINAL = ("finished", "failed", "canceled", "stopped")
+RECHECK_S = 2.0  # a long poll re-reads its job this often even without a notice
 CANCELABLE = ("queued", "started")
 CANCELED = 3  # NetPulse's result type of a canceled job
 
@@ -104,7 +107,7 @@ class JobService:
         self.box = box
         self.executor = executor
         self.pool = pool
-        self._committed = threading.Condition()
+        self.waiters = JobWaiters()
         self.writer = JobWriter(sessions, on_commit=self._committed_here)
         self.webhooks = WebhookSender()
         self.runner = JobRunner(sessions, box, pool, self.writer, self.webhooks)
@@ -119,21 +122,37 @@ class JobService:
         self.executor.announce(job_ids)  # waiters in other processes (rq)
 
     def _notify(self, job_ids: set[str]) -> None:
-        with self._committed:
-            self._committed.notify_all()
+        self.waiters.changed(job_ids)
         for listener in self.listeners:
             listener(job_ids)
 
     def wait(self, job_id: str, timeout: float) -> JobRead:
-        """Return once the job is terminal or ``timeout`` passes (long poll, no busy loop)."""
+        """Return once the job is terminal or ``timeout`` passes (long poll): woken when
+        this job is committed, here or in another process, with a re-read every
+        :data:`RECHECK_S` in case a notice from another process was lost."""
+        key = job_id.removeprefix("task_")
         deadline = time.monotonic() + timeout
         while True:
-            job = self.get(job_id)
-            remaining = deadline - time.monotonic()
-            if job.status in TERMINAL or remaining <= 0:
-                return job
-            with self._committed:  # woken by this process's writer or a worker's notice
-                self._committed.wait(min(remaining, 0.5))
+            with self.waiters.watch(key) as changed:
+                job = self.get(job_id)
+                remaining = deadline - time.monotonic()
+                if job.status in TERMINAL or remaining <= 0:
+                    return job
+                changed.wait(min(remaining, RECHECK_S))
+
+    async def wait_async(self, job_id: str, timeout: float) -> JobRead:
+        """:meth:`wait` on the caller's event loop: no thread is held while it waits
+        (the reads, short, run in the loop's thread pool)."""
+        key = job_id.removeprefix("task_")
+        deadline = time.monotonic() + timeout
+        while True:
+            with self.waiters.watch_async(key) as changed:
+                job = await asyncio.to_thread(self.get, job_id)
+                remaining = deadline - time.monotonic()
+                if job.status in TERMINAL or remaining <= 0:
+                    return job
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(changed.wait(), min(remaining, RECHECK_S))
 
     # -- lifecycle --------------------------------------------------------------------
     def start(self, *, recover: bool = True) -> None:
