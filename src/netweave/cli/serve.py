@@ -4,6 +4,7 @@ real FRR routers in network namespaces)."""
 from __future__ import annotations
 
 import resource
+import socket
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from netweave.cli.demo_real import (
     seed_real_inventory,
     start_real_lab,
 )
+from netweave.cli.serve_workers import ApiProcesses, api_config, listening_socket
 from netweave.cli.shutdown import SHUTDOWN_GRACE_S, ShutdownSignals
 from netweave.core.runtime import Runtime
 from netweave.foundation import guarded
@@ -86,14 +88,28 @@ def serve(
         "ring:4", help="Real demo: a topology YAML file, or ring:N (N routers and a spoke)"
     ),
     data_dir: Path | None = typer.Option(None, help="Data directory (default: settings)"),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        min=1,
+        max=64,
+        help="API processes behind the one address (several need the rq executor)",
+    ),
+    api_fd: int | None = typer.Option(None, "--api-fd", hidden=True),
 ) -> None:
     """Run the NetWeave server (API; the UI comes with it) until SIGTERM/SIGINT; then stop
     accepting, stop the scheduler and the run controllers, let running device jobs finish
     (up to 10 s), close the device sessions, stop the demo lab and exit 0."""
+    if api_fd is not None:  # one of the controller's API processes (serve_workers.py)
+        _serve_api_only(api_fd, data_dir)
+        return
     signals = ShutdownSignals().install()
     overrides: dict[str, object] = {}
     demo_real = demo_real or (demo and real)
     demo = demo or demo_real
+    if workers > 1 and demo:
+        err_console.print("[red]error:[/] --workers: the demo runs in one process")
+        raise typer.Exit(2)
     if demo:
         overrides["mode"] = "demo"
     if data_dir is not None:
@@ -104,9 +120,20 @@ def serve(
     configure_logging(settings.log_level)
     bind_host = host or settings.host
     bind_port = port or settings.port
+    if workers > 1 and settings.executor != "rq":
+        runtime.close()
+        err_console.print(
+            "[red]error:[/] --workers: several API processes need the rq executor "
+            "(NETWEAVE_EXECUTOR=rq and NETWEAVE_REDIS_URL): with the local executor each "
+            "process would run, and lose, its own jobs",
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
     announce_bootstrap(runtime)
     server = _Server(runtime)
     listening = True
+    sockets = [listening_socket(bind_host, bind_port)] if workers > 1 else None
+    others: ApiProcesses | None = None
     try:
         lines = [
             f"API:  http://{bind_host}:{bind_port}/api/v1  "
@@ -135,7 +162,11 @@ def serve(
                 timeout_keep_alive=KEEP_ALIVE_S,
             )
         )
-        if _start_api(server, signals):
+        if workers > 1:
+            lines.append(f"API processes: {workers} (this one is the controller)")
+        if _start_api(server, signals, sockets):
+            if sockets is not None:
+                others = ApiProcesses(sockets[0], workers - 1, _data_dir_arg(data_dir)).start()
             # lines a reader copies (commands, keys) go below the panel, unwrapped: a panel
             # folds them at the terminal's width and the pasted command breaks
             copied = [line for line in lines if line.startswith(COPIED)]
@@ -148,6 +179,8 @@ def serve(
                 break
         listening = signals.requested.is_set()  # else uvicorn ended by itself
     finally:
+        if others is not None:
+            others.stop(SHUTDOWN_GRACE_S + 2)
         _stop(server)
     if not listening:
         err_console.print(f"[red]error:[/] the API stopped serving on {bind_host}:{bind_port}")
@@ -232,19 +265,52 @@ def _start_background(server: _Server) -> list[str]:
     return lines
 
 
-def _start_api(server: _Server, signals: ShutdownSignals) -> bool:
+def _start_api(
+    server: _Server, signals: ShutdownSignals, sockets: list[socket.socket] | None = None
+) -> bool:
     """Start uvicorn in a thread (there it installs no signal handlers: ours stay, and an
     HTTP request that does not end cannot hold the shutdown). True once it listens; False
-    when it could not (uvicorn logged why) or a shutdown came first."""
+    when it could not (uvicorn logged why) or a shutdown came first. ``sockets``: accept on
+    these (shared by several API processes) rather than bind the configured address."""
     api = server.api
     assert api is not None
-    server.api_thread = threading.Thread(target=api.run, name="api-server", daemon=True)
+    server.api_thread = threading.Thread(
+        target=api.run, kwargs={"sockets": sockets}, name="api-server", daemon=True
+    )
     signals.on_request(lambda: setattr(api, "should_exit", True))
     server.api_thread.start()
     while not api.started and server.api_thread.is_alive():
         if signals.wait(0.05):
             return False
     return bool(api.started)
+
+
+def _data_dir_arg(data_dir: Path | None) -> str | None:
+    return str(data_dir) if data_dir is not None else None
+
+
+def _serve_api_only(fd: int, data_dir: Path | None) -> None:
+    """An API process of ``serve --workers N``: the API on the controller's socket, nothing
+    else (no recovery, reaper, scheduler or syslog: the controller runs those)."""
+    signals = ShutdownSignals().install()
+    overrides: dict[str, object] = {"embedded_scheduler": False, "embedded_syslog": False}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    raise_open_files_limit()
+    runtime = open_runtime(overrides, migrate=False, bootstrap=False)
+    runtime.recover_jobs = False
+    configure_logging(runtime.settings.log_level)
+    server = _Server(runtime)
+    try:
+        app = create_app(runtime)
+        mount_ui(app)
+        server.api = uvicorn.Server(api_config(app, KEEP_ALIVE_S, SHUTDOWN_GRACE_S))
+        if _start_api(server, signals, [socket.socket(fileno=fd)]):
+            while server.api_thread is not None and server.api_thread.is_alive():
+                if signals.wait(0.5):
+                    break
+    finally:
+        _stop(server)
 
 
 def _stop(server: _Server) -> None:

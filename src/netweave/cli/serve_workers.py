@@ -1,0 +1,103 @@
+"""``netweave serve --workers N``: N API processes behind one address, sharing nothing but
+the database and Redis (the rq executor). The first process is the controller (schema,
+first admin, job recovery, the reaper, node watch, run takeover, the embedded scheduler
+and syslog); it binds the listening socket and starts N-1 API-only processes that accept
+on the same socket (the kernel hands each new connection to one of them). A process that
+dies is started again; SIGTERM on the controller stops them all (each drains its requests);
+a controller killed outright takes them with it (PR_SET_PDEATHSIG)."""
+
+from __future__ import annotations
+
+import ctypes
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import uvicorn
+
+from netweave.cli.console import err_console
+
+PR_SET_PDEATHSIG = 1  # prctl(2)
+RESTART_LIMIT = 5  # restarts per child before the controller gives up on it
+BACKLOG = 2048
+
+
+def listening_socket(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(BACKLOG)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _dies_with_parent() -> None:
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class ApiProcesses:
+    """The controller's N-1 API-only children, kept running until :meth:`stop`."""
+
+    def __init__(self, sock: socket.socket, count: int, data_dir: str | None) -> None:
+        self.sock = sock
+        self.count = count
+        self.data_dir = data_dir
+        self.children: list[subprocess.Popen[bytes]] = []
+        self.restarts = [0] * count
+        self._stopping = threading.Event()
+        self._watch: threading.Thread | None = None
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        command = [sys.executable, "-m", "netweave.cli.main", "serve", "--api-fd",
+                   str(self.sock.fileno())]  # fmt: skip
+        if self.data_dir is not None:
+            command += ["--data-dir", self.data_dir]
+        return subprocess.Popen(
+            command, pass_fds=(self.sock.fileno(),), preexec_fn=_dies_with_parent
+        )
+
+    def start(self) -> ApiProcesses:
+        self.children = [self._spawn() for _ in range(self.count)]
+        self._watch = threading.Thread(target=self._keep, name="api-processes", daemon=True)
+        self._watch.start()
+        return self
+
+    def _keep(self) -> None:
+        while not self._stopping.wait(1.0):
+            for position, child in enumerate(self.children):
+                if child.poll() is None or self._stopping.is_set():
+                    continue
+                if self.restarts[position] >= RESTART_LIMIT:
+                    continue
+                self.restarts[position] += 1
+                err_console.print(
+                    f"[yellow]API process {child.pid} exited ({child.returncode}): "
+                    "starting it again[/]"
+                )
+                self.children[position] = self._spawn()
+
+    def stop(self, grace: float) -> None:
+        self._stopping.set()
+        for child in self.children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for child in self.children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+def api_config(app: object, keep_alive: int, grace: float) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        log_level="info",
+        timeout_graceful_shutdown=int(grace),
+        timeout_keep_alive=keep_alive,
+    )
