@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 import time
 
-import httpx
 import anyio
+import httpx
 from anyio import to_thread
 
 from netweave.core.access.tokens import Principal
