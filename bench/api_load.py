@@ -9,12 +9,20 @@ API key each, finished jobs and runs. The clients (asyncio + httpx, one connecti
 ``--clients`` runs against the same server, one after the other, side by side in one
 table. Any non-2xx answer or connection error is an error.
 
+``--workers 1,2`` runs the levels against ``netweave serve --workers N`` for each N, one
+after the other in one run (several API processes need the rq executor: give a PostgreSQL
+``--database-url`` and ``--redis-url``); ``--nginx`` puts Debian's nginx with the
+documented site file (TLS) in front; ``--mix jobs`` asks only ``GET /jobs/{id}``.
+
     .venv/bin/python bench/api_load.py --devices 1000 --clients 100,1000 --duration 30
+    .venv/bin/python bench/api_load.py --mix jobs --clients 1000 --workers 1,2 --nginx \
+        --database-url postgresql://postgres@127.0.0.1/nw_bench --redis-url redis://127.0.0.1/14
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -32,21 +40,29 @@ from netweave.foundation.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.fixtures.loadgen import (
+    DEFAULT_MIX,
     LoadReport,
     Target,
+    free_port,
+    get_job,
     run_load_sync,
     sample_server,
     seed,
     serve,
 )
+from tests.fixtures.nginx import running_nginx
+
+MIXES = {"default": DEFAULT_MIX, "jobs": ((get_job, 1),)}
 
 console = Console()
 
 
-def measure(target: Target, server: Any, clients: int, duration: float) -> dict[str, Any]:
+def measure(
+    target: Target, server: Any, clients: int, duration: float, mix: str = "default"
+) -> dict[str, Any]:
     server_cpu, client_cpu = server.cpu_seconds(), time.process_time()
     with sample_server(server) as peaks:
-        report: LoadReport = run_load_sync(target, clients, duration)
+        report: LoadReport = run_load_sync(target, clients, duration, mix=MIXES[mix])
     row = report.as_dict()
     row["server_peak_sockets"] = int(peaks["sockets"])
     row["server_peak_rss_mib"] = round(peaks["rss_mib"], 1)
@@ -63,7 +79,8 @@ def print_tables(rows: list[dict[str, Any]], devices: int, backend: str) -> None
     table = Table(title=f"API under load: {devices} devices, {backend}, p50 / p90 / p99 ms")
     table.add_column("endpoint")
     for row in rows:
-        table.add_column(f"{row['clients']} clients", justify="right")
+        where = f"{row['api_processes']} proc" + (" via nginx" if row["nginx"] else "")
+        table.add_column(f"{row['clients']} clients, {where}", justify="right")
     for label in labels:
         cells = []
         for row in rows:
@@ -118,9 +135,16 @@ def main() -> None:
     parser.add_argument("--clients", default="100,1000", help="comma-separated levels")
     parser.add_argument("--duration", type=float, default=30.0, help="seconds per level")
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
+    parser.add_argument("--redis-url", default=None, help="for --workers above 1 (rq)")
+    parser.add_argument("--workers", default="1", help="API processes, comma-separated")
+    parser.add_argument("--nginx", action="store_true", help="nginx (TLS) in front")
+    parser.add_argument("--mix", choices=sorted(MIXES), default="default")
     parser.add_argument("--json", default="bench/results/api_load.json")
     args = parser.parse_args()
     levels = [int(level) for level in args.clients.split(",")]
+    layouts = [int(count) for count in args.workers.split(",")]
+    if max(layouts) > 1 and not (args.redis_url and args.database_url):
+        parser.error("--workers above 1 needs --database-url (PostgreSQL) and --redis-url")
 
     data_dir = Path(tempfile.mkdtemp(prefix="nw-api-load-"))
     runtime = Runtime.open(Settings(data_dir=data_dir, database_url=args.database_url))
@@ -128,12 +152,36 @@ def main() -> None:
     backend = runtime.engine.dialect.name
     runtime.close()
     rows = []
-    with serve(data_dir, database_url=args.database_url) as server:
-        target = Target(server.url, seeded.keys, seeded.device_ids, seeded.job_ids)
-        for clients in levels:
-            console.print(f"{clients} clients for {args.duration:.0f} s ...")
-            rows.append(measure(target, server, clients, args.duration))
-            time.sleep(2)  # let the last connections close before the next level
+    rq = {}
+    if args.redis_url:
+        rq = {"NETWEAVE_EXECUTOR": "rq", "NETWEAVE_REDIS_URL": args.redis_url,
+              "NETWEAVE_QUEUE_NAME": f"api-load-{os.getpid()}"}  # fmt: skip
+    for workers in layouts:
+        with (
+            serve(
+                data_dir, database_url=args.database_url, workers=workers, env_extra=rq
+            ) as server,
+            contextlib.ExitStack() as stack,
+        ):
+            url, cafile = server.url, None
+            if args.nginx:
+                port = int(server.url.rsplit(":", 1)[1])
+                where = Path(tempfile.mkdtemp(prefix="nw-api-load-nginx-"))
+                proxy = stack.enter_context(
+                    running_nginx(where, [port], free_port(), free_port(), workers=1)
+                )
+                url, cafile = proxy.url, str(proxy.cert)
+            target = Target(url, seeded.keys, seeded.device_ids, seeded.job_ids, cafile)
+            for clients in levels:
+                console.print(
+                    f"{clients} clients, {workers} API process(es)"
+                    + (" via nginx" if args.nginx else "")
+                    + f", {args.duration:.0f} s ..."
+                )
+                row = measure(target, server, clients, args.duration, args.mix)
+                row.update(api_processes=workers, nginx=args.nginx, mix=args.mix)
+                rows.append(row)
+                time.sleep(2)  # let the last connections close before the next level
     print_tables(rows, args.devices, backend)
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -21,6 +21,7 @@ import pytest
 
 from tests.fixtures.database import ONE_BACKEND
 from tests.fixtures.loadgen import free_port
+from tests.fixtures.processes import stop
 
 pytestmark = ONE_BACKEND
 ROOT = Path(__file__).resolve().parents[2]
@@ -108,9 +109,5 @@ def test_the_installed_wheel_serves_the_ui_without_npm(wheel: Path, tmp_path: Pa
         assert served.status_code == 200 and len(served.content) > 1000
         assert "immutable" in served.headers["cache-control"]
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server, 20)
     assert os.path.exists(tmp_path / "data")  # the installation was created where told

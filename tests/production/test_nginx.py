@@ -29,11 +29,11 @@ from netweave.lab import LabThread
 from tests.fixtures.database import ONE_BACKEND, _create_pg_database, _drop_pg_database
 from tests.fixtures.lab import first
 from tests.fixtures.loadgen import free_port
+from tests.fixtures.nginx import STATIC, running_nginx
+from tests.fixtures.processes import stop
 
 pytestmark = ONE_BACKEND
 ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "docs/deployment/nginx-netweave.conf"
-STATIC = ROOT / "src/netweave/web/static"
 PASSWORD = "nginx-test-password-1234"
 CLIENT = "127.0.0.2"  # the test's client binds here: what the servers must record
 
@@ -51,35 +51,6 @@ class Stack:
         return httpx.Client(base_url=self.url, transport=transport, timeout=30, **kwargs)  # type: ignore[arg-type]
 
 
-def _certificate(where: Path) -> tuple[Path, Path]:
-    cert, key = where / "cert.pem", where / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    return cert, key
-
-
-def _site(https: int, http: int, ports: list[int], cert: Path, key: Path) -> str:
-    """The documented site file with this test's ports, certificate and static files."""
-    text = SITE.read_text()
-    swaps = {
-        "server 127.0.0.1:8001;": f"server 127.0.0.1:{ports[0]};",
-        "server 127.0.0.1:8002;": f"server 127.0.0.1:{ports[1]};",
-        "listen 443 ssl;": f"listen 127.0.0.1:{https} ssl;",
-        "listen 80;": f"listen 127.0.0.1:{http};",
-        "/etc/ssl/netweave/fullchain.pem": str(cert),
-        "/etc/ssl/netweave/privkey.pem": str(key),
-        "/opt/netweave/static/": f"{STATIC}/",
-    }
-    for old, new in swaps.items():
-        assert text.count(old) == 1, f"the site file changed: {old!r}"
-        text = text.replace(old, new)
-    return text
-
-
 def _wait_http(url: str, process: subprocess.Popen[str], **kwargs: object) -> None:
     deadline = time.monotonic() + 60
     while True:
@@ -89,8 +60,7 @@ def _wait_http(url: str, process: subprocess.Popen[str], **kwargs: object) -> No
         except httpx.HTTPError:
             pass
         if process.poll() is not None or time.monotonic() > deadline:
-            output = process.stdout.read() if process.stdout else ""
-            raise AssertionError(f"{url} did not come up: {output[-2000:]}")
+            raise AssertionError(f"{url} did not come up (see the test's api-*.log)")
         time.sleep(0.2)
 
 
@@ -115,57 +85,24 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
         }
         for position, port in enumerate(ports):  # the first migrates and bootstraps
             env = {**shared, "NETWEAVE_DATA_DIR": str(tmp_path / f"api-{position}")}
-            process = subprocess.Popen(
-                [sys.executable, "-m", "netweave.cli.main", "serve", "--host", "127.0.0.1",
-                 "--port", str(port)],
-                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-            )  # fmt: skip
+            with (tmp_path / f"api-{position}.log").open("w") as sink:  # never a full pipe
+                process = subprocess.Popen(
+                    [sys.executable, "-m", "netweave.cli.main", "serve", "--host", "127.0.0.1",
+                     "--port", str(port)],
+                    env=env, stdout=sink, stderr=subprocess.STDOUT, text=True,
+                )  # fmt: skip
             processes.append(process)
             _wait_http(f"http://127.0.0.1:{port}/health", process)
 
-        cert, key = _certificate(tmp_path)
         https, http = free_port(), free_port()
-        (tmp_path / "site.conf").write_text(_site(https, http, ports, cert, key))
-        log = tmp_path / "access.log"
-        (tmp_path / "nginx.conf").write_text(
-            f"""
-user root;
-worker_processes 1;
-pid {tmp_path}/nginx.pid;
-error_log {tmp_path}/error.log;
-events {{ worker_connections 256; }}
-http {{
-    include /etc/nginx/mime.types;
-    log_format upstream '$remote_addr "$request" $status upstream=$upstream_addr';
-    access_log {log} upstream;
-    client_body_temp_path {tmp_path}/body;
-    proxy_temp_path {tmp_path}/proxy;
-    fastcgi_temp_path {tmp_path}/fastcgi;
-    uwsgi_temp_path {tmp_path}/uwsgi;
-    scgi_temp_path {tmp_path}/scgi;
-    include {tmp_path}/site.conf;
-}}
-"""
-        )
-        nginx = subprocess.Popen(
-            ["/usr/sbin/nginx", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"),
-             "-g", "daemon off;"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
-        processes.append(nginx)
-        url = f"https://127.0.0.1:{https}"
-        _wait_http(f"{url}/health", nginx, verify=ssl.create_default_context(cafile=str(cert)))
-        redirect = httpx.get(f"http://127.0.0.1:{http}/ui/", timeout=5)
-        assert redirect.status_code == 301 and redirect.headers["location"].startswith("https://")
-        yield Stack(url=url, ca=cert, ports=ports, access_log=log)
+        with running_nginx(tmp_path, ports, https, http) as nginx:
+            redirect = httpx.get(f"http://127.0.0.1:{http}/ui/", timeout=5)
+            assert redirect.status_code == 301
+            assert redirect.headers["location"].startswith("https://")
+            yield Stack(url=nginx.url, ca=nginx.cert, ports=ports, access_log=nginx.access_log)
     finally:
         for process in reversed(processes):
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process, 20)
         _drop_pg_database(name)
 
 
