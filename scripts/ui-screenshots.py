@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Screenshots of the web UI for the docs, taken from a real demo server in Debian's
-Chromium: the workflow builder, a service's form, user and group management, the rollback
-confirmation with its dry-run diff and the configuration history as git commits. Written
-to docs/screenshots/.
+Chromium: the workflow builder, a service's form, user and group management, a service's
+permissions dialog and the admins' permissions matrix, the rollback confirmation with its
+dry-run diff and the configuration history as git commits. Written to docs/screenshots/.
 
     .venv/bin/python scripts/ui-screenshots.py
 """
@@ -101,6 +101,28 @@ def two_config_versions(api: httpx.Client) -> tuple[int, str]:
     return int(device["id"]), str(device["name"])
 
 
+def permissions_dialog(page: Page, url: str, service: str) -> None:
+    """A service restricted to its owner and the group neteng (read and run), saved in its
+    Permissions dialog from the services table and reopened: the stored state."""
+    page.goto(f"{url}/ui/#/services")
+    button = page.get_by_role("button", name=f"Permissions of {service}", exact=True)
+    button.click()
+    dialog = page.get_by_role("dialog", name=f"Permissions of service {service}")
+    dialog.get_by_label("Owner").fill("alice")
+    dialog.get_by_label("Restricted", exact=True).check()
+    dialog.get_by_role("button", name="Add group").click()
+    dialog.get_by_label("Group of grant 1").select_option("neteng")
+    dialog.get_by_label("run for neteng").check()  # ticks read too
+    dialog.get_by_role("button", name="Save").click()
+    expect(dialog.get_by_role("status")).to_have_text("Permissions saved.")
+    dialog.get_by_role("button", name="Done").click()
+    expect(dialog).to_have_count(0)
+    button.click()
+    expect(dialog.get_by_label("run for neteng")).to_be_checked()
+    expect(dialog.get_by_label("read for neteng")).to_be_checked()
+    expect(dialog.get_by_label("Owner")).to_have_value("alice")
+
+
 def shoot(page: Page, name: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(400)  # let transitions settle: a still picture, not a test
@@ -141,6 +163,7 @@ def main() -> None:
                     "directory_groups": ["audit"],
                     "members": ["bob"],
                 },
+                {"name": "neteng", "role": "operator"},  # granted a service in its dialog
             ):
                 api.post("/api/v1/groups", json=group).raise_for_status()
         with sync_playwright() as playwright:
@@ -171,6 +194,20 @@ def main() -> None:
             expect(page.get_by_role("group", name="Members")).to_be_visible()
             shoot(page, "admin-groups")
             page.keyboard.press("Escape")
+
+            permissions_dialog(page, url, service["name"])
+            shoot(page, "permissions-dialog")
+            page.keyboard.press("Escape")
+
+            page.goto(f"{url}/ui/#/admin")
+            matrix = page.get_by_test_id("access-matrix")
+            expect(matrix.locator(f'tr[data-object="service-{service["name"]}"]')).to_contain_text(
+                "restricted"
+            )
+            page.get_by_role("figure", name="Permissions", exact=True).evaluate(
+                "card => card.scrollIntoView({block: 'start'})"
+            )
+            shoot(page, "admin-permissions")
 
             page.goto(f"{url}/ui/#/devices/{device_id}/configs")
             page.get_by_role("button", name="Roll back to v1").click()

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 from sqlalchemy import func, insert, select, update
@@ -62,6 +62,25 @@ CANCELABLE = ("queued", "started")
 CANCELED = 3  # NetPulse's result type of a canceled job
 
 log = logging.getLogger(__name__)
+
+
+# what job_read and _expired read: a Core row of these reads like the ORM object
+READ_COLUMNS = (
+    Job.id,
+    Job.status,
+    Job.queue,
+    Job.worker,
+    Job.created_at,
+    Job.enqueued_at,
+    Job.started_at,
+    Job.ended_at,
+    Job.result,
+    Job.device_host,
+    Job.device_port,
+    Job.driver,
+    Job.operation,
+    Job.expires_at,
+)
 
 
 def job_read(job: Job) -> JobRead:
@@ -440,11 +459,14 @@ class JobService:
 
     # -- queries ------------------------------------------------------------------------
     def get(self, job_id: str) -> JobRead:
+        """The columns a :class:`JobRead` needs, read without the ORM's object loading
+        (the hot path of every long poll and ``GET /jobs/{id}``)."""
         with self.sessions() as session:
-            job = session.get(Job, job_id.removeprefix("task_"))  # discover_jobs
-            if job is None or _expired(job):
+            query = select(*READ_COLUMNS).where(Job.id == job_id.removeprefix("task_"))
+            row = session.execute(query).one_or_none()  # task_: discover_jobs
+            if row is None or _expired(cast(Job, row)):
                 raise NotFound(f"no job with id {job_id}", field="id")
-            return job_read(job)
+            return job_read(cast(Job, row))
 
     def list_jobs(
         self,
