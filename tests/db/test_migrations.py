@@ -37,3 +37,25 @@ def test_sqlite_runs_in_wal_mode(tmp_path) -> None:  # type: ignore[no-untyped-d
     assert mode == "wal"
     assert fks == 1
     engine.dispose()
+
+
+def test_the_quick_revision_checks_agree_with_alembic(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The schema check reads the revision with one query and the head from the files,
+    without Alembic: both answers are Alembic's own, before and after each step."""
+    from alembic.script import ScriptDirectory
+
+    from netweave.db.migrate import alembic_config
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'q.db'}")
+    assert (
+        head_revision(engine)
+        == ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    )
+    assert current_revision(engine) is None  # never migrated
+    for target in ("0013", "head"):
+        upgrade(engine, target)
+        with engine.connect() as connection:
+            expected = MigrationContext.configure(connection).get_current_revision()
+        assert current_revision(engine) == expected
+    assert current_revision(engine) == head_revision(engine)
+    engine.dispose()

@@ -6,8 +6,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from netweave.core.access.tokens import Principal
-from netweave.core.inventory import pools
+from netweave.core.access.principal import Principal
 from netweave.core.jobs.schemas import BulkFailure, BulkRequest, JobRead
 from netweave.core.runtime import Runtime
 from netweave.db.models import Device, Role
@@ -27,6 +26,8 @@ class LocalJobs:
         return [name for name in names if name not in known]
 
     def pool_members(self, pool: str) -> list[str]:
+        from netweave.core.inventory import pools
+
         with self.runtime.transaction() as session:
             found = pools.pool_by_name(session, pool, field="--pool")
             members, _ = pools.pool_devices(session, found, limit=1000, offset=0)

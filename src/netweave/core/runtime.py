@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,19 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from netweave.core import audit
 from netweave.core.access import users
 from netweave.core.access.users import BootstrapResult, ensure_first_admin
-from netweave.core.automation.backups import BackupSchedule
-from netweave.core.automation.catalog import ServiceCatalog
-from netweave.core.automation.configs import StoreOptions
-from netweave.core.automation.notify import MailRelay, Notifier
-from netweave.core.automation.runs import RunService
-from netweave.core.automation.steps import StepRunner
-from netweave.core.events.schemas import SyslogStats
-from netweave.core.events.syslog import EventService
 from netweave.core.jobs.detached import DetachedLimits
-from netweave.core.jobs.file_transfer import FileJobs
 from netweave.core.jobs.service import JobService
 from netweave.core.jobs.staging import Staging
-from netweave.core.schedules.firing import TaskFirer
 from netweave.db.engine import make_engine, make_session_factory
 from netweave.db.migrate import current_revision, head_revision, upgrade
 from netweave.executor import Executor, LocalExecutor, RqExecutor, RqWorkerPool, strategies
@@ -39,6 +30,18 @@ from netweave.foundation.secrets import SecretBox
 from netweave.foundation.settings import Settings
 from netweave.foundation.vault import VaultClient, VaultConfig
 from netweave.sessions import PoolSettings, SessionPool
+
+if TYPE_CHECKING:  # loaded when first used: a process that only runs device jobs
+    # (``netweave run``, a worker node) never imports the run engine or the scheduler
+    from netweave.core.automation.backups import BackupSchedule
+    from netweave.core.automation.catalog import ServiceCatalog
+    from netweave.core.automation.configs import StoreOptions
+    from netweave.core.automation.runs import RunService
+    from netweave.core.automation.steps import StepRunner
+    from netweave.core.events.schemas import SyslogStats
+    from netweave.core.events.syslog import EventService
+    from netweave.core.jobs.file_transfer import FileJobs
+    from netweave.core.schedules.firing import TaskFirer
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +101,8 @@ class Runtime:
         audit.install(factory)  # the changelog follows every flush
         runtime = cls(settings, engine, factory, box)
         if migrate:
-            upgrade(engine)
+            if current_revision(engine) != head_revision(engine):  # Alembic only when due
+                upgrade(engine)
         else:
             runtime.check_schema()
         if bootstrap:
@@ -140,6 +144,8 @@ class Runtime:
     def catalog(self) -> ServiceCatalog:
         """Service types. Custom services are imported only where services run: in this
         process with the local executor, on the workers with rq."""
+        from netweave.core.automation.catalog import ServiceCatalog
+
         if self._catalog is None:
             self._catalog = ServiceCatalog(
                 self.sessions,
@@ -154,6 +160,9 @@ class Runtime:
     @property
     def runs(self) -> RunService:
         """Services and workflows running on targets (controllers live in this process)."""
+        from netweave.core.automation.notify import Notifier
+        from netweave.core.automation.runs import RunService
+
         if self._runs is None:
             settings = self.settings
             notifier = Notifier(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
@@ -178,6 +187,8 @@ class Runtime:
         if self.catalog.runs_services:
             self.catalog.watch(self.settings.services_rescan, self._stopping)
         if self.settings.config_backup_interval > 0 and self._backups is None:
+            from netweave.core.automation.backups import BackupSchedule
+
             self._backups = BackupSchedule(
                 self.sessions, runs, self.settings.config_backup_interval
             )
@@ -186,6 +197,8 @@ class Runtime:
     @property
     def events(self) -> EventService:
         """Syslog storage and event rules (fed by a syslog server in this process)."""
+        from netweave.core.events.syslog import EventService
+
         if self._events is None:
             self._events = EventService(
                 self.sessions,
@@ -198,6 +211,8 @@ class Runtime:
     @property
     def firer(self) -> TaskFirer:
         """Fires tasks (the scheduler loop ticks it; the API's "run now" uses it)."""
+        from netweave.core.schedules.firing import TaskFirer
+
         if self._firer is None:
             self._firer = TaskFirer(self.sessions, self.runs, f"api:{self.runs.process}")
         return self._firer
@@ -206,24 +221,46 @@ class Runtime:
     def config_store(self) -> StoreOptions:
         """Configurations and operational data: the git repository (None when
         ``config_git`` is off), the show commands per platform, their volatile parts."""
+        from netweave.core.automation.configs import StoreOptions
+
         if self._config_store is None:
             self._config_store = StoreOptions.from_settings(self.settings, self.sessions)
         return self._config_store
 
     def _wire_services(self, jobs: JobService) -> None:
+        """Steps of runs reach the job runner through the service runner, built (and the
+        run engine imported) at the first step this process runs."""
         settings = self.settings
-        mail = MailRelay(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
-        jobs.runner.services = StepRunner(
-            self.sessions, self.box, jobs.pool, self.catalog, mail, store=self.config_store
-        )
+        steps: list[StepRunner] = []
+        building = threading.Lock()
+
+        def run_step(job: Any) -> Any:
+            with building:
+                if not steps:
+                    steps.append(self._step_runner(jobs))
+            return steps[0](job)
+
+        jobs.runner.services = run_step
         jobs.runner.detached = DetachedLimits(
             settings.detached_max_tasks, settings.detached_max_log_chars
         )
         jobs.runner.staging = Staging(self.settings)  # file transfers (NetPulse file_transfer)
 
+    def _step_runner(self, jobs: JobService) -> StepRunner:
+        from netweave.core.automation.notify import MailRelay
+        from netweave.core.automation.steps import StepRunner
+
+        settings = self.settings
+        mail = MailRelay(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
+        return StepRunner(
+            self.sessions, self.box, jobs.pool, self.catalog, mail, store=self.config_store
+        )
+
     @property
     def files(self) -> FileJobs:
         """Device jobs as the NetPulse API submits them, file transfers included."""
+        from netweave.core.jobs.file_transfer import FileJobs
+
         if self._files is None:
             self._files = FileJobs(self.jobs, Staging(self.settings))
         return self._files
@@ -267,6 +304,8 @@ class Runtime:
             settings.node_heartbeat_ttl,
             capacity,
         )
+        from netweave.core.automation.catalog import ServiceCatalog
+
         self._jobs = JobService(self.sessions, self.box, executor, self._pool())
         self._catalog = ServiceCatalog(
             self.sessions,

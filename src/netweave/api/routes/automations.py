@@ -11,7 +11,7 @@ from netweave.api.deps import Admin, DbSession, Operator, RuntimeDep, Viewer
 from netweave.api.params import Id, Limit, Offset
 from netweave.api.responses import LOOKUP_CONFLICT, NOT_FOUND
 from netweave.api.text_params import ContainsText
-from netweave.core.access.tokens import Principal
+from netweave.core.access.principal import Principal
 from netweave.core.automation import bulk_runs, definitions, variables
 from netweave.core.automation.catalog import type_read
 from netweave.core.automation.schemas import (

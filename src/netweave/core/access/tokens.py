@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -14,6 +13,7 @@ from sqlalchemy.orm import Session
 from netweave.core.access import groups, key_cache
 from netweave.core.access.failures import CredentialsRejected
 from netweave.core.access.password_policy import PasswordPolicy, apply_expiry
+from netweave.core.access.principal import Principal
 from netweave.core.access.schemas import ApiKeyCreate
 from netweave.core.access.users import (
     find_user,
@@ -35,23 +35,6 @@ log = logging.getLogger(__name__)
 
 API_KEY_PREFIX = "nwk"
 _LAST_USED_RESOLUTION = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: resolved from an API key or a login session."""
-
-    user_id: int
-    username: str
-    role: Role
-    via: str  # "api_key" | "session"
-    scope: str = "full"  # "trigger": the key may only fire REST triggers
-    # a session opened with a one-time password: it may only choose a new password
-    must_change_password: bool = False
-
-    def has_role(self, needed: Role) -> bool:
-        """Never while a new password is due: such a session holds no role yet."""
-        return not self.must_change_password and self.role.rank >= needed.rank
 
 
 def _aware(moment: datetime | None) -> datetime | None:

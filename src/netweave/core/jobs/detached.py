@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from netweave.core.access.principal import Principal
 from netweave.core.access.scopes import ensure_allowed
-from netweave.core.access.tokens import Principal
 from netweave.core.jobs.credential_refs import credential_key, inventory_index
 from netweave.core.jobs.housekeeping import aware
 from netweave.core.jobs.schemas import CredentialRef

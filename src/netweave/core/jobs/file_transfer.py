@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from netweave.core.access.principal import Principal
 from netweave.core.access.scopes import ensure_allowed
-from netweave.core.access.tokens import Principal
 from netweave.core.jobs.schemas import BulkFailure, BulkRequest, ExecRequest, JobRead, _Common
 from netweave.core.jobs.staging import StagedFile, Staging
 from netweave.db.models import Job, Role

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.core import templates
 from netweave.core.access import object_rights
+from netweave.core.access.principal import Principal
 from netweave.core.access.scopes import ensure_allowed
-from netweave.core.access.tokens import Principal
 from netweave.core.jobs.credential_refs import credential_key, inventory_index
 from netweave.core.jobs.detached import OPERATION, admit, check_request
 from netweave.core.jobs.housekeeping import Housekeeper, aware

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from netweave.core.access.tokens import Principal
+from netweave.core.access.principal import Principal
 from netweave.core.terminal.schemas import TerminalSessionDetail, TerminalSessionRead
 from netweave.core.text_filter import match_text
 from netweave.db.models import Device, Role, TerminalSession

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.core.access import object_rights
+from netweave.core.access.principal import Principal
 from netweave.core.access.scopes import ensure_allowed
-from netweave.core.access.tokens import Principal
 from netweave.core.terminal import records
 from netweave.core.terminal.protocol import (
     IDLE,
