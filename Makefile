@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install demo demo-real serve test lint typecheck layers check format clean services web browser sshd ldap netlab nginx docs
+.PHONY: install demo demo-real serve test lint typecheck layers check format clean services web browser sshd ldap radius netlab nginx docs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,7 +55,7 @@ check: lint typecheck layers
 ## directories). Many tests wait on devices, leases and restarts, so four processes keep two
 ## cores busy. PYTEST_WORKERS=1 runs it serially. The 30 slowest tests are listed at the end.
 PYTEST_WORKERS ?= 4
-test: check services browser sshd ldap netlab nginx
+test: check services browser sshd ldap radius netlab nginx
 	$(BIN)/pytest -q --durations=30 $(if $(filter-out 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile --no-loadscope-reorder) $(PYTEST_ARGS)
 
 ## Debian's FRRouting, lldpd and OpenSSH for the real lab (tests/netlab, make demo-real).
@@ -76,6 +76,9 @@ ldap:
 
 nginx:
 	bash scripts/ensure-nginx
+
+radius:
+	bash scripts/ensure-radius
 
 services:
 	bash scripts/ensure-services

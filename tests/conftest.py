@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.fixtures.bastion",
     "tests.fixtures.netlab",
     "tests.fixtures.ldap",
+    "tests.fixtures.radius",
 ]
 
 

@@ -352,6 +352,17 @@ class Settings(BaseSettings):
         description="Refuse a directory user who is in no NetWeave group (true), or let them "
         "in with their own role, viewer unless an admin changed it (false)",
     )
+    # RADIUS sign-in (when no LDAP directory is set): PAP against this server; the reply's
+    # group attribute values map to NetWeave groups like directory groups do
+    radius_server: str | None = Field(default=None, description="Host name or address")
+    radius_port: int = Field(default=1812, ge=1, le=65535)
+    radius_secret: SecretStr | None = Field(default=None, description="The shared secret")
+    radius_timeout: float = Field(default=3, gt=0, le=60, description="Seconds per try")
+    radius_retries: int = Field(default=2, ge=0, le=5)
+    radius_group_attribute: Literal["Filter-Id", "Class"] = Field(
+        default="Filter-Id", description="Reply attribute whose values name the user's groups"
+    )
+    radius_nas_identifier: str = Field(default="netweave", min_length=1, max_length=64)
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Addresses/CIDRs of reverse proxies whose X-Forwarded-For is believed "

@@ -1,22 +1,26 @@
-"""Signing in with a directory account (LDAP / Active Directory): the directory checks the
-password (:mod:`netweave.core.access.directory`); NetWeave keeps a user row for them
-(``source`` "directory", no usable password here), refreshes their group memberships from
-the directory groups mapped to NetWeave groups at every sign-in, and opens a session.
+"""Signing in with a directory account (LDAP / Active Directory, or a RADIUS server): the
+directory checks the password (:mod:`netweave.core.access.directory`, :mod:`radius`);
+NetWeave keeps a user row for them (``source`` "directory", no usable password here),
+refreshes their group memberships from the directory groups mapped to NetWeave groups at
+every sign-in, and opens a session.
 A local account of the same name always wins (the first admin is always local), and a
 disabled user stays out whatever the directory says."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
+from functools import partial
 
 from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from netweave.core.access import groups, tokens
+from netweave.core.access import directory, groups, radius, tokens
 from netweave.core.access.directory import DirectoryConfig, DirectoryUser
 from netweave.core.access.failures import CredentialsRejected
+from netweave.core.access.radius import RadiusConfig
 from netweave.core.access.users import hash_password
 from netweave.db.models import Role, User
 from netweave.foundation.settings import Settings
@@ -43,6 +47,35 @@ def config_from(settings: Settings) -> DirectoryConfig | None:
         group_name_attribute=settings.directory_group_name_attribute,
         timeout=settings.directory_timeout,
     )
+
+
+def radius_config_from(settings: Settings) -> RadiusConfig | None:
+    """The RADIUS server NetWeave signs users in against (when no LDAP directory is set)."""
+    if not settings.radius_server or settings.directory_url:
+        return None
+    return RadiusConfig(
+        server=settings.radius_server,
+        port=settings.radius_port,
+        secret=settings.radius_secret or SecretStr(""),
+        timeout=settings.radius_timeout,
+        retries=settings.radius_retries,
+        group_attribute=settings.radius_group_attribute,
+        nas_identifier=settings.radius_nas_identifier,
+    )
+
+
+def external(settings: Settings | None) -> Callable[[str, str], DirectoryUser | None] | None:
+    """Who checks the passwords of users who are not local: the LDAP directory, else the
+    RADIUS server, else nobody (local accounts only)."""
+    if settings is None:
+        return None
+    directory_config = config_from(settings)
+    if directory_config is not None:
+        return partial(directory.authenticate, directory_config)
+    radius_config = radius_config_from(settings)
+    if radius_config is not None:
+        return partial(radius.authenticate, radius_config)
+    return None
 
 
 def is_local(session: Session, username: str) -> bool:

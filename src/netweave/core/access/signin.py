@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from netweave.core.access import directory, directory_signin, throttle, tokens
+from netweave.core.access import directory_signin, throttle, tokens
 from netweave.core.access.failures import TooManyAttempts
 from netweave.core.access.password_policy import PasswordPolicy
 from netweave.core.access.schemas import UserRead
@@ -36,12 +36,12 @@ def sign_in(
             retry_after=wait,
             username=known.username if known is not None else None,
         )
-    config = directory_signin.config_from(settings) if settings is not None else None
-    if config is not None:
+    check = directory_signin.external(settings)  # LDAP/AD or RADIUS, when set
+    if check is not None:
         with sessions() as session:
             local = directory_signin.is_local(session, username)
         if not local:  # the directory answers (outside any transaction: a network call)
-            found = directory.authenticate(config, username, password)
+            found = check(username, password)
             assert settings is not None
             user, token = directory_signin.sign_in(
                 sessions, found, username, ttl, settings.directory_require_group
