@@ -386,3 +386,12 @@ def test_the_calendar_shows_only_what_a_caller_may_read(world: World) -> None:
     assert {"run:Core check", "firing:Nightly"} <= seen(admin)
     assert "firing:Nightly" in seen(nick) and "run:Core check" not in seen(nick)
     assert not {"firing:Nightly", "run:Core check"} & seen(olga)
+
+
+def test_the_dashboard_lists_only_failures_of_what_a_caller_may_read(world: World) -> None:
+    admin, olga = world.admin, world.clients["olga"]
+    for name in ("Core check", "Open check"):  # port 9 refuses: both runs fail
+        assert _ok(admin.post(f"/api/v1/run/{name}", json={"wait": 20}))["status"] == "failure"
+    mine = {f["name"] for f in _ok(olga.get("/api/v1/dashboard"), 200)["recent_failures"]}
+    theirs = {f["name"] for f in _ok(admin.get("/api/v1/dashboard"), 200)["recent_failures"]}
+    assert theirs >= {"Core check", "Open check"} and mine == {"Open check"}

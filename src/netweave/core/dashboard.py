@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from netweave.db.models import Device, Job, Run, TerminalSession
+from netweave.core.access import object_rights
+from netweave.db.models import Automation, Device, Job, Run, TerminalSession
 
 DAYS = 14
 
@@ -45,7 +46,14 @@ def _grouped(session: Session, column: Any) -> dict[str, int]:
     return {str(key or "(none)"): int(count) for key, count in sorted(rows, key=lambda r: -r[1])}
 
 
-def build(session: Session, engine: dict[str, Any], now: datetime | None = None) -> Dashboard:
+def build(
+    session: Session,
+    engine: dict[str, Any],
+    now: datetime | None = None,
+    actor: str | None = None,
+) -> Dashboard:
+    """``actor``: the recent failures listed are runs of what they may read (the counts
+    are totals)."""
     now = now or datetime.now(UTC)
     since = (now - timedelta(days=DAYS - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
     days: dict[str, dict[str, int]] = defaultdict(lambda: {"success": 0, "failure": 0, "other": 0})
@@ -59,12 +67,12 @@ def build(session: Session, engine: dict[str, Any], now: datetime | None = None)
         day = (since + timedelta(days=offset)).date().isoformat()
         per_day.append({"day": day, **days[day]})
     jobs_per_day, jobs_by_source = _jobs(session, since)
-    failures = session.scalars(
-        select(Run)
-        .where(Run.status.in_(("failure", "error", "interrupted")))
-        .order_by(Run.created_at.desc())
-        .limit(10)
-    )
+    failed = select(Run).where(Run.status.in_(("failure", "error", "interrupted")))
+    visible = object_rights.readable_clause(session, actor, "service")
+    if visible is not None:
+        readable = select(Automation.id).where(visible)
+        failed = failed.where(or_(Run.automation_id.is_(None), Run.automation_id.in_(readable)))
+    failures = session.scalars(failed.order_by(Run.created_at.desc()).limit(10))
     return Dashboard(
         devices=session.scalar(select(func.count()).select_from(Device)) or 0,
         by_platform=_grouped(session, Device.platform),

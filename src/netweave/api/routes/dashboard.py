@@ -11,7 +11,7 @@ router = APIRouter(prefix="/api/v1/dashboard", tags=["dashboard"])
 
 
 @router.get("", response_model=dashboard.Dashboard)
-def get_dashboard(_: Viewer, db: DbSession, runtime: RuntimeDep) -> dashboard.Dashboard:
+def get_dashboard(principal: Viewer, db: DbSession, runtime: RuntimeDep) -> dashboard.Dashboard:
     stats = runtime.jobs.stats()
     engine = {
         "executor": stats["executor"],
@@ -21,4 +21,4 @@ def get_dashboard(_: Viewer, db: DbSession, runtime: RuntimeDep) -> dashboard.Da
         "sessions": stats["sessions"].get("sessions", 0),
         "jobs": stats["jobs"],
     }
-    return dashboard.build(db, engine)
+    return dashboard.build(db, engine, actor=principal.username)
