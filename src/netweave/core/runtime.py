@@ -22,7 +22,7 @@ from netweave.core.jobs.service import JobService
 from netweave.core.jobs.staging import Staging
 from netweave.db.engine import make_engine, make_session_factory
 from netweave.db.migrate import current_revision, head_revision, upgrade
-from netweave.executor import Executor, LocalExecutor, RqExecutor, RqWorkerPool, strategies
+from netweave.executor import Executor, LocalExecutor, strategies
 from netweave.foundation import guarded
 from netweave.foundation.errors import ConfigurationError
 from netweave.foundation.private import private_dir
@@ -280,6 +280,8 @@ class Runtime:
         if settings.executor == "rq":
             if not settings.redis_url:
                 raise ConfigurationError("the rq executor needs a redis_url", field="redis_url")
+            from netweave.executor import RqExecutor
+
             return RqExecutor(
                 settings.redis_url,
                 settings.queue_name,
@@ -296,6 +298,8 @@ class Runtime:
         settings = self.settings
         if not settings.redis_url:
             raise ConfigurationError("a worker needs NETWEAVE_REDIS_URL", field="redis_url")
+        from netweave.executor import RqWorkerPool
+
         executor = RqWorkerPool(
             settings.redis_url,
             settings.queue_name,

@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from redis import Redis
+from typing import TYPE_CHECKING, Any
 
 from netweave.executor.placement import NodeLoad, PlacementStrategy
+
+if TYPE_CHECKING:  # the redis client loads with the rq backend only
+    from redis import Redis
 
 # KEYS: owners, load. ARGV: device, candidate, heartbeat key prefix.
 _CLAIM = """
