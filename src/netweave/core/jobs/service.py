@@ -22,7 +22,8 @@ from netweave.core.access.principal import Principal
 from netweave.core.access.scopes import ensure_allowed
 from netweave.core.jobs.credential_refs import credential_key, inventory_index
 from netweave.core.jobs.detached import OPERATION, admit, check_request
-from netweave.core.jobs.housekeeping import Housekeeper, aware
+from netweave.core.jobs.housekeeping import Housekeeper
+from netweave.core.jobs.reads import READ_COLUMNS, expired, job_read, queued_read
 from netweave.core.jobs.runner import JobRunner, as_list
 from netweave.core.jobs.schemas import (
     BulkFailure,
@@ -62,56 +63,6 @@ CANCELABLE = ("queued", "started")
 CANCELED = 3  # NetPulse's result type of a canceled job
 
 log = logging.getLogger(__name__)
-
-
-# what job_read and _expired read: a Core row of these reads like the ORM object
-READ_COLUMNS = (
-    Job.id,
-    Job.status,
-    Job.queue,
-    Job.worker,
-    Job.created_at,
-    Job.enqueued_at,
-    Job.started_at,
-    Job.ended_at,
-    Job.result,
-    Job.device_host,
-    Job.device_port,
-    Job.driver,
-    Job.operation,
-    Job.expires_at,
-)
-
-
-def job_read(job: Job) -> JobRead:
-    created, enqueued = aware(job.created_at), aware(job.enqueued_at)
-    started, ended = aware(job.started_at), aware(job.ended_at)
-    assert created is not None
-    return JobRead(
-        id=job.id,
-        status=job.status,
-        queue=job.queue,
-        worker=job.worker,
-        created_at=created,
-        enqueued_at=enqueued,
-        started_at=started,
-        ended_at=ended,
-        duration=(ended - started).total_seconds() if ended and started else None,
-        queue_time=(started - (enqueued or created)).total_seconds() if started else None,
-        result=netpulse_result(job.result),
-        device=f"{job.device_host}:{job.device_port}",
-        driver=job.driver,
-        task_id=job.id if job.operation == OPERATION else None,
-    )
-
-
-def netpulse_result(result: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A job's result as NetPulse clients read it. A workflow step's job keeps a marker
-    (``{"step_result": ..., "success": ...}``) where a device job keeps its output list: its
-    output is the run's result (``/api/v1/runs/{run_id}/results``), so ``retval`` is empty."""
-    if result is None or isinstance(result.get("retval"), list | None):
-        return result
-    return {**result, "retval": None}
 
 
 class JobService:
@@ -364,7 +315,7 @@ class JobService:
             admit(session, 1 if request.detach else 0, self.runner.detached)  # 429 when full
             row = self._row(request, stored, target, principal.user_id, datetime.now(UTC))
             session.execute(insert(Job), [row])
-        read = _queued_read(row)
+        read = queued_read(row)
         self.executor.submit([QueuedJob.from_queue(row["id"], row["queue"])])
         return read
 
@@ -407,7 +358,7 @@ class JobService:
             admit(session, len(rows) if request.detach else 0, self.runner.detached)
             if rows:
                 session.execute(insert(Job), rows)
-        reads = [_queued_read(row) for row in rows]
+        reads = [queued_read(row) for row in rows]
         self.executor.submit([QueuedJob.from_queue(row["id"], row["queue"]) for row in rows])
         return reads, failed
 
@@ -464,7 +415,7 @@ class JobService:
         with self.sessions() as session:
             query = select(*READ_COLUMNS).where(Job.id == job_id.removeprefix("task_"))
             row = session.execute(query).one_or_none()  # task_: discover_jobs
-            if row is None or _expired(cast(Job, row)):
+            if row is None or expired(cast(Job, row)):
                 raise NotFound(f"no job with id {job_id}", field="id")
             return job_read(cast(Job, row))
 
@@ -502,7 +453,7 @@ class JobService:
         ``canceled`` with error type ``canceled``. A job already ended is a 422."""
         with self.sessions() as session:
             job = session.get(Job, job_id)
-            if job is None or _expired(job):
+            if job is None or expired(job):
                 raise NotFound(f"no job with id {job_id}", field="id")
             status = job.status
         if status not in CANCELABLE or not self.cancel_jobs([job_id], "canceled by request"):
@@ -581,25 +532,6 @@ class JobService:
         }
 
 
-def _queued_read(row: dict[str, Any]) -> JobRead:
-    return JobRead(
-        id=row["id"],
-        status="queued",
-        queue=row["queue"],
-        worker=None,
-        created_at=row["created_at"],
-        enqueued_at=row["enqueued_at"],
-        started_at=None,
-        ended_at=None,
-        duration=None,
-        queue_time=None,
-        result=None,
-        device=f"{row['device_host']}:{row['device_port']}",
-        driver=row["driver"],
-        task_id=row["id"] if row["operation"] == OPERATION else None,
-    )
-
-
 def _ensure_allowed(
     session: Session, principal: Principal, targets: list[Target], field: str
 ) -> None:
@@ -631,8 +563,3 @@ def _index(
 ) -> InventoryIndex:
     names = {str(a.get("host")) for a in args_list if a.get("host")}
     return inventory_index(session, names, request.credential, box)  # vault_kv refs too
-
-
-def _expired(job: Job) -> bool:
-    expires = aware(job.expires_at)
-    return expires is not None and expires < datetime.now(UTC)
