@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,11 +13,7 @@ from pathlib import Path
 import httpx
 from netmiko import ConnectHandler
 
-
-def _free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
+from tests.fixtures.ports import free_port as _free_port
 
 
 def test_demo_serves_a_seeded_lab_reachable_with_the_printed_key(tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, text
 from netweave.lab import LabThread
 from tests.fixtures.database import ONE_BACKEND, _create_pg_database, _drop_pg_database
 from tests.fixtures.lab import first
-from tests.fixtures.loadgen import free_port
+from tests.fixtures.ports import free_port
 from tests.fixtures.workers import REDIS_URL
 
 pytestmark = ONE_BACKEND
@@ -116,7 +116,7 @@ def test_several_api_processes_share_one_address(
                 assert answer.status_code == 201, answer.text
                 return str(answer.json()["status"])
 
-        with ThreadPoolExecutor(8) as pool:  # new connections: the kernel spreads them
+        with ThreadPoolExecutor(8) as pool:  # new connections: SO_REUSEPORT spreads them
             statuses = list(pool.map(one_run, range(16)))
         assert statuses == ["success"] * 16
         engine = create_engine(database)

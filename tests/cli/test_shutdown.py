@@ -28,17 +28,12 @@ from redis import Redis
 from netweave.db.engine import make_engine
 from netweave.db.migrate import upgrade
 from netweave.executor.nodes import NodeDirectory
+from tests.fixtures.ports import free_port as _free_port
 from tests.fixtures.workers import REDIS_URL
 
 ALL_COMMANDS = ("serve --demo", "serve", "worker", "scheduler", "syslog", "lab")
 READY_TIMEOUT_S = 120.0  # starting six interpreters at once on a loaded 2-core machine
 STOP_TIMEOUT_S = 40.0  # the commands' own backstop is 30 s (netweave.cli.shutdown)
-
-
-def _free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
 
 
 def _descendants(pid: int) -> list[int]:

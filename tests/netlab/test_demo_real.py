@@ -8,7 +8,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,14 +19,9 @@ import pytest
 from netweave.netlab import missing_requirements
 from netweave.netlab.host import PREFIX, namespaces
 from tests.fixtures.database import ONE_BACKEND
+from tests.fixtures.ports import free_port as _free_port
 
 pytestmark = ONE_BACKEND
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _lab_namespaces(lab_id: str) -> list[str]:

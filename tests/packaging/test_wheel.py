@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.fixtures.database import ONE_BACKEND
-from tests.fixtures.loadgen import free_port
+from tests.fixtures.ports import free_port
 from tests.fixtures.processes import stop
 
 pytestmark = ONE_BACKEND

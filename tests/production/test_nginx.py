@@ -28,8 +28,8 @@ from websockets.sync.client import connect
 from netweave.lab import LabThread
 from tests.fixtures.database import ONE_BACKEND, _create_pg_database, _drop_pg_database
 from tests.fixtures.lab import first
-from tests.fixtures.loadgen import free_port
 from tests.fixtures.nginx import STATIC, running_nginx
+from tests.fixtures.ports import free_port
 from tests.fixtures.processes import stop
 
 pytestmark = ONE_BACKEND

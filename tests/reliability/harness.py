@@ -6,7 +6,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -22,14 +21,9 @@ from netweave.core.access.schemas import ApiKeyCreate
 from netweave.core.jobs.schemas import JobRead
 from netweave.core.runtime import Runtime
 from netweave.db.models import Role
+from tests.fixtures.ports import free_port
 
 TERMINAL = ("finished", "failed")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def admin_key(runtime: Runtime, name: str = "reliability") -> str:

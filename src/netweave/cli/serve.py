@@ -23,7 +23,7 @@ from netweave.cli.demo_real import (
     seed_real_inventory,
     start_real_lab,
 )
-from netweave.cli.serve_workers import ApiProcesses, api_config, listening_socket
+from netweave.cli.serve_workers import ApiProcesses, api_config, listening_socket, parse_bind
 from netweave.cli.shutdown import SHUTDOWN_GRACE_S, ShutdownSignals
 from netweave.core.runtime import Runtime
 from netweave.foundation import guarded
@@ -95,13 +95,13 @@ def serve(
         max=64,
         help="API processes behind the one address (several need the rq executor)",
     ),
-    api_fd: int | None = typer.Option(None, "--api-fd", hidden=True),
+    api_bind: str | None = typer.Option(None, "--api-bind", hidden=True),
 ) -> None:
     """Run the NetWeave server (API; the UI comes with it) until SIGTERM/SIGINT; then stop
     accepting, stop the scheduler and the run controllers, let running device jobs finish
     (up to 10 s), close the device sessions, stop the demo lab and exit 0."""
-    if api_fd is not None:  # one of the controller's API processes (serve_workers.py)
-        _serve_api_only(api_fd, data_dir)
+    if api_bind is not None:  # one of the controller's API processes (serve_workers.py)
+        _serve_api_only(*parse_bind(api_bind), data_dir)
         return
     signals = ShutdownSignals().install()
     overrides: dict[str, object] = {}
@@ -166,7 +166,9 @@ def serve(
             lines.append(f"API processes: {workers} (this one is the controller)")
         if _start_api(server, signals, sockets):
             if sockets is not None:
-                others = ApiProcesses(sockets[0], workers - 1, _data_dir_arg(data_dir)).start()
+                others = ApiProcesses(
+                    bind_host, bind_port, workers - 1, _data_dir_arg(data_dir)
+                ).start()
             # lines a reader copies (commands, keys) go below the panel, unwrapped: a panel
             # folds them at the terminal's width and the pasted command breaks
             copied = [line for line in lines if line.startswith(COPIED)]
@@ -289,7 +291,7 @@ def _data_dir_arg(data_dir: Path | None) -> str | None:
     return str(data_dir) if data_dir is not None else None
 
 
-def _serve_api_only(fd: int, data_dir: Path | None) -> None:
+def _serve_api_only(host: str, port: int, data_dir: Path | None) -> None:
     """An API process of ``serve --workers N``: the API on the controller's socket, nothing
     else (no recovery, reaper, scheduler or syslog: the controller runs those)."""
     signals = ShutdownSignals().install()
@@ -305,7 +307,7 @@ def _serve_api_only(fd: int, data_dir: Path | None) -> None:
         app = create_app(runtime)
         mount_ui(app)
         server.api = uvicorn.Server(api_config(app, KEEP_ALIVE_S, SHUTDOWN_GRACE_S))
-        if _start_api(server, signals, [socket.socket(fileno=fd)]):
+        if _start_api(server, signals, [listening_socket(host, port)]):
             while server.api_thread is not None and server.api_thread.is_alive():
                 if signals.wait(0.5):
                     break

@@ -1,8 +1,9 @@
 """``netweave serve --workers N``: N API processes behind one address, sharing nothing but
 the database and Redis (the rq executor). The first process is the controller (schema,
 first admin, job recovery, the reaper, node watch, run takeover, the embedded scheduler
-and syslog); it binds the listening socket and starts N-1 API-only processes that accept
-on the same socket (the kernel hands each new connection to one of them). A process that
+and syslog); it and the N-1 API-only processes it starts each listen on the address with
+SO_REUSEPORT, and the kernel spreads new connections over them by a hash of each
+connection (one shared accept queue would let the first awake process take most). A process that
 dies is started again; SIGTERM on the controller stops them all (each drains its requests);
 a controller killed outright takes them with it (PR_SET_PDEATHSIG)."""
 
@@ -26,12 +27,13 @@ BACKLOG = 2048
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
+    """A listening socket that the other API processes can bind too (SO_REUSEPORT)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(BACKLOG)
-    sock.set_inheritable(True)
     return sock
 
 
@@ -42,23 +44,21 @@ def _dies_with_parent() -> None:
 class ApiProcesses:
     """The controller's N-1 API-only children, kept running until :meth:`stop`."""
 
-    def __init__(self, sock: socket.socket, count: int, data_dir: str | None) -> None:
-        self.sock = sock
+    def __init__(self, host: str, port: int, count: int, data_dir: str | None) -> None:
+        self.bind = f"{host}:{port}" if ":" not in host else f"[{host}]:{port}"
         self.count = count
         self.data_dir = data_dir
         self.children: list[subprocess.Popen[bytes]] = []
         self.restarts = [0] * count
-        self._stopping = threading.Event()
+        self._stopping = threading.Event()  # the watch thread may end
+        self._no_restart = threading.Event()
         self._watch: threading.Thread | None = None
 
     def _spawn(self) -> subprocess.Popen[bytes]:
-        command = [sys.executable, "-m", "netweave.cli.main", "serve", "--api-fd",
-                   str(self.sock.fileno())]  # fmt: skip
+        command = [sys.executable, "-m", "netweave.cli.main", "serve", "--api-bind", self.bind]
         if self.data_dir is not None:
             command += ["--data-dir", self.data_dir]
-        return subprocess.Popen(
-            command, pass_fds=(self.sock.fileno(),), preexec_fn=_dies_with_parent
-        )
+        return subprocess.Popen(command, preexec_fn=_dies_with_parent)
 
     def start(self) -> ApiProcesses:
         self.children = [self._spawn() for _ in range(self.count)]
@@ -69,7 +69,7 @@ class ApiProcesses:
     def _keep(self) -> None:
         while not self._stopping.wait(1.0):
             for position, child in enumerate(self.children):
-                if child.poll() is None or self._stopping.is_set():
+                if child.poll() is None or self._no_restart.is_set():
                     continue
                 if self.restarts[position] >= RESTART_LIMIT:
                     continue
@@ -81,7 +81,9 @@ class ApiProcesses:
                 self.children[position] = self._spawn()
 
     def stop(self, grace: float) -> None:
-        self._stopping.set()
+        """SIGTERM each (they drain), then end the watch thread: a child it restarted
+        would get its PDEATHSIG when that thread ends, so the thread outlives them."""
+        self._no_restart.set()
         for child in self.children:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
@@ -92,6 +94,14 @@ class ApiProcesses:
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
+        self._stopping.set()
+        if self._watch is not None:
+            self._watch.join(timeout=5)
+
+
+def parse_bind(value: str) -> tuple[str, int]:
+    host, _, port = value.rpartition(":")
+    return host.strip("[]"), int(port)
 
 
 def api_config(app: object, keep_alive: int, grace: float) -> uvicorn.Config:

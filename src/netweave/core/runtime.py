@@ -73,6 +73,8 @@ class Runtime:
     # set by the process that receives syslog (serve/syslog): its live counters
     syslog_stats: Callable[[], SyslogStats] | None = field(default=None, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
+    # the engines are made on first use, by whichever request or thread comes first: once
+    _making: threading.RLock = field(default_factory=threading.RLock, repr=False)
     recover_jobs: bool = True  # False for CLI tools that share a server's database
 
     @classmethod
@@ -133,11 +135,12 @@ class Runtime:
     @property
     def jobs(self) -> JobService:
         """The job engine (executor, session pool, writer), started on first use."""
-        if self._jobs is None:
-            jobs = JobService(self.sessions, self.box, self._executor(), self._pool())
-            self._wire_services(jobs)
-            self._jobs = jobs
-            jobs.start(recover=self.recover_jobs)
+        with self._making:
+            if self._jobs is None:
+                jobs = JobService(self.sessions, self.box, self._executor(), self._pool())
+                self._wire_services(jobs)
+                self._jobs = jobs
+                jobs.start(recover=self.recover_jobs)
         return self._jobs
 
     @property
@@ -146,15 +149,16 @@ class Runtime:
         process with the local executor, on the workers with rq."""
         from netweave.core.automation.catalog import ServiceCatalog
 
-        if self._catalog is None:
-            self._catalog = ServiceCatalog(
-                self.sessions,
-                self.settings.effective_services_dir,
-                runs_services=self.settings.executor == "local",
-                box=self.box,
-                playbooks_dir=self.settings.effective_playbooks_dir,
-                file_transfer_dir=self.settings.effective_file_transfer_dir,
-            )
+        with self._making:
+            if self._catalog is None:
+                self._catalog = ServiceCatalog(
+                    self.sessions,
+                    self.settings.effective_services_dir,
+                    runs_services=self.settings.executor == "local",
+                    box=self.box,
+                    playbooks_dir=self.settings.effective_playbooks_dir,
+                    file_transfer_dir=self.settings.effective_file_transfer_dir,
+                )
         return self._catalog
 
     @property
@@ -163,20 +167,21 @@ class Runtime:
         from netweave.core.automation.notify import Notifier
         from netweave.core.automation.runs import RunService
 
-        if self._runs is None:
-            settings = self.settings
-            notifier = Notifier(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
-            runs = RunService(
-                self.sessions,
-                self.jobs,
-                self.catalog,
-                notifier,
-                lease=timedelta(seconds=settings.run_lease_seconds),
-            )
-            self.catalog.ensure_synced()
-            if self.recover_jobs:
-                runs.recover()
-            self._runs = runs
+        with self._making:
+            if self._runs is None:
+                settings = self.settings
+                notifier = Notifier(settings.smtp_host, settings.smtp_port, settings.smtp_sender)
+                runs = RunService(
+                    self.sessions,
+                    self.jobs,
+                    self.catalog,
+                    notifier,
+                    lease=timedelta(seconds=settings.run_lease_seconds),
+                )
+                self.catalog.ensure_synced()
+                if self.recover_jobs:
+                    runs.recover()
+                self._runs = runs
         return self._runs
 
     def start_background(self) -> None:
@@ -199,13 +204,14 @@ class Runtime:
         """Syslog storage and event rules (fed by a syslog server in this process)."""
         from netweave.core.events.syslog import EventService
 
-        if self._events is None:
-            self._events = EventService(
-                self.sessions,
-                self.runs,
-                self.settings.syslog_retention_days,
-                max_messages=self.settings.syslog_max_messages,
-            )
+        with self._making:
+            if self._events is None:
+                self._events = EventService(
+                    self.sessions,
+                    self.runs,
+                    self.settings.syslog_retention_days,
+                    max_messages=self.settings.syslog_max_messages,
+                )
         return self._events
 
     @property
@@ -213,8 +219,9 @@ class Runtime:
         """Fires tasks (the scheduler loop ticks it; the API's "run now" uses it)."""
         from netweave.core.schedules.firing import TaskFirer
 
-        if self._firer is None:
-            self._firer = TaskFirer(self.sessions, self.runs, f"api:{self.runs.process}")
+        with self._making:
+            if self._firer is None:
+                self._firer = TaskFirer(self.sessions, self.runs, f"api:{self.runs.process}")
         return self._firer
 
     @property
@@ -223,8 +230,9 @@ class Runtime:
         ``config_git`` is off), the show commands per platform, their volatile parts."""
         from netweave.core.automation.configs import StoreOptions
 
-        if self._config_store is None:
-            self._config_store = StoreOptions.from_settings(self.settings, self.sessions)
+        with self._making:
+            if self._config_store is None:
+                self._config_store = StoreOptions.from_settings(self.settings, self.sessions)
         return self._config_store
 
     def _wire_services(self, jobs: JobService) -> None:
@@ -261,8 +269,9 @@ class Runtime:
         """Device jobs as the NetPulse API submits them, file transfers included."""
         from netweave.core.jobs.file_transfer import FileJobs
 
-        if self._files is None:
-            self._files = FileJobs(self.jobs, Staging(self.settings))
+        with self._making:
+            if self._files is None:
+                self._files = FileJobs(self.jobs, Staging(self.settings))
         return self._files
 
     def _pool(self) -> SessionPool:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ from netweave.db.models import Job, Role
 from netweave.lab import Fault, LabThread
 from netweave.sessions import SessionPool
 from tests.core.automation.conftest import add_inventory
+from tests.fixtures.ports import free_port as _free_port
 from tests.fixtures.workers import ClusterRuntime
 
 
@@ -155,12 +155,6 @@ def test_stop_interrupts_a_hung_step_without_retrying_it(
 
 
 # -- a run outlives its server ----------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 LEASE = 6  # seconds (default 15): the killed server's runs are free sooner
