@@ -145,10 +145,11 @@ class World:
                 )
 
     # -- doing each right ---------------------------------------------------------------
-    def read(self, who: str, key: str) -> bool:
+    def path(self, key: str) -> str:
+        """The object's own route (event rules are addressed by name)."""
         kind, name = key.split(":")
-        client, ident = self.clients[who], self.ids[key]
-        item = {
+        ident = self.ids[key]
+        return {
             "service": f"/api/v1/services/{ident}",
             "workflow": f"/api/v1/workflows/{ident}",
             "task": f"/api/v1/tasks/{ident}",
@@ -156,6 +157,10 @@ class World:
             "credential": f"/api/v1/credentials/{ident}",
             "pool": f"/api/v1/pools/{ident}",
         }[kind]
+
+    def read(self, who: str, key: str) -> bool:
+        kind, name = key.split(":")
+        client, item = self.clients[who], self.path(key)
         listing = {
             "service": "/api/v1/services?limit=500",
             "workflow": "/api/v1/workflows?limit=500",
@@ -190,17 +195,7 @@ class World:
         return answer.status_code == 201
 
     def edit(self, who: str, key: str) -> bool:
-        kind, name = key.split(":")
-        client, ident = self.clients[who], self.ids[key]
-        path = {
-            "service": f"/api/v1/services/{ident}",
-            "workflow": f"/api/v1/workflows/{ident}",
-            "task": f"/api/v1/tasks/{ident}",
-            "event_rule": f"/api/v1/event-rules/{name}",
-            "credential": f"/api/v1/credentials/{ident}",
-            "pool": f"/api/v1/pools/{ident}",
-        }[kind]
-        answer = client.patch(path, json={"description": f"edited by {who}"})
+        answer = self.clients[who].patch(self.path(key), json={"description": f"edited by {who}"})
         assert answer.status_code in (200, 403, 404), answer.text
         return answer.status_code == 200
 

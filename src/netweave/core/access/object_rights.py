@@ -158,12 +158,6 @@ def _role_cap(role: Role, kind: str) -> frozenset[Right]:
     return frozenset({"read", "run"}) if kind == "credential" else ALL
 
 
-def mine(session: Session, username: str | None, kind: str, obj: Any) -> list[Right]:
-    who = caller(session, username)
-    have = object_rights(session, who, kind, obj) & _role_cap(who.role, kind)
-    return [right for right in RIGHTS if right in have]
-
-
 def ensure(
     session: Session,
     username: str | None,
