@@ -70,6 +70,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(auth.router, responses={**AUTHENTICATED, **errors(429)})  # login throttle
     app.include_router(credentials.router, responses={**AUTHENTICATED, **LOOKUP_CONFLICT})
     for module in (
+        device_ops,  # first: the NetPulse paths (/device, /jobs) are the hottest, and a
+        # request is matched against the routes in order
         users,
         groups,
         object_access,
@@ -80,7 +82,6 @@ def create_app(runtime: Runtime) -> FastAPI:
         pools,
         inventory,
         migration,
-        device_ops,
         detached_tasks,
         storage,
         metrics,
