@@ -44,6 +44,7 @@ class Stack:
     ca: Path
     ports: list[int]  # the API processes
     access_log: Path
+    api_logs: list[Path]
 
     def client(self, **kwargs: object) -> httpx.Client:
         verify = ssl.create_default_context(cafile=str(self.ca))
@@ -82,6 +83,7 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             "NETWEAVE_TRUSTED_PROXIES": "127.0.0.1",
             "NETWEAVE_COOKIE_SECURE": "true",
             "NETWEAVE_EMBEDDED_SYSLOG": "false",
+            "NETWEAVE_ACCESS_LOG": "false",  # nginx logs the requests (its access log)
         }
         for position, port in enumerate(ports):  # the first migrates and bootstraps
             env = {**shared, "NETWEAVE_DATA_DIR": str(tmp_path / f"api-{position}")}
@@ -99,7 +101,8 @@ def stack(tmp_path: Path) -> Iterator[Stack]:
             redirect = httpx.get(f"http://127.0.0.1:{http}/ui/", timeout=5)
             assert redirect.status_code == 301
             assert redirect.headers["location"].startswith("https://")
-            yield Stack(url=nginx.url, ca=nginx.cert, ports=ports, access_log=nginx.access_log)
+            logs = [tmp_path / f"api-{position}.log" for position in range(len(ports))]
+            yield Stack(nginx.url, nginx.cert, ports, nginx.access_log, logs)
     finally:
         for process in reversed(processes):
             stop(process, 20)
@@ -187,3 +190,9 @@ def test_login_api_terminal_live_run_and_assets_through_nginx(stack: Stack, lab:
                     if kinds[-1] == "end":
                         break
         assert kinds[0] == "status" and "result" in kinds and kinds[-1] == "end"
+
+    # NETWEAVE_ACCESS_LOG=false: the requests are in nginx's log, not the API processes'
+    assert '"GET /api/v1/devices HTTP/1.1" 200' in stack.access_log.read_text()
+    for log in stack.api_logs:
+        assert "Application startup complete" in log.read_text()
+        assert "GET /api/v1/devices" not in log.read_text()

@@ -155,6 +155,7 @@ def serve(
                 host=bind_host,
                 port=bind_port,
                 log_level="info",
+                access_log=settings.access_log,
                 timeout_graceful_shutdown=int(SHUTDOWN_GRACE_S),
                 # idle keep-alive connections stay open longer than clients' pools and load
                 # balancers keep them (60 s): with uvicorn's 5 s, a busy client reusing a
@@ -306,7 +307,9 @@ def _serve_api_only(host: str, port: int, data_dir: Path | None) -> None:
     try:
         app = create_app(runtime)
         mount_ui(app)
-        server.api = uvicorn.Server(api_config(app, KEEP_ALIVE_S, SHUTDOWN_GRACE_S))
+        server.api = uvicorn.Server(
+            api_config(app, KEEP_ALIVE_S, SHUTDOWN_GRACE_S, runtime.settings.access_log)
+        )
         if _start_api(server, signals, [listening_socket(host, port)]):
             while server.api_thread is not None and server.api_thread.is_alive():
                 if signals.wait(0.5):

@@ -104,10 +104,11 @@ def parse_bind(value: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def api_config(app: object, keep_alive: int, grace: float) -> uvicorn.Config:
+def api_config(app: object, keep_alive: int, grace: float, access_log: bool) -> uvicorn.Config:
     return uvicorn.Config(
         app,  # type: ignore[arg-type]
         log_level="info",
+        access_log=access_log,
         timeout_graceful_shutdown=int(grace),
         timeout_keep_alive=keep_alive,
     )

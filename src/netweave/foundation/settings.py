@@ -166,6 +166,11 @@ class Settings(BaseSettings):
         default=10_000, ge=100, description="Audit rows of auth failures kept (oldest dropped)"
     )
     log_level: str = "INFO"
+    access_log: bool = Field(
+        default=True,
+        description="One log line per HTTP request (uvicorn's); behind a proxy that logs "
+        "them (nginx), false saves the API process the work",
+    )
     worker_threads: int = Field(default=32, ge=1, le=1024, description="Local executor threads")
     session_idle_ttl: float = Field(default=300, gt=0, description="Close idle device sessions")
     session_max_age: float = Field(default=3600, gt=0, description="Recycle sessions this old")
