@@ -84,6 +84,11 @@ def test_several_api_processes_share_one_address(
         _wait_for(up, "the controller did not start")
         assert controller.poll() is None, (tmp_path / "serve.log").read_text()
         _wait_for(lambda: len(_children(controller.pid)) == 1, "no API process started")
+
+        def listening() -> int:  # each process logs it once it accepts connections
+            return (tmp_path / "serve.log").read_text().count("Application startup complete")
+
+        _wait_for(lambda: listening() == 2, "the second API process does not listen")
         worker = subprocess.Popen(
             [sys.executable, "-m", "netweave.cli.main", "worker", "--threads", "4", "--node",
              queue],
@@ -129,6 +134,7 @@ def test_several_api_processes_share_one_address(
         (child,) = _children(controller.pid)
         os.kill(child, signal.SIGKILL)
         _wait_for(lambda: _children(controller.pid) - {child}, "the API process was not restarted")
+        _wait_for(lambda: listening() == 3, "the restarted API process does not listen")
         _wait_for(up, "the address stopped answering")
         (again,) = _children(controller.pid) - {child}
 
