@@ -208,10 +208,12 @@ def ensure_credentials(
             )
         )
     )
+    if not restricted:  # the usual case: no second query, no caller lookup
+        return
+    who = caller(session, username)
     for credential in session.scalars(
         select(Credential).where(Credential.id.in_(sorted(restricted)))
     ):
-        who = caller(session, username)
         if "run" not in object_rights(session, who, "credential", credential):
             raise PermissionDenied(
                 f"credential {credential.name!r} is restricted and no group of {username}'s "
