@@ -19,6 +19,7 @@ from typing import Any
 
 import paramiko
 
+from netweave.drivers import tcp
 from netweave.drivers.base import BaseConnectionArgs, DriverError, JumpHost
 from netweave.drivers.failures import PhaseClock, failure, seconds
 
@@ -107,6 +108,8 @@ class JumpChain:
             options["key_filename"] = hop.key_filename
             options["passphrase"] = passphrase
         try:
+            if sock is None:  # the first hop: TCP_NODELAY before the handshake
+                options["sock"] = tcp.connect(hop.host, hop.port, self.timeout)
             client.connect(**options)
         except paramiko.AuthenticationException as exc:
             client.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-import socket
 import time
 from typing import IO, Any, ClassVar
 
@@ -18,7 +17,7 @@ from netmiko.exceptions import (
 )
 from pydantic import Field, field_validator
 
-from netweave.drivers import ssh_files
+from netweave.drivers import channel_reads, netmiko_login, ssh_files, tcp
 from netweave.drivers.arguments import (
     HOST_KEYS,
     JUMP_HOST,
@@ -43,11 +42,12 @@ from netweave.drivers.base import (
 from netweave.drivers.failures import PhaseClock, device_error, failure, rejected, seconds
 from netweave.drivers.host_keys import known_hosts_file
 from netweave.drivers.jump import JumpChain
+from netweave.drivers.netmiko_login import prompt_pattern
 from netweave.drivers.platforms import platform as added_platform
 from netweave.drivers.streaming import Sink, StreamedOutput
 from netweave.foundation.regex_safety import check_regex
 
-STREAM_POLL = 0.05  # seconds between reads of a streaming command that printed nothing
+STREAM_POLL = 0.05  # longest wait per read of a streaming command (telnet: the sleep)
 DEFAULT_ERROR_PATTERN = (
     r"% ?Invalid input|% ?Incomplete command|% ?Ambiguous command|^syntax error|unknown command\."
     r"|^% ?Bad mask|^Bad mask 0x"  # IOS: an address with a non-contiguous or wrong mask
@@ -219,15 +219,7 @@ class NetmikoSession(DriverSession):
                 clock.enter(f"running {command!r}")
                 started = time.perf_counter()
                 self.tainted = self.tainted or changes_terminal(command)
-                raw = str(
-                    self.connection.send_command(
-                        command,
-                        expect_string=options.get("expect_string") or self._prompt_pattern(),
-                        read_timeout=read_timeout,
-                        strip_prompt=False,
-                        **library,
-                    )
-                )
+                raw = self._send_command(command, options, read_timeout, library)
                 self.last_prompt = raw.rsplit(self.connection.RESPONSE_RETURN, 1)[-1].strip()
                 stdout = raw if keep_prompt else self.connection.strip_prompt(raw)
                 failed = re.search(error_pattern, str(stdout), re.M) is not None
@@ -245,6 +237,24 @@ class NetmikoSession(DriverSession):
             self.broken = True
             raise clock.error(exc) from exc
 
+    def _send_command(
+        self, command: str, options: dict[str, Any], read_timeout: float, library: dict[str, Any]
+    ) -> str:
+        pattern = options.get("expect_string") or self._prompt_pattern()
+        if channel_reads.waits_on_channel(self.connection, library):
+            return channel_reads.send_command(
+                self.connection, command, pattern, read_timeout, **library
+            )
+        return str(  # options only Netmiko's own loop honours (delay_factor, cmd_verify ...)
+            self.connection.send_command(
+                command,
+                expect_string=pattern,
+                read_timeout=read_timeout,
+                strip_prompt=False,
+                **library,
+            )
+        )
+
     def stream_command(self, command: str, sink: Sink, options: dict[str, Any]) -> CommandOutput:
         """Send ``command`` and hand its output on as it arrives until the prompt is back;
         no read timeout (a job's ``execution_timeout``, or a cancel, cuts the session)."""
@@ -260,10 +270,12 @@ class NetmikoSession(DriverSession):
             )
             conn.write_channel(command + conn.RETURN)
             while not reader.done:
+                if channel_reads.waits_on_channel(conn, {}):
+                    channel_reads.wait_readable(conn, STREAM_POLL)
                 chunk = conn.read_channel()
                 if chunk:
                     reader.feed(chunk)
-                else:
+                elif not channel_reads.waits_on_channel(conn, {}):
                     time.sleep(STREAM_POLL)
         except (OSError, EOFError, ReadException, ReadTimeout, NetmikoTimeoutException) as exc:
             self.broken = True
@@ -490,6 +502,8 @@ class NetmikoDriver(Driver):
             params["sock"] = jump.open(parsed.host, parsed.port)
         clock = PhaseClock(_target(parsed), "connecting")  # TCP, SSH, login, first prompt
         try:
+            if jump is None and not _telnet(params["device_type"]):  # TCP_NODELAY at once
+                params["sock"] = tcp.connect(parsed.host, parsed.port, params["conn_timeout"])
             with known_hosts_file(parsed) as known_hosts:
                 if known_hosts is not None:  # connection_args.host_key: strict checking
                     params.update(
@@ -498,17 +512,20 @@ class NetmikoDriver(Driver):
                         alt_host_keys=True,
                         alt_key_file=known_hosts,
                     )
-                connection = ConnectHandler(**params)
+                steps = netmiko_login.preparation(params["device_type"])
+                connection = ConnectHandler(**params, auto_connect=steps is None)
+                if steps is not None:  # login and preparation with waiting reads
+                    home = netmiko_login.open_prepared(connection, steps, parsed.timeout)
         except Exception as exc:
             if jump is not None:
                 jump.close()
             raise clock.error(exc) from exc
         connection.read_timeout_override = None  # commands use their own read_timeout
         connection.channel = _WatchedChannel(connection.remote_conn, connection.encoding)
-        set_nodelay(getattr(connection.remote_conn, "transport", None))
         try:
             clock.enter("waiting for the prompt")
-            home = read_prompt(connection)  # the base state settle() returns to
+            if steps is None:
+                home = read_prompt(connection)  # the base state settle() returns to
         except Exception as exc:
             connection.disconnect()
             if jump is not None:
@@ -519,22 +536,19 @@ class NetmikoDriver(Driver):
         return session
 
 
-def prompt_pattern(connection: BaseConnection, flags: bool = True) -> str:
-    base = re.escape(connection.base_prompt)
-    return ("(?m)" if flags else "") + rf"^{base}[^\n]*[>#$%]\s*$"
-
-
 def read_prompt(connection: BaseConnection, timeout: float = 10) -> str:
     """The current prompt, in one round trip (Netmiko's ``find_prompt`` sleeps ~0.5 s)."""
     connection.write_channel(connection.RETURN)
-    output = connection.read_until_pattern(
-        prompt_pattern(connection, flags=False), re_flags=re.M, read_timeout=timeout
-    )
+    if channel_reads.waits_on_channel(connection, {}):
+        deadline = time.monotonic() + timeout
+        output = channel_reads.read_until(connection, prompt_pattern(connection), deadline)
+    else:
+        output = connection.read_until_pattern(
+            prompt_pattern(connection, flags=False), re_flags=re.M, read_timeout=timeout
+        )
     lines = [line.strip() for line in str(output).replace("\r", "").split("\n")]
     return next((line for line in reversed(lines) if line), "")
 
 
-def set_nodelay(transport: Any) -> None:
-    """Small command writes must not wait for Nagle + delayed ACK."""
-    with contextlib.suppress(Exception):
-        transport.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+def _telnet(device_type: str) -> bool:
+    return device_type.endswith("_telnet")  # Netmiko opens telnet (and serial) itself

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import paramiko
 from pydantic import Field, field_validator
 
+from netweave.drivers import tcp
 from netweave.drivers.arguments import (
     JUMP_HOST,
     SERVER_FILE,
@@ -29,7 +30,6 @@ from netweave.drivers.base import (
 from netweave.drivers.failures import PhaseClock
 from netweave.drivers.host_keys import pin
 from netweave.drivers.jump import JumpChain
-from netweave.drivers.netmiko_driver import set_nodelay
 
 
 class ParamikoDriverArgs(BaseDriverArgs):
@@ -167,6 +167,8 @@ class ParamikoDriver(Driver):
         sock = jump.open(args.host, args.port) if jump is not None else None
         clock = PhaseClock(f"{args.host}:{args.port}", "connecting")  # TCP, SSH and login
         try:
+            if sock is None:
+                sock = tcp.connect(args.host, args.port, args.timeout)  # TCP_NODELAY at once
             client.connect(
                 args.host,
                 port=args.port,
@@ -189,9 +191,6 @@ class ParamikoDriver(Driver):
             if jump is not None:
                 jump.close()
             raise clock.error(exc) from exc
-        transport = client.get_transport()
-        if transport is not None and jump is None:
-            set_nodelay(transport)
         session = ParamikoSession(client, clock.target)
         session.jump = jump
         return session

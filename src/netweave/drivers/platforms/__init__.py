@@ -19,12 +19,24 @@ _loaded = False
 
 
 @dataclass(frozen=True)
+class Preparation:
+    """What a platform's Netmiko ``session_preparation`` does, as data (see
+    ``netmiko_login``): NetWeave then prepares sessions with reads that wait for the prompt
+    instead of Netmiko's sleeps."""
+
+    first_prompt: str  # the characters a prompt of this platform ends with (a regex class)
+    commands: tuple[str, ...]  # terminal settings, each read up to the prompt
+    ansi_escape_codes: bool = False  # the platform paints its output (Netmiko strips it)
+
+
+@dataclass(frozen=True)
 class NetmikoPlatform:
     device_type: str
     connection_class: type[BaseConnection]
     error_pattern: str  # a line the device answers a rejected command with
     show_config: str = "show running-config"
     save_command: str = "write memory"
+    preparation: Preparation | None = None  # None: the connection class's own preparation
 
 
 def register(platform: NetmikoPlatform) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from netmiko.cisco_base_connection import CiscoBaseConnection
 
-from netweave.drivers.platforms import NetmikoPlatform
+from netweave.drivers.platforms import NetmikoPlatform, Preparation
 
 
 class FrrVtyshSSH(CiscoBaseConnection):
@@ -65,4 +65,5 @@ PLATFORM = NetmikoPlatform(
     connection_class=FrrVtyshSSH,
     error_pattern=r"^% ?(Unknown command|Command incomplete|Ambiguous command|Invalid|Malformed"
     r"|Can't|Cannot|Specified|There is no|Configuration failed|No such|Please specify)",
+    preparation=Preparation(r"[>#]", ("terminal length 0",)),  # as session_preparation above
 )
