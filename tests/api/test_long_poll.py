@@ -69,3 +69,38 @@ def test_long_polls_wait_on_the_event_loop_not_on_threads(
     assert plain == "200" and still == POLLS  # answered while they all still waited
     assert statuses == ["finished"] * POLLS
     assert jobs.waiters.waiting() == 0  # nothing left registered
+
+
+def test_a_long_poll_answers_from_the_committed_result_without_a_reread(
+    live_api: LiveApi, fault_lab: LabThread
+) -> None:
+    """The result writer hands the end it committed to the job's long polls: the poll
+    reads the job once (before it waits), not again when woken, and answers exactly what a
+    read of the stored job gives (result through JSON, start, worker, durations)."""
+    device = fault_lab.devices[0]
+    jobs = live_api.runtime.jobs
+    reads: list[str] = []
+    original = jobs.get
+
+    def counted(job_id: str) -> object:
+        reads.append(job_id)
+        return original(job_id)
+
+    login = {"username": "netweave", "password": "netweave", "device_type": "cisco_ios"}
+    args = {**login, "host": device.host, "port": device.port}
+    request = ExecRequest(connection_args=args, command="show version")
+    assert jobs.wait(jobs.submit_exec(request, ADMIN).id, 30).status == "finished"  # logged in
+    fault_lab.set_fault(device.name, Fault("slow", delay=0.5))  # well inside one recheck
+    job = jobs.submit_exec(request, ADMIN)
+    headers = {"X-API-KEY": live_api.key}
+    jobs.get = counted  # type: ignore[method-assign]
+    try:
+        with httpx.Client(base_url=live_api.url, headers=headers, timeout=60) as client:
+            polled = client.get(f"/jobs/{job.id}", params={"wait": 50}).json()
+            assert reads == [job.id]  # once, before waiting: the end came pushed
+            stored = client.get(f"/jobs/{job.id}").json()
+    finally:
+        jobs.get = original  # type: ignore[method-assign]
+        fault_lab.clear_fault(device.name)
+    assert polled["status"] == "finished" and "Cisco IOS" in polled["result"]["retval"][0]["stdout"]
+    assert polled == stored

@@ -3,6 +3,7 @@ columns, or a row just queued."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from netweave.core.jobs.housekeeping import aware
 from netweave.core.jobs.schemas import JobRead
 from netweave.db.models import Job
 
+ENDED = ("finished", "failed", "canceled", "stopped")
 # what job_read and _expired read: a Core row of these reads like the ORM object
 READ_COLUMNS = (
     Job.id,
@@ -83,3 +85,28 @@ def queued_read(row: dict[str, Any]) -> JobRead:
 def expired(job: Job) -> bool:
     expires = aware(job.expires_at)
     return expires is not None and expires < datetime.now(UTC)
+
+
+def ended_read(before: JobRead, values: dict[str, Any] | None) -> JobRead | None:
+    """The job as it reads after the result writer committed ``values`` (the columns of its
+    end, with its start) over ``before``; None when they do not end it or lack its start
+    (the caller then reads the row). The result goes through JSON as the stored one does,
+    so the answer is the one a read would give."""
+    if not values or values.get("status") not in ENDED or "started_at" not in values:
+        return None
+    started, ended = aware(values["started_at"]), aware(values.get("ended_at"))
+    if started is None or ended is None:
+        return None
+    result = values.get("result")
+    return JobRead.model_validate(
+        before.model_dump()
+        | {
+            "status": values["status"],
+            "worker": values.get("worker", before.worker),
+            "started_at": started,
+            "ended_at": ended,
+            "duration": (ended - started).total_seconds(),
+            "queue_time": (started - (before.enqueued_at or before.created_at)).total_seconds(),
+            "result": netpulse_result(json.loads(json.dumps(result)) if result else None),
+        }
+    )

@@ -7,12 +7,12 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, bindparam, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.orm.attributes import set_committed_value
 
 from netweave.core import templates
 from netweave.core.jobs import file_transfer
@@ -33,6 +33,20 @@ from netweave.sessions import SessionPool
 from netweave.sessions.cancel import CancelToken
 from netweave.sessions.cancel import current as current_token
 
+_JOBS = cast(Table, Job.__table__)
+# queued → started, atomically, returning the row: one prepared statement per claim
+CLAIM = (
+    update(_JOBS)
+    .where(_JOBS.c.id == bindparam("job_id"), _JOBS.c.status == "queued")
+    .values(
+        status="started",
+        started_at=bindparam("now", type_=_JOBS.c.started_at.type),
+        worker=bindparam("me"),
+        attempts=_JOBS.c.attempts + 1,
+    )
+    .returning(*_JOBS.c)
+)
+_COLUMNS = [(attr.key, attr.columns[0].name) for attr in sa_inspect(Job).column_attrs]
 log = logging.getLogger(__name__)
 OK, FAILED, CANCELED = 1, 2, 3
 # A service step's outcome: job status, job result, job error, rows to commit with it.
@@ -102,15 +116,12 @@ class JobRunner:
 
     def _claimed(self, job_id: str, resuming: bool, me: str, token: CancelToken) -> None:
         with self.sessions() as session:
-            job = session.get(Job, job_id)
-            mine = resuming and job is not None and job.status == "started" and job.worker == me
-            if job is None or (job.status != "queued" and not mine):
-                return  # canceled or already handled
-            now = datetime.now(UTC)
+            job, fresh = self._take(session, job_id, resuming, me)
+            if job is None:
+                return  # canceled, or another worker (or process) got it first
             enqueued = job.enqueued_at or job.created_at
-            if enqueued.tzinfo is None:
-                enqueued = enqueued.replace(tzinfo=UTC)
-            if not mine and (now - enqueued).total_seconds() > job.ttl:
+            waited = _utc(job.started_at or enqueued) - _utc(enqueued)
+            if fresh and waited.total_seconds() > job.ttl:
                 self._finish(
                     job,
                     "failed",
@@ -121,13 +132,10 @@ class JobRunner:
                     },
                 )
                 return
-            if not mine and not self._claim(session, job.id, now):
-                return  # another worker (or process) got it first: exactly one runs it
-            set_committed_value(job, "status", "started")
-            set_committed_value(job, "worker", me)
             self.running.begin(job.id, me, token)
             if job.operation == "service":
-                session.expunge(job)  # the step runner opens its own sessions
+                if job in session:
+                    session.expunge(job)  # the step runner opens its own sessions
             else:
                 try:
                     driver_cls = registry.get(job.driver)
@@ -211,20 +219,23 @@ class JobRunner:
         except DBAPIError as exc:  # the controller records the stop itself after its grace
             log.warning("job %s: cancel not acknowledged: %s", job.id, db_errors.describe(exc))
 
-    def _claim(self, session: Session, job_id: str, now: datetime) -> bool:
-        """Atomically move queued → started; False when someone else already did."""
-        claimed = session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.status == "queued")
-            .values(
-                status="started",
-                started_at=now,
-                worker=threading.current_thread().name,
-                attempts=Job.attempts + 1,
-            )
-        )
+    def _take(
+        self, session: Session, job_id: str, resuming: bool, me: str
+    ) -> tuple[Job | None, bool]:
+        """The job this thread now holds, and whether it was just claimed (queued →
+        started in one ``UPDATE ... RETURNING``: exactly one worker gets it); None when it
+        is not queued (canceled, or taken elsewhere). ``resuming``: an earlier try of this
+        call may hold it already. A claimed job is a transient object (no ORM load)."""
+        if resuming:
+            held = session.get(Job, job_id)
+            if held is not None and held.status == "started" and held.worker == me:
+                return held, False
+        now = datetime.now(UTC)
+        row = session.execute(CLAIM, {"job_id": job_id, "now": now, "me": me}).first()
         session.commit()
-        return bool(claimed.rowcount)  # type: ignore[attr-defined]
+        if row is None:
+            return None, False
+        return Job(**{key: row._mapping[column] for key, column in _COLUMNS}), True
 
     def _options(self, job: Job) -> dict[str, Any]:
         options = dict(job.request.get("driver_args") or {})
@@ -323,6 +334,9 @@ class JobRunner:
         ended = datetime.now(UTC)
         if result is None:
             result = {"type": FAILED, "retval": None, "error": error}
+        start: dict[str, Any] = {}
+        if job.status == "started":  # written again with the end: a long poll's answer
+            start = {"started_at": job.started_at, "worker": job.worker}
         self.writer.update(
             job.id,
             expect_worker=job.worker if job.status == "started" else None,
@@ -332,10 +346,15 @@ class JobRunner:
             result=result,
             error=error,
             expires_at=ended + timedelta(seconds=job.result_ttl),
+            **start,
         )
         if job.webhook:
             spec = open_webhook(self.box, dict(job.webhook))
             self.webhooks.send(spec, netpulse_body(job.id, status, result, job.request))
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def elapsed(start: float) -> float:

@@ -23,7 +23,14 @@ from netweave.core.access.scopes import ensure_allowed
 from netweave.core.jobs.credential_refs import credential_key, inventory_index
 from netweave.core.jobs.detached import OPERATION, admit, check_request
 from netweave.core.jobs.housekeeping import Housekeeper
-from netweave.core.jobs.reads import READ_COLUMNS, expired, job_read, queued_read
+from netweave.core.jobs.reads import (
+    ENDED,
+    READ_COLUMNS,
+    ended_read,
+    expired,
+    job_read,
+    queued_read,
+)
 from netweave.core.jobs.runner import JobRunner, as_list
 from netweave.core.jobs.schemas import (
     BulkFailure,
@@ -57,7 +64,7 @@ from netweave.sessions import SessionPool
 DEFAULT_RESULT_TTL = 1800
 SHUTDOWN_CANCEL = "canceled: the process running it shut down before it ended"
 INTERRUPTED_END_S = 3.0  # an interrupted job's thread records its end within this
-TERMINAL = ("finished", "failed", "canceled", "stopped")
+TERMINAL = ENDED
 RECHECK_S = 2.0  # a long poll re-reads its job this often even without a notice
 CANCELABLE = ("queued", "started")
 CANCELED = 3  # NetPulse's result type of a canceled job
@@ -87,12 +94,14 @@ class JobService:
         self.listeners: list[Callable[[set[str]], None]] = []  # told of committed job ids
         self.started = False
 
-    def _committed_here(self, job_ids: set[str]) -> None:
-        self._notify(job_ids)
+    def _committed_here(
+        self, job_ids: set[str], values: dict[str, dict[str, Any]] | None = None
+    ) -> None:
+        self._notify(job_ids, values)
         self.executor.announce(job_ids)  # waiters in other processes (rq)
 
-    def _notify(self, job_ids: set[str]) -> None:
-        self.waiters.changed(job_ids)
+    def _notify(self, job_ids: set[str], values: dict[str, dict[str, Any]] | None = None) -> None:
+        self.waiters.changed(job_ids, values)  # a long poll answers from the values pushed
         for listener in self.listeners:
             listener(job_ids)
 
@@ -116,13 +125,16 @@ class JobService:
         key = job_id.removeprefix("task_")
         deadline = time.monotonic() + timeout
         while True:
-            with self.waiters.watch_async(key) as changed:
+            with self.waiters.watch_async(key) as waiter:
                 job = await asyncio.to_thread(self.get, job_id)
                 remaining = deadline - time.monotonic()
                 if job.status in TERMINAL or remaining <= 0:
                     return job
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(changed.wait(), min(remaining, RECHECK_S))
+                    await asyncio.wait_for(waiter.event.wait(), min(remaining, RECHECK_S))
+                ended = ended_read(job, waiter.values)  # the writer's values: no re-read
+                if ended is not None:
+                    return ended
 
     # -- lifecycle --------------------------------------------------------------------
     def start(self, *, recover: bool = True) -> None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from netweave.core.inventory.bastions import jump_hosts
@@ -51,13 +51,22 @@ class Target:
         return int(self.connection_args.get("port") or 22)
 
 
+_BY_NAME = select(Device).where(Device.name == bindparam("name"))
+_BY_NAMES = select(Device).where(Device.name.in_(bindparam("names", expanding=True)))
+
+
 class InventoryIndex:
     """Name → device and credential lookups loaded once per request (bulk-friendly)."""
 
     def __init__(self, session: Session, names: set[str], credential_names: set[str]) -> None:
         self.devices: dict[str, Device] = {}
         if names:
-            for device in session.scalars(select(Device).where(Device.name.in_(names))):
+            params: dict[str, Any]
+            if len(names) == 1:  # one device (an exec): a prepared equality, no IN list
+                found, params = _BY_NAME, {"name": next(iter(names))}
+            else:  # one expanding parameter: no literal coercion per name (a 1,000 bulk)
+                found, params = _BY_NAMES, {"names": sorted(names)}
+            for device in session.scalars(found, params):
                 self.devices[device.name] = device
         self.credentials: dict[str, int] = {}
         if credential_names:

@@ -9,31 +9,41 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class _Waiter(Protocol):
-    def wake(self) -> None: ...
+    def wake(self, values: dict[str, Any] | None) -> None: ...
 
 
 class _ThreadWaiter:
     def __init__(self) -> None:
         self.event = threading.Event()
 
-    def wake(self) -> None:
+    def wake(self, values: dict[str, Any] | None) -> None:
         self.event.set()
 
 
-class _LoopWaiter:
+class LoopWaiter:
+    """A long poll's registration: ``event`` is set when the job changes; ``values``: the
+    columns this process's result writer just committed for it (None when the change came
+    from elsewhere: a cancel, another process), so the poll can answer without a re-read."""
+
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.event = asyncio.Event()
+        self.values: dict[str, Any] | None = None
 
-    def wake(self) -> None:  # from any thread
+    def wake(self, values: dict[str, Any] | None) -> None:  # from any thread
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
-            self.loop.call_soon_threadsafe(self.event.set)
+            self.loop.call_soon_threadsafe(self._woken, values)
+
+    def _woken(self, values: dict[str, Any] | None) -> None:
+        if values is not None:  # a later notice without values does not hide them
+            self.values = values
+        self.event.set()
 
 
 class JobWaiters:
@@ -41,12 +51,20 @@ class JobWaiters:
         self._lock = threading.Lock()
         self._by_job: dict[str, set[_Waiter]] = {}
 
-    def changed(self, job_ids: set[str]) -> None:
-        """Wake the waiters of these jobs (called from writer and notice threads)."""
+    def changed(
+        self, job_ids: Iterable[str], values: Mapping[str, dict[str, Any]] | None = None
+    ) -> None:
+        """Wake the waiters of these jobs (called from writer and notice threads); with
+        ``values``, the columns just committed for each job, handed to its waiters."""
         with self._lock:
-            woken = [w for job_id in job_ids for w in self._by_job.get(job_id, ())]
-        for waiter in woken:
-            waiter.wake()
+            woken = [(j, w) for j in job_ids for w in self._by_job.get(j, ())]
+        for job_id, waiter in woken:
+            waiter.wake(values.get(job_id) if values is not None else None)
+
+    def watched(self, job_ids: Iterable[str]) -> bool:
+        """Whether any of these jobs has a waiter now (cheap: no waiter, nothing to hand)."""
+        with self._lock:
+            return any(job_id in self._by_job for job_id in job_ids)
 
     def waiting(self) -> int:
         with self._lock:
@@ -76,10 +94,10 @@ class JobWaiters:
             self._remove(job_id, waiter)
 
     @contextmanager
-    def watch_async(self, job_id: str) -> Iterator[asyncio.Event]:
-        waiter = _LoopWaiter(asyncio.get_running_loop())
+    def watch_async(self, job_id: str) -> Iterator[LoopWaiter]:
+        waiter = LoopWaiter(asyncio.get_running_loop())
         self._add(job_id, waiter)
         try:
-            yield waiter.event
+            yield waiter
         finally:
             self._remove(job_id, waiter)

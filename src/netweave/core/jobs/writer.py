@@ -4,14 +4,15 @@ round trips."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import Table, Update, bindparam, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.db import errors as db_errors
@@ -29,7 +30,7 @@ class JobWriter:
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        on_commit: Callable[[set[str]], None] | None = None,
+        on_commit: Callable[[set[str], dict[str, dict[str, Any]] | None], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._on_commit = on_commit
@@ -109,7 +110,7 @@ class JobWriter:
             except Exception as exc:  # every failure is handled below
                 problem = exc
             else:
-                self._committed(set(merged))
+                self._committed(set(merged), merged)
                 return
             # An update is never dropped: the database restarting or its disk full pass when
             # the operator acts; a result that cannot be stored ends its job as failed.
@@ -135,22 +136,33 @@ class JobWriter:
             delay = min(delay * 2, MAX_RETRY_DELAY)
 
     def _commit(self, merged: dict[str, dict[str, Any]]) -> None:
+        """One transaction: the updates of the same shape as one executemany of a prepared
+        Core statement (no ORM evaluation, no statement built per job); an update carrying
+        rows runs alone, as the rows are added only when it applied."""
         with self._sessions() as session, session.begin():
+            connection = session.connection()
+            shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
             for job_id, values in merged.items():
                 values = dict(values)
                 rows = values.pop(_INSERT, [])
-                query = update(Job).where(Job.id == job_id)
-                if _EXPECT in values:
-                    worker = values.pop(_EXPECT)
-                    query = query.where(Job.status == "started", Job.worker == worker)
-                applied = session.execute(query.values(**values))
-                if rows and applied.rowcount:  # type: ignore[attr-defined]
-                    session.add_all(rows)
+                shape = tuple(sorted(values))
+                params = {"job_id": job_id, **{_param(k): v for k, v in values.items()}}
+                if rows:
+                    applied = connection.execute(_statement(shape), params)
+                    if applied.rowcount:
+                        session.add_all(rows)
+                else:
+                    shapes.setdefault(shape, []).append(params)
+            for shape, batch in shapes.items():
+                connection.execute(_statement(shape), batch)
 
-    def _committed(self, job_ids: set[str]) -> None:
+    def _committed(
+        self, job_ids: set[str], values: dict[str, dict[str, Any]] | None = None
+    ) -> None:
+        """Tell ``on_commit`` which jobs changed (and, when known, the values committed)."""
         if job_ids and self._on_commit is not None:
             try:
-                self._on_commit(job_ids)
+                self._on_commit(job_ids, values)
             except Exception as exc:  # waiters also poll: never write twice
                 log.warning("job writer: could not announce %d job(s): %s", len(job_ids), exc)
 
@@ -183,6 +195,27 @@ class JobWriter:
                 pending[job_id] = values
         self._committed(done)
         return pending
+
+
+@functools.lru_cache(maxsize=64)
+def _statement(shape: tuple[str, ...]) -> Update:
+    """``UPDATE jobs SET <shape> WHERE id = :job_id`` (and, with ``_EXPECT``, only while
+    that worker holds the job started), with a bound parameter per column, built once."""
+    table = cast(Table, Job.__table__)
+    query = update(table).where(table.c.id == bindparam("job_id"))
+    if _EXPECT in shape:
+        query = query.where(
+            table.c.status == "started", table.c.worker == bindparam(_param(_EXPECT))
+        )
+    columns = {
+        key: bindparam(_param(key), type_=table.c[key].type) for key in shape if key != _EXPECT
+    }
+    return query.values(columns)
+
+
+def _param(key: str) -> str:
+    """A column's parameter name (SQLAlchemy reserves the column names themselves)."""
+    return "expect_worker" if key == _EXPECT else f"new_{key}"
 
 
 def _storage_failure(values: dict[str, Any], problem: Exception) -> dict[str, Any] | None:
