@@ -166,8 +166,13 @@ class Housekeeper:
         now = now or datetime.now(UTC)
         alive = self.presumed_alive()
         ended, retry = 0, []
-        with self.sessions() as session, session.begin():
-            for job in session.scalars(select(Job).where(Job.status.in_(("started", "queued")))):
+        with self.sessions() as session:  # the verdicts from a few columns of each row
+            live = session.execute(select(*VERDICT_COLUMNS).where(Job.status.in_(LIVE))).all()
+        due = [row.id for row in live if _verdict(row, alive, now) is not None]
+        if not due:
+            return 0
+        with self.sessions() as session, session.begin():  # only those rows, loaded again
+            for job in session.scalars(select(Job).where(Job.id.in_(due), Job.status.in_(LIVE))):
                 error = _verdict(job, alive, now)
                 if error is None:
                     continue
@@ -215,7 +220,22 @@ class Housekeeper:
             return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
-def _verdict(job: Job, alive: set[str] | None, now: datetime) -> dict[str, Any] | None:
+LIVE = ("started", "queued")
+# what _verdict reads: a Core row of these reads like the job
+VERDICT_COLUMNS = (
+    Job.id,
+    Job.status,
+    Job.worker,
+    Job.created_at,
+    Job.enqueued_at,
+    Job.started_at,
+    Job.ttl,
+    Job.execution_timeout,
+)
+
+
+def _verdict(job: Any, alive: set[str] | None, now: datetime) -> dict[str, Any] | None:
+    """Why a live job (a Job, or a row of VERDICT_COLUMNS) must end now; None: it may go on."""
     if job.status == "queued":
         enqueued = aware(job.enqueued_at) or aware(job.created_at) or now
         if (now - enqueued).total_seconds() > job.ttl + RUNTIME_GRACE:
