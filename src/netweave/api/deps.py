@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -16,6 +17,7 @@ from netweave.core.access.tokens import (
     Principal,
     authenticate_api_key,
     authenticate_session,
+    cached_api_key,
     csrf_token,
     record_use,
 )
@@ -35,7 +37,8 @@ session_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description
 bearer = HTTPBearer(auto_error=False, description="The API key as a bearer token (Prometheus)")
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    """Async (as every dependency that does no I/O): a sync one costs a thread-pool hop."""
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -63,15 +66,28 @@ API_DB_SESSIONS = POOL_SIZE + POOL_OVERFLOW - 10
 DbSession = Annotated[Session, Depends(get_db, max_concurrency=API_DB_SESSIONS)]
 
 
-def get_principal(
+async def get_principal(
     request: Request,
     runtime: RuntimeDep,
     api_key: Annotated[str | None, Depends(api_key_header)],
     cookie: Annotated[str | None, Depends(session_cookie)],
     token: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
+    """In the event loop for a key verified recently (no thread, no database); otherwise
+    the key or the login session is checked against the database in the thread pool."""
     if not api_key and token is not None:
         api_key = token.credentials
+    if api_key:
+        cached = cached_api_key(api_key)
+        if cached is not None:
+            setattr(request.state, AUTH_USER, cached.username)
+            return cached
+    return await run_in_threadpool(_authenticate, request, runtime, api_key, cookie)
+
+
+def _authenticate(
+    request: Request, runtime: Runtime, api_key: str | None, cookie: str | None
+) -> Principal:
     with runtime.sessions() as session:  # reads; a key's last use is committed best-effort
         if api_key:
             principal = authenticate_api_key(session, api_key)
@@ -94,8 +110,8 @@ def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def require(role: Role) -> Callable[..., Principal]:
-    def guard(principal: CurrentPrincipal, request: Request) -> Principal:
+def require(role: Role) -> Callable[..., Awaitable[Principal]]:
+    async def guard(principal: CurrentPrincipal, request: Request) -> Principal:
         if principal.scope != "full":
             raise PermissionDenied(
                 "this API key may only fire triggers (POST /api/v1/triggers/{name}/fire)"
@@ -113,7 +129,7 @@ def require(role: Role) -> Callable[..., Principal]:
     return guard
 
 
-def signed_in(principal: CurrentPrincipal, request: Request) -> Principal:
+async def signed_in(principal: CurrentPrincipal, request: Request) -> Principal:
     """Any caller with a full-scope key or a login session, including one that must still
     choose a new password (who they are, changing that password)."""
     if principal.scope != "full":
@@ -124,7 +140,7 @@ def signed_in(principal: CurrentPrincipal, request: Request) -> Principal:
     return principal
 
 
-def trigger_caller(principal: CurrentPrincipal, request: Request) -> Principal:
+async def trigger_caller(principal: CurrentPrincipal, request: Request) -> Principal:
     """Firing a trigger: a trigger-scoped key or any operator; the key's user needs the
     operator role either way (a trigger starts runs)."""
     if not principal.has_role(Role.operator):

@@ -37,7 +37,7 @@ def _names(route: APIRoute) -> frozenset[str]:
     return known
 
 
-def reject_unknown_query(connection: HTTPConnection) -> None:
+async def reject_unknown_query(connection: HTTPConnection) -> None:
     """A dependency of the whole app: 422 for a query parameter the route does not take."""
     if connection.scope["type"] != "http" or not connection.query_params:
         return

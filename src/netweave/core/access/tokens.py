@@ -108,6 +108,13 @@ def revoke_api_key(session: Session, caller: Principal, key_id: int) -> ApiKey:
     return row
 
 
+def cached_api_key(presented: str) -> Principal | None:
+    """The key's owner when the key was verified recently (no database read); None
+    otherwise (verify it with :func:`authenticate_api_key`)."""
+    cached = key_cache.get(sha256_hex(presented))
+    return cached if isinstance(cached, Principal) else None
+
+
 def authenticate_api_key(session: Session, presented: str) -> Principal:
     """The key's owner; its ``last_used_at`` is updated in ``session`` (see ``record_use``)."""
     digest = sha256_hex(presented)

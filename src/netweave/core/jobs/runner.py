@@ -14,7 +14,6 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from netweave.core import templates
 from netweave.core.jobs import file_transfer
 from netweave.core.jobs.cancellation import RunningJobs
 from netweave.core.jobs.detached import OPERATION, DetachedLimits
@@ -23,6 +22,7 @@ from netweave.core.jobs.staging import Staging
 from netweave.core.jobs.targets import live_connection_args
 from netweave.core.jobs.webhooks import WebhookSender, netpulse_body, open_webhook
 from netweave.core.jobs.writer import JobWriter
+from netweave.core.lazy_modules import templates
 from netweave.db import errors as db_errors
 from netweave.db.models import Job
 from netweave.drivers.base import CommandOutput, ConfigOutcome, DriverError, DriverSession, registry
@@ -273,7 +273,7 @@ class JobRunner:
             parsed = output.parsed  # structured already (NAPALM getters)
             if parsing:
                 try:
-                    parsed = templates.parse_spec(
+                    parsed = templates().parse_spec(
                         output.stdout, parsing, platform=platform, command=output.command
                     )
                 except NetWeaveError as exc:

@@ -16,7 +16,6 @@ from pydantic import ValidationError
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from netweave.core import templates
 from netweave.core.access import object_rights
 from netweave.core.access.principal import Principal
 from netweave.core.access.scopes import ensure_allowed
@@ -54,6 +53,7 @@ from netweave.core.jobs.waiters import JobWaiters
 from netweave.core.jobs.webhooks import WebhookSender, seal_webhook
 from netweave.core.jobs.workers import find_workers
 from netweave.core.jobs.writer import JobWriter
+from netweave.core.lazy_modules import templates
 from netweave.db.models import Job, Role
 from netweave.drivers.base import Driver, DriverError, registry
 from netweave.executor import Executor, QueuedJob
@@ -208,7 +208,7 @@ class JobService:
         if request.rendering is not None:
             template = request.rendering.template or "\n".join(lines)
             lines = as_list(
-                templates.render(template, request.rendering.context, "rendering.template")
+                templates().render(template, request.rendering.context, "rendering.template")
             )
         stored = request.model_dump(
             exclude={"connection_args", "devices", "credential", "rendering", "webhook", "retries"},
