@@ -426,12 +426,14 @@ def measure(args: argparse.Namespace, results: dict[str, Any]) -> None:
             )
             console.print(f"cold bulk over {args.devices} devices ...")
             rss_before = holder.rss_mib()
+            sessions_before = client.get("/system/stats").json()["sessions"]["sessions"]
             results["bulk_accept_s"], results["netweave_cold_s"], counts = api_bulk(
                 client, wait, bulk, args.driver
             )
             assert counts.get("finished") == len(bulk), counts
             pool = client.get("/system/stats").json()["sessions"]  # the server's pool
-            results["idle_sessions"] = pool["sessions"] if holder is server else len(bulk)
+            opened = pool["sessions"] - sessions_before  # the bulk's, in the server's pool
+            results["idle_sessions"] = opened if holder is server else len(bulk)
             results["rss_delta_mb"] = round(holder.rss_mib() - rss_before, 1)
             console.print("warm bulk ...")
             _, results["netweave_warm_s"], counts = api_bulk(client, wait, bulk, args.driver)

@@ -455,6 +455,7 @@ class NetmikoSession(DriverSession):
     def close(self) -> None:
         with contextlib.suppress(Exception):  # closing a dead session must never raise
             if self.broken:  # hung or out of step: Netmiko's polite exit would wait on it
+                tcp.shutdown(getattr(self.connection.remote_conn, "transport", None))
                 self.connection.paramiko_cleanup()
             self.connection.disconnect()
         if self.jump is not None:
@@ -521,6 +522,7 @@ class NetmikoDriver(Driver):
                 jump.close()
             raise clock.error(exc) from exc
         connection.read_timeout_override = None  # commands use their own read_timeout
+        tcp.poll_slowly(getattr(connection.remote_conn, "transport", None))
         connection.channel = _WatchedChannel(connection.remote_conn, connection.encoding)
         try:
             clock.enter("waiting for the prompt")
