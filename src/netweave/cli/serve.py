@@ -3,7 +3,6 @@ real FRR routers in network namespaces)."""
 
 from __future__ import annotations
 
-import resource
 import socket
 import threading
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from netweave.cli.demo_real import (
     seed_real_inventory,
     start_real_lab,
 )
+from netweave.cli.open_files import raise_open_files_limit
 from netweave.cli.serve_workers import ApiProcesses, api_config, listening_socket, parse_bind
 from netweave.cli.shutdown import SHUTDOWN_GRACE_S, ShutdownSignals
 from netweave.core.runtime import Runtime
@@ -35,21 +35,6 @@ from netweave.syslog import SyslogServer
 from netweave.web import mount_ui
 
 KEEP_ALIVE_S = 65  # seconds an idle keep-alive connection is kept
-
-
-def raise_open_files_limit() -> int:
-    """Lift the soft limit on open files to the hard limit and return it. Every client
-    connection and every device session is a descriptor, and the usual soft limit (1024)
-    would refuse the thousandth client (bench/api_load.py)."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY:
-        hard = max(soft, 1 << 20)
-    if soft < hard:
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-        except (OSError, ValueError):  # e.g. capped by the kernel's nr_open
-            return soft
-    return hard
 
 
 def syslog_bind_host(settings: Settings) -> str:

@@ -8,6 +8,7 @@ import threading
 import typer
 
 from netweave.cli.console import console, err_console, open_runtime
+from netweave.cli.open_files import raise_open_files_limit
 from netweave.cli.shutdown import SHUTDOWN_GRACE_S, ShutdownSignals
 from netweave.foundation import guarded
 from netweave.foundation.errors import NetWeaveError
@@ -25,6 +26,7 @@ def worker(
     job, let the running ones finish (up to 10 s), close every device session, leave the
     node directory and exit 0."""
     signals = ShutdownSignals().install()
+    raise_open_files_limit()  # a descriptor per device session, and its channel's pipe
     runtime = open_runtime(migrate=False, bootstrap=False)
     configure_logging(runtime.settings.log_level)
     try:

@@ -22,6 +22,7 @@ from tests.fixtures.workers import (
     ADMIN,
     LOGIN,
     REDIS_URL,
+    open_files_limits,
     start_worker,
     stop_worker,
     worker_output,
@@ -51,9 +52,11 @@ def test_jobs_run_on_a_separate_worker_process(
     assert queued.id in payload and "netweave" not in payload.replace(
         "netweave.worker", ""
     )  # no secret
-    worker = start_worker(rq_settings)
+    worker = start_worker(rq_settings, open_files=256)  # started as under a 1024-ish login
     try:
         first_run = producer.jobs.wait(queued.id, 60)
+        soft, hard = open_files_limits(worker.pid)  # a descriptor per session, and its pipe
+        assert soft == hard and soft > 256, (soft, hard)
         assert first_run.status == "finished", first_run.result
         assert first_run.worker and first_run.worker.startswith(rq_settings.queue_name)
         second = producer.jobs.wait(producer.jobs.submit_exec(request, ADMIN).id, 30)
