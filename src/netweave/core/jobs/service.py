@@ -549,11 +549,12 @@ def _ensure_allowed(
 ) -> None:
     """A user restricted to pools acts only on their devices (inventory names, or an
     address + port of one of them); options that read server files are for admins."""
+    admin = principal.has_role(Role.admin)
     for target in targets:
-        ensure_server_files_allowed(principal.has_role(Role.admin), target, field)
+        ensure_server_files_allowed(admin, target, field)
     ensure_allowed(
         session,
-        principal.username,
+        None if admin else principal.username,  # an admin is never fenced: no queries
         device_ids=[t.device_id for t in targets if t.device_id is not None],
         addresses=[(t.host, t.port) for t in targets if t.device_id is None],
         field=field,
