@@ -269,13 +269,14 @@ class NetmikoSession(DriverSession):
                 command, conn.base_prompt, re.compile(prompt_pattern(conn, flags=False)), sink
             )
             conn.write_channel(command + conn.RETURN)
+            waits = channel_reads.waits_on_channel(conn, {})  # else (telnet) it sleeps
             while not reader.done:
-                if channel_reads.waits_on_channel(conn, {}):
+                if waits:
                     channel_reads.wait_readable(conn, STREAM_POLL)
                 chunk = conn.read_channel()
                 if chunk:
                     reader.feed(chunk)
-                elif not channel_reads.waits_on_channel(conn, {}):
+                elif not waits:
                     time.sleep(STREAM_POLL)
         except (OSError, EOFError, ReadException, ReadTimeout, NetmikoTimeoutException) as exc:
             self.broken = True
@@ -395,9 +396,7 @@ class NetmikoSession(DriverSession):
                 self._enable(clock)
                 self._now_privileged()
             clock.enter(f"running {command!r}")
-            output = self.connection.send_command(
-                command, expect_string=self._prompt_pattern(), read_timeout=30
-            )
+            output = self._send_command(command, {}, 30, {})  # waiting reads, as commands
         except (OSError, EOFError, ReadTimeout, NetmikoTimeoutException) as exc:
             self.broken = True
             raise clock.error(exc) from exc
