@@ -7,9 +7,9 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import bindparam, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,10 +18,11 @@ from netweave.core.jobs import file_transfer
 from netweave.core.jobs.cancellation import RunningJobs
 from netweave.core.jobs.detached import OPERATION, DetachedLimits
 from netweave.core.jobs.detached_run import run_detached
+from netweave.core.jobs.housekeeping import aware
 from netweave.core.jobs.staging import Staging
 from netweave.core.jobs.targets import live_connection_args
 from netweave.core.jobs.webhooks import WebhookSender, netpulse_body, open_webhook
-from netweave.core.jobs.writer import JobWriter
+from netweave.core.jobs.writer import JOBS, JobWriter
 from netweave.core.lazy_modules import templates
 from netweave.db import errors as db_errors
 from netweave.db.models import Job
@@ -33,18 +34,17 @@ from netweave.sessions import SessionPool
 from netweave.sessions.cancel import CancelToken
 from netweave.sessions.cancel import current as current_token
 
-_JOBS = cast(Table, Job.__table__)
 # queued → started, atomically, returning the row: one prepared statement per claim
 CLAIM = (
-    update(_JOBS)
-    .where(_JOBS.c.id == bindparam("job_id"), _JOBS.c.status == "queued")
+    update(JOBS)
+    .where(JOBS.c.id == bindparam("job_id"), JOBS.c.status == "queued")
     .values(
         status="started",
-        started_at=bindparam("now", type_=_JOBS.c.started_at.type),
+        started_at=bindparam("now", type_=JOBS.c.started_at.type),
         worker=bindparam("me"),
-        attempts=_JOBS.c.attempts + 1,
+        attempts=JOBS.c.attempts + 1,
     )
-    .returning(*_JOBS.c)
+    .returning(*JOBS.c)
 )
 _COLUMNS = [(attr.key, attr.columns[0].name) for attr in sa_inspect(Job).column_attrs]
 log = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ class JobRunner:
             if job is None:
                 return  # canceled, or another worker (or process) got it first
             enqueued = job.enqueued_at or job.created_at
-            waited = _utc(job.started_at or enqueued) - _utc(enqueued)
+            waited = aware(job.started_at or enqueued) - aware(enqueued)
             if fresh and waited.total_seconds() > job.ttl:
                 self._finish(
                     job,
@@ -351,10 +351,6 @@ class JobRunner:
         if job.webhook:
             spec = open_webhook(self.box, dict(job.webhook))
             self.webhooks.send(spec, netpulse_body(job.id, status, result, job.request))
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def elapsed(start: float) -> float:

@@ -197,11 +197,14 @@ class JobWriter:
         return pending
 
 
+JOBS = cast(Table, Job.__table__)  # the jobs table, for prepared Core statements
+
+
 @functools.lru_cache(maxsize=64)
 def _statement(shape: tuple[str, ...]) -> Update:
     """``UPDATE jobs SET <shape> WHERE id = :job_id`` (and, with ``_EXPECT``, only while
     that worker holds the job started), with a bound parameter per column, built once."""
-    table = cast(Table, Job.__table__)
+    table = JOBS
     query = update(table).where(table.c.id == bindparam("job_id"))
     if _EXPECT in shape:
         query = query.where(
