@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,21 +28,36 @@ except SystemExit as exc:
     code = exc.code
 except Exception as exc:  # a refused connection in --server mode is a clean exit 2
     code = type(exc).__name__
-print("\\n@@" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
+import gc
+print("\\n@@" + json.dumps({
+    "code": code,
+    "modules": sorted(sys.modules),
+    "gc_enabled": gc.isenabled(),
+    "frozen": gc.get_freeze_count(),
+}))
 """
 HEAVY = ("sqlalchemy", "netweave.core.runtime", "netweave.api.app", "netmiko", "uvicorn")
 
 
-def _loaded(*args: str) -> tuple[object, set[str], str]:
+def _probe(*args: str, env: dict[str, str] | None = None) -> tuple[dict[str, Any], str]:
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *args],
         capture_output=True,
         text=True,
         timeout=60,
-        env={"PATH": "/usr/bin:/bin", "NETWEAVE_API_KEY": "k" * 32, "COLUMNS": "100"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "NETWEAVE_API_KEY": "k" * 32,
+            "COLUMNS": "100",
+            **(env or {}),
+        },
     )
-    body = json.loads(done.stdout.rsplit("@@", 1)[1])
-    return body["code"], set(body["modules"]), done.stdout + done.stderr
+    return json.loads(done.stdout.rsplit("@@", 1)[1]), done.stdout + done.stderr
+
+
+def _loaded(*args: str) -> tuple[object, set[str], str]:
+    body, output = _probe(*args)
+    return body["code"], set(body["modules"]), output
 
 
 @pytest.mark.parametrize(
@@ -76,3 +93,23 @@ def test_every_listed_command_loads_and_runs_its_help() -> None:
         result = runner.invoke(app, [name, "--help"])
         assert result.exit_code == 0, (name, result.output)
         assert f" {name} [OPTIONS]" in result.output, (name, result.output)
+
+
+def test_the_local_engine_loads_without_vault_and_with_its_objects_frozen(tmp_path: Path) -> None:
+    """``netweave run`` in local mode opens the engine (an unknown device is refused after
+    the inventory lookup). hvac and requests are imported only on a first Vault read; the
+    objects the imports made are frozen out of the collector's walks, and the collector is
+    running again once the engine is open."""
+    body, output = _probe(
+        "run",
+        "-d",
+        "no-such-device",
+        "show clock",
+        env={"NETWEAVE_DATA_DIR": str(tmp_path), "NETWEAVE_API_KEY": ""},
+    )
+    modules = set(body["modules"])
+    assert body["code"] == 2 and "no-such-device" in output, output
+    assert "netweave.core.runtime" in modules  # the engine was opened
+    assert "hvac" not in modules and "requests" not in modules
+    assert body["gc_enabled"] is True
+    assert body["frozen"] > 100_000, body["frozen"]

@@ -12,6 +12,8 @@ import typer
 from typer import _click as click  # Typer's own click (typer >= 0.20 vendors it)
 from typer.core import TyperCommand, TyperGroup
 
+from netweave.cli.import_phase import collector_paused
+
 
 @dataclass(frozen=True)
 class LazyCommand:
@@ -37,7 +39,9 @@ COMMANDS: dict[str, LazyCommand] = {
 
 def load(name: str) -> click.Command:
     entry = COMMANDS[name]
-    target: Any = getattr(importlib.import_module(f"netweave.cli.{entry.module}"), entry.attribute)
+    with collector_paused():
+        module = importlib.import_module(f"netweave.cli.{entry.module}")
+    target: Any = getattr(module, entry.attribute)
     if isinstance(target, typer.Typer):  # a group, as add_typer would make it
         command: click.Command = typer.main.get_group(target)
     else:  # a function: a one-command app gives its click command

@@ -23,6 +23,7 @@ from netweave.cli.device_lists import (
     require_column,
     select_devices,
 )
+from netweave.cli.import_phase import collector_paused
 from netweave.cli.remote_client import RemoteClient, RemoteError, sends_key_in_clear, tls_verify
 from netweave.cli.run_sources import JobSource, RemoteJobs
 from netweave.core.jobs.schemas import BulkFailure, JobRead
@@ -155,10 +156,11 @@ def _open_source(
                 "--api-key, --insecure and --ca-cert are for a remote server: give --server "
                 "(or NETWEAVE_SERVER)"
             )
-        from netweave.cli.console import open_runtime  # the engine: only in this mode
-        from netweave.cli.run_local import LocalJobs
+        with collector_paused():  # the engine, imported and opened only in this mode
+            from netweave.cli.console import open_runtime
+            from netweave.cli.run_local import LocalJobs
 
-        runtime = open_runtime()
+            runtime = open_runtime()
         runtime.recover_jobs = False  # a server may be running on the same database
         return LocalJobs(runtime)
     if not api_key:

@@ -18,13 +18,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-import hvac
-import hvac.exceptions
-import requests
-
 from netweave.foundation.errors import NetWeaveError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # hvac (and requests under it) is imported on the first Vault request:
+    import hvac  # a process that never reads Vault never pays its ~40 ms import
+
     from netweave.foundation.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -171,6 +169,8 @@ class VaultClient:
 
     # -- requests (under _io_lock) --------------------------------------------------------
     def _fetch(self, mount: str, path: str, version: int | None) -> VaultSecret:
+        import hvac.exceptions
+
         where = api_path(mount, path, version)
         client = self._ready()
         try:
@@ -207,6 +207,8 @@ class VaultClient:
 
     def _ready(self) -> hvac.Client:
         """The client, logged in and with a token that is not about to expire."""
+        import hvac
+
         config = self.config
         if self._client is None:
             self._client = hvac.Client(
@@ -230,6 +232,8 @@ class VaultClient:
         return self._client
 
     def _login(self) -> None:
+        import hvac.exceptions
+
         assert self._client is not None
         config = self.config
         try:
@@ -272,6 +276,9 @@ class VaultClient:
 
 def _translate(exc: Exception, where: str, url: str) -> VaultError:
     """hvac/requests exceptions → one clear line (server messages never carry secrets)."""
+    import hvac.exceptions
+    import requests
+
     if isinstance(exc, VaultError):
         return exc
     if isinstance(exc, hvac.exceptions.InvalidPath):
