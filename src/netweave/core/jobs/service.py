@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Engine, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.core.access import object_rights
@@ -54,6 +54,7 @@ from netweave.core.jobs.webhooks import WebhookSender, seal_webhook
 from netweave.core.jobs.workers import find_workers
 from netweave.core.jobs.writer import JobWriter
 from netweave.core.lazy_modules import templates
+from netweave.db.engine import autocommit_reads
 from netweave.db.models import Job, Role
 from netweave.drivers.base import Driver, DriverError, registry
 from netweave.executor import Executor, QueuedJob
@@ -70,6 +71,7 @@ CANCELABLE = ("queued", "started")
 CANCELED = 3  # NetPulse's result type of a canceled job
 
 log = logging.getLogger(__name__)
+_BY_ID = select(*READ_COLUMNS).where(Job.id == bindparam("id"))  # one cached statement
 
 
 class JobService:
@@ -81,6 +83,7 @@ class JobService:
         pool: SessionPool,
     ) -> None:
         self.sessions = sessions
+        self.engine: Engine = sessions.kw["bind"]
         self.box = box
         self.executor = executor
         self.pool = pool
@@ -422,11 +425,11 @@ class JobService:
 
     # -- queries ------------------------------------------------------------------------
     def get(self, job_id: str) -> JobRead:
-        """The columns a :class:`JobRead` needs, read without the ORM's object loading
-        (the hot path of every long poll and ``GET /jobs/{id}``)."""
-        with self.sessions() as session:
-            query = select(*READ_COLUMNS).where(Job.id == job_id.removeprefix("task_"))
-            row = session.execute(query).one_or_none()  # task_: discover_jobs
+        """The columns a :class:`JobRead` needs, read without the ORM's object loading or
+        a transaction (the hot path of every long poll and ``GET /jobs/{id}``)."""
+        with autocommit_reads(self.engine) as connection:
+            key = job_id.removeprefix("task_")  # task_: discover_jobs
+            row = connection.execute(_BY_ID, {"id": key}).one_or_none()
             if row is None or expired(cast(Job, row)):
                 raise NotFound(f"no job with id {job_id}", field="id")
             return job_read(cast(Job, row))
