@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated
@@ -26,6 +27,7 @@ from netweave.core.runtime import Runtime
 from netweave.db.engine import POOL_OVERFLOW, POOL_SIZE
 from netweave.db.models import Role
 from netweave.foundation.errors import AuthenticationFailed, PermissionDenied
+from netweave.foundation.secrets import sha256_hex
 
 SESSION_COOKIE = "netweave_session"
 CSRF_COOKIE = "netweave_csrf"
@@ -79,10 +81,36 @@ async def get_principal(
         api_key = token.credentials
     if api_key:
         cached = cached_api_key(api_key)
-        if cached is not None:
-            setattr(request.state, AUTH_USER, cached.username)
-            return cached
+        if cached is None:
+            cached = await _verify_once(request, runtime, api_key)
+        setattr(request.state, AUTH_USER, cached.username)
+        return cached
     return await run_in_threadpool(_authenticate, request, runtime, api_key, cookie)
+
+
+# Keys being verified now, per event loop: when a key drops out of the cache (every
+# key_cache.TTL seconds), the hundreds of requests a busy client has in flight with it
+# wait for one verification instead of each reading the database and recording the use.
+# The verification is a task of its own: a caller that goes away does not cancel it.
+_verifying: dict[tuple[asyncio.AbstractEventLoop, str], asyncio.Future[Principal]] = {}
+
+
+async def _verify_once(request: Request, runtime: Runtime, api_key: str) -> Principal:
+    slot = (asyncio.get_running_loop(), sha256_hex(api_key))
+    verifying = _verifying.get(slot)
+    if verifying is None:
+        verifying = asyncio.ensure_future(
+            run_in_threadpool(_authenticate, request, runtime, api_key, None)
+        )
+        _verifying[slot] = verifying
+        verifying.add_done_callback(lambda done: _settled(slot, done))
+    return await asyncio.shield(verifying)
+
+
+def _settled(slot: tuple[asyncio.AbstractEventLoop, str], done: asyncio.Future[Principal]) -> None:
+    _verifying.pop(slot, None)
+    if not done.cancelled():
+        done.exception()  # retrieved: no warning when every caller had gone
 
 
 def _authenticate(
@@ -110,19 +138,27 @@ def _authenticate(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
+def refusal(principal: Principal, role: Role) -> PermissionDenied | None:
+    """Why ``principal`` may not act with ``role`` (None: it may)."""
+    if principal.scope != "full":
+        return PermissionDenied(
+            "this API key may only fire triggers (POST /api/v1/triggers/{name}/fire)"
+        )
+    if principal.must_change_password:
+        return PermissionDenied(
+            "signed in with a one-time password: choose a new password first "
+            "(POST /api/v1/auth/password)"
+        )
+    if not principal.has_role(role):
+        return PermissionDenied(f"requires the {role.value} role (you are {principal.role})")
+    return None
+
+
 def require(role: Role) -> Callable[..., Awaitable[Principal]]:
     async def guard(principal: CurrentPrincipal, request: Request) -> Principal:
-        if principal.scope != "full":
-            raise PermissionDenied(
-                "this API key may only fire triggers (POST /api/v1/triggers/{name}/fire)"
-            )
-        if principal.must_change_password:
-            raise PermissionDenied(
-                "signed in with a one-time password: choose a new password first "
-                "(POST /api/v1/auth/password)"
-            )
-        if not principal.has_role(role):
-            raise PermissionDenied(f"requires the {role.value} role (you are {principal.role})")
+        refused = refusal(principal, role)
+        if refused is not None:
+            raise refused
         request.state.actor = principal.username
         return principal
 

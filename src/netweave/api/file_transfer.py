@@ -103,8 +103,9 @@ def absolute_downloads(job: JobRead, request: Request) -> JobRead:
     result = job.result
     if result is None or not result.retval:
         return job
-    base = str(request.base_url).rstrip("/")
+    base = None  # built once, for the first download met (most results have none)
     for item in result.retval:
         if item.download_url and item.download_url.startswith(FETCH_PATH):
+            base = base or str(request.base_url).rstrip("/")
             item.download_url = base + item.download_url
     return job

@@ -1,0 +1,122 @@
+"""Issue 20 item 3: ``GET /jobs/{id}`` from a caller whose API key is cached is answered
+before FastAPI's routing (netweave/api/job_poll.py), with the route's very answer: the
+same status, headers and bytes. Everything else is the route's: unknown jobs, bad or
+unknown query parameters, trigger-scoped keys, keys not yet verified, login cookies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from netweave.api.job_poll import JobPoll
+from netweave.core.access import tokens, users
+from netweave.core.access.schemas import ApiKeyCreate, UserCreate
+from netweave.core.runtime import Runtime
+from netweave.db.models import Role
+from netweave.lab import LabThread
+from tests.fixtures.api import ClientFactory
+from tests.fixtures.database import ONE_BACKEND, TEST_ADMIN_PASSWORD
+
+pytestmark = ONE_BACKEND  # the subject is the HTTP layer
+
+
+def _fast_path(client: TestClient) -> JobPoll:
+    """The app's JobPoll middleware (the stack is built on the first request)."""
+    layer: Any = client.app.middleware_stack  # type: ignore[attr-defined]
+    while layer is not None and not isinstance(layer, JobPoll):
+        layer = getattr(layer, "app", None)
+    assert isinstance(layer, JobPoll), "JobPoll is not in the application's stack"
+    return layer
+
+
+def _finished_job(operator: TestClient, lab: LabThread) -> str:
+    device = lab.devices[0]
+    body = {
+        "connection_args": {
+            "host": device.host,
+            "port": device.port,
+            "username": "netweave",
+            "password": "netweave",
+            "device_type": "cisco_ios",
+        },
+        "command": "show clock",
+    }
+    accepted = operator.post("/device/exec", json=body)
+    assert accepted.status_code in (200, 201), accepted.text
+    job_id: str = accepted.json()["id"]
+    done = operator.get(f"/jobs/{job_id}", params={"wait": 30})
+    assert done.json()["status"] == "finished", done.text
+    return job_id
+
+
+def _key(runtime: Runtime, name: str, role: Role, scope: str = "full") -> str:
+    with runtime.transaction() as session:
+        user = users.create_user(
+            session, UserCreate(username=name, password="a-long-enough-password", role=role)
+        )
+        principal = tokens.Principal(user.id, user.username, role, "test")
+        _, key = tokens.create_api_key(session, principal, ApiKeyCreate(name=name, scope=scope))
+    return key
+
+
+def test_a_cached_key_gets_the_routes_answer_without_the_route(
+    client_as: ClientFactory, lab: LabThread
+) -> None:
+    operator = client_as(Role.operator)
+    job_id = _finished_job(operator, lab)
+    viewer = client_as(Role.viewer)
+    poll = _fast_path(viewer)
+    before = poll.answered
+    by_route = viewer.get(f"/jobs/{job_id}")  # the key's first use: verified by the route
+    assert poll.answered == before
+    for query in ("", "?wait=0", "?wait=2.5"):
+        fast = viewer.get(f"/jobs/{job_id}{query}")
+        assert fast.status_code == by_route.status_code == 200
+        assert fast.content == by_route.content
+        assert dict(fast.headers) == dict(by_route.headers)  # security headers included
+    assert fast.headers["content-security-policy"].startswith("default-src 'self'")
+    assert poll.answered == before + 3
+    discovered = viewer.get(f"/jobs/task_{job_id}")  # NetPulse's discover_jobs ids
+    assert discovered.content == by_route.content and poll.answered == before + 4
+
+
+def test_everything_else_is_answered_by_the_route(
+    client_as: ClientFactory, runtime: Runtime, lab: LabThread
+) -> None:
+    operator = client_as(Role.operator)
+    job_id = _finished_job(operator, lab)
+    viewer = client_as(Role.viewer)
+    assert viewer.get(f"/jobs/{job_id}").status_code == 200  # the key is cached now
+    poll = _fast_path(viewer)
+    before = poll.answered
+
+    missing = viewer.get("/jobs/no-such-job")
+    assert missing.status_code == 404 and "no-such-job" in missing.json()["detail"]
+    too_long = viewer.get(f"/jobs/{job_id}", params={"wait": 61})
+    assert too_long.status_code == 422 and "wait" in too_long.text
+    not_a_number = viewer.get(f"/jobs/{job_id}", params={"wait": "soon"})
+    assert not_a_number.status_code == 422 and "wait" in not_a_number.text
+    unknown = viewer.get(f"/jobs/{job_id}", params={"verbose": 1})
+    assert unknown.status_code == 422 and "verbose" in unknown.text
+    assert viewer.get(f"/jobs/{job_id}/extra").status_code == 404
+    anonymous = TestClient(viewer.app).get(f"/jobs/{job_id}")
+    assert anonymous.status_code == 401
+    assert poll.answered == before  # none of these was the fast path's
+
+    trigger_key = _key(runtime, "poll-trigger", Role.operator, scope="trigger")
+    with TestClient(viewer.app, headers={"X-API-KEY": trigger_key}) as trigger_only:
+        for _ in range(2):  # uncached, then cached: refused by the route both times
+            refused = trigger_only.get(f"/jobs/{job_id}")
+            assert refused.status_code == 403 and "trigger" in refused.json()["detail"]
+    assert poll.answered == before
+
+    signed_in = TestClient(viewer.app)
+    login = signed_in.post(
+        "/api/v1/auth/login",
+        json={"username": runtime.settings.admin_username, "password": TEST_ADMIN_PASSWORD},
+    )
+    assert login.status_code == 200, login.text
+    by_cookie = signed_in.get(f"/jobs/{job_id}")
+    assert by_cookie.status_code == 200 and by_cookie.json()["id"] == job_id
+    assert poll.answered == before  # a login session is checked by the route
