@@ -26,6 +26,7 @@ import contextlib
 import json
 import os
 import platform
+import resource
 import sys
 import tempfile
 import time
@@ -39,6 +40,7 @@ from netweave.core.runtime import Runtime
 from netweave.foundation.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench import wrk_load
 from tests.fixtures.loadgen import (
     DEFAULT_MIX,
     LoadReport,
@@ -57,19 +59,43 @@ MIXES = {"default": DEFAULT_MIX, "jobs": ((get_job, 1),)}
 console = Console()
 
 
+def _client_cpu() -> float:
+    """This process's CPU and that of its ended children (wrk runs as one)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def measure(
-    target: Target, server: Any, clients: int, duration: float, mix: str = "default"
+    target: Target,
+    server: Any,
+    clients: int,
+    duration: float,
+    mix: str = "default",
+    client: str = "httpx",
 ) -> dict[str, Any]:
-    server_cpu, client_cpu = server.cpu_seconds(), time.process_time()
+    server_cpu, client_cpu = server.cpu_seconds(), _client_cpu()
     with sample_server(server) as peaks:
-        report: LoadReport = run_load_sync(target, clients, duration, mix=MIXES[mix])
-    row = report.as_dict()
+        if client == "wrk":
+            row = wrk_load.as_row(
+                wrk_load.run_wrk(
+                    target.url,
+                    list(target.keys),
+                    list(target.job_ids),
+                    clients,
+                    duration,
+                    threads=2,
+                ),
+                clients,
+            )
+        else:
+            report: LoadReport = run_load_sync(target, clients, duration, mix=MIXES[mix])
+            row = report.as_dict()
     row["server_peak_sockets"] = int(peaks["sockets"])
     row["server_peak_rss_mib"] = round(peaks["rss_mib"], 1)
     row["server_cpu_s"] = round(server.cpu_seconds() - server_cpu, 2)
-    row["client_cpu_s"] = round(time.process_time() - client_cpu, 2)
+    row["client_cpu_s"] = round(_client_cpu() - client_cpu, 2)
     row["server_cpu_ms_per_request"] = round(
-        1000 * row["server_cpu_s"] / max(report.requests, 1), 2
+        1000 * row["server_cpu_s"] / max(row["requests"], 1), 2
     )
     return row
 
@@ -139,10 +165,18 @@ def main() -> None:
     parser.add_argument("--workers", default="1", help="API processes, comma-separated")
     parser.add_argument("--nginx", action="store_true", help="nginx (TLS) in front")
     parser.add_argument("--mix", choices=sorted(MIXES), default="default")
+    parser.add_argument(
+        "--client",
+        choices=("httpx", "wrk"),
+        default="httpx",
+        help="wrk (Debian's wrk, C) drives --mix jobs at a fraction of the clients' CPU",
+    )
     parser.add_argument("--json", default="bench/results/api_load.json")
     args = parser.parse_args()
     levels = [int(level) for level in args.clients.split(",")]
     layouts = [int(count) for count in args.workers.split(",")]
+    if args.client == "wrk" and args.mix != "jobs":
+        parser.error("--client wrk drives --mix jobs only")
     if max(layouts) > 1 and not (args.redis_url and args.database_url):
         parser.error("--workers above 1 needs --database-url (PostgreSQL) and --redis-url")
 
@@ -156,6 +190,8 @@ def main() -> None:
     if args.redis_url:
         rq = {"NETWEAVE_EXECUTOR": "rq", "NETWEAVE_REDIS_URL": args.redis_url,
               "NETWEAVE_QUEUE_NAME": f"api-load-{os.getpid()}"}  # fmt: skip
+    if args.nginx:  # as docs/deployment/systemd/netweave.env.example: nginx logs requests
+        rq["NETWEAVE_ACCESS_LOG"] = "false"
     for workers in layouts:
         with (
             serve(
@@ -168,7 +204,7 @@ def main() -> None:
                 port = int(server.url.rsplit(":", 1)[1])
                 where = Path(tempfile.mkdtemp(prefix="nw-api-load-nginx-"))
                 proxy = stack.enter_context(
-                    running_nginx(where, [port], free_port(), free_port(), workers=1)
+                    running_nginx(where, [port], free_port(), free_port(), workers=2)
                 )
                 url, cafile = proxy.url, str(proxy.cert)
             target = Target(url, seeded.keys, seeded.device_ids, seeded.job_ids, cafile)
@@ -178,7 +214,7 @@ def main() -> None:
                     + (" via nginx" if args.nginx else "")
                     + f", {args.duration:.0f} s ..."
                 )
-                row = measure(target, server, clients, args.duration, args.mix)
+                row = measure(target, server, clients, args.duration, args.mix, args.client)
                 row.update(api_processes=workers, nginx=args.nginx, mix=args.mix)
                 rows.append(row)
                 time.sleep(2)  # let the last connections close before the next level

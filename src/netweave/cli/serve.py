@@ -34,7 +34,10 @@ from netweave.scheduler import SchedulerLoop
 from netweave.syslog import SyslogServer
 from netweave.web import mount_ui
 
-KEEP_ALIVE_S = 65  # seconds an idle keep-alive connection is kept
+# Seconds an idle keep-alive connection is kept: longer than clients' pools and load
+# balancers keep them (60 s); with uvicorn's 5 s, a busy client reusing a connection the
+# server is closing gets "disconnected without a response".
+KEEP_ALIVE_S = 65
 
 
 def syslog_bind_host(settings: Settings) -> str:
@@ -135,17 +138,13 @@ def serve(
         else:
             lines.insert(0, "UI:   not built (make web)")
         server.api = uvicorn.Server(
-            uvicorn.Config(
+            api_config(
                 app,
+                KEEP_ALIVE_S,
+                SHUTDOWN_GRACE_S,
+                settings.access_log,
                 host=bind_host,
                 port=bind_port,
-                log_level="info",
-                access_log=settings.access_log,
-                timeout_graceful_shutdown=int(SHUTDOWN_GRACE_S),
-                # idle keep-alive connections stay open longer than clients' pools and load
-                # balancers keep them (60 s): with uvicorn's 5 s, a busy client reusing a
-                # connection the server is closing gets "disconnected without a response"
-                timeout_keep_alive=KEEP_ALIVE_S,
             )
         )
         if workers > 1:

@@ -104,11 +104,23 @@ def parse_bind(value: str) -> tuple[str, int]:
     return host.strip("[]"), int(port)
 
 
-def api_config(app: object, keep_alive: int, grace: float, access_log: bool) -> uvicorn.Config:
+def api_config(
+    app: object, keep_alive: int, grace: float, access_log: bool, **where: object
+) -> uvicorn.Config:
+    """Every API process's uvicorn settings (``where``: host and port, when it binds).
+
+    ``loop="asyncio"``, not uvloop: the API's database reads and sync routes run in a
+    thread pool, and under uvloop the requests whose answer comes back from a thread were
+    served unevenly once the process was saturated: 1,000 clients polling ``GET
+    /jobs/{id}``, one process, the same 1,100 requests/s either way, p99 7.9 s with 169
+    requests past 10 s under uvloop against 1.7 s and none under asyncio's loop
+    (docs/benchmarks.md, "The API under load")."""
     return uvicorn.Config(
         app,  # type: ignore[arg-type]
         log_level="info",
         access_log=access_log,
+        loop="asyncio",
         timeout_graceful_shutdown=int(grace),
         timeout_keep_alive=keep_alive,
+        **where,  # type: ignore[arg-type]
     )
