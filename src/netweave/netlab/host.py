@@ -127,8 +127,16 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def uplink(lab_id: str) -> str:
+    """The host's end of lab ``lab_id``'s management network (a veth)."""
+    return f"nwl{lab_id}"
+
+
 def remove_lab(lab_id: str) -> list[str]:
-    """Everything lab ``lab_id`` made: its namespaces (with their processes), its state."""
+    """Everything lab ``lab_id`` made: its namespaces (with their processes), the host's end
+    of its management network, its state. The veth is deleted here, at once: left to go
+    with its namespace, it goes when the kernel gets round to that namespace's clean-up."""
+    run("ip", "link", "del", uplink(lab_id), check=False)
     removed = [ns for ns in namespaces() if ns.startswith(f"{PREFIX}{lab_id}-")]
     for namespace in removed:
         remove_namespace(namespace)
@@ -150,6 +158,7 @@ def reap_stale() -> list[str]:
             removed += remove_lab(str(entry["id"]))
     for namespace in namespaces():
         if namespace.startswith(PREFIX) and namespace.split("-")[1] not in live:
+            run("ip", "link", "del", uplink(namespace.split("-")[1]), check=False)
             remove_namespace(namespace)
             removed.append(namespace)
     return removed

@@ -86,7 +86,7 @@ class RealLab:
         host.run("ip", "netns", "add", mgmt)
         host.run("ip", "-n", mgmt, "link", "add", "br0", "type", "bridge")
         host.run("ip", "-n", mgmt, "link", "set", "br0", "up")
-        uplink = f"nwl{self.id}"
+        uplink = host.uplink(self.id)
         host.run(
             "ip", "link", "add", uplink, "type", "veth", "peer", "name", "uplink", "netns", mgmt
         )
@@ -157,8 +157,9 @@ class RealLab:
 
     # -- while up ------------------------------------------------------------------------
     def wait_converged(self, timeout: float = 60.0) -> bool:
-        """True once every OSPF adjacency of the plan is Full, every BGP session up and (with
-        lldpd) every router sees a neighbour on each of its cables."""
+        """True once every OSPF adjacency of the plan is Full, every BGP session up, every
+        router has a route to the loopback of every router it can reach and (with lldpd)
+        every router sees a neighbour on each of its cables."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if all(self._converged(router) for router in self.routers.values()):
@@ -190,7 +191,25 @@ class RealLab:
                 return False
             if sum(1 for peer in peers.values() if peer.get("state") == "Established") < wanted:
                 return False
+        if self.plan.ospf or self.plan.bgp:  # adjacencies up is not routes computed yet
+            answer = router.vtysh("show ip route json").stdout
+            try:
+                routes = json.loads(answer or "{}")
+            except ValueError:
+                return False
+            if not self._reachable_loopbacks(router.name) <= set(routes):
+                return False
         return True
+
+    def _reachable_loopbacks(self, name: str) -> set[str]:
+        """The loopbacks of the routers cabled to ``name``, directly or through others."""
+        seen, todo = {name}, [name]
+        while todo:
+            for interface in self.plan.router(todo.pop()).interfaces:
+                if interface.peer_router not in seen:
+                    seen.add(interface.peer_router)
+                    todo.append(interface.peer_router)
+        return {self.plan.router(other).loopback for other in seen - {name}}
 
     def router(self, name: str) -> Router:
         return self.routers[name]
