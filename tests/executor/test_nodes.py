@@ -115,3 +115,30 @@ def test_a_full_node_gets_no_new_device_while_another_has_room(directory: NodeDi
     directory.leave("big")
     more = directory.place(["10.6.7.1:22"], PreferSmall())
     assert more == {"10.6.7.1:22": "small"}  # all full: over capacity rather than refused
+
+
+def test_devices_with_a_live_owner_are_placed_without_listing_the_nodes(
+    directory: NodeDirectory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every job after a device's first: one round trip, no SCAN over Redis's keyspace.
+    A mixed batch lists the nodes once, for the devices without a live owner only."""
+    directory.beat(node("a"), ttl=30)
+    directory.beat(node("b"), ttl=30)
+    first = directory.place([f"10.7.7.{n}:22" for n in range(10)], LeastLoad())
+    listings: list[int] = []
+    real_alive = directory.alive
+
+    def counted() -> dict[str, NodeInfo]:
+        listings.append(1)
+        return real_alive()
+
+    monkeypatch.setattr(directory, "alive", counted)
+    assert directory.place(list(first), LeastLoad()) == first
+    assert listings == []
+    mixed = directory.place([*first, "10.7.7.99:22"], LeastLoad())
+    assert listings == [1]
+    assert {d: mixed[d] for d in first} == first and mixed["10.7.7.99:22"] in {"a", "b"}
+    directory.leave("a")  # a's devices have no live owner now: placed again, on b
+    again = directory.place(list(first), LeastLoad())
+    assert set(again.values()) == {"b"} and listings == [1, 1]
+    assert {d for d, owner in first.items() if owner == "b"} <= set(again)

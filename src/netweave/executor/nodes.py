@@ -46,6 +46,20 @@ else
 end
 return 1
 """
+# KEYS: owners. ARGV: the node key prefix, then devices. Each device's owner if that node
+# is alive (its heartbeat key exists), else false (nil in the reply).
+_OWNED = """
+local found = {}
+for i = 2, #ARGV do
+  local owner = redis.call('HGET', KEYS[1], ARGV[i])
+  if owner and redis.call('EXISTS', ARGV[1] .. owner) == 1 then
+    found[i - 1] = owner
+  else
+    found[i - 1] = false
+  end
+end
+return found
+"""
 
 
 @dataclass
@@ -77,6 +91,7 @@ class NodeDirectory:
         self.load_key = f"netweave:load:{queue_name}"
         self._claim = redis.register_script(_CLAIM)
         self._move = redis.register_script(_MOVE)
+        self._owned = redis.register_script(_OWNED)
 
     # -- heartbeats ---------------------------------------------------------------------
     def beat(self, info: NodeInfo, ttl: float) -> None:
@@ -115,13 +130,22 @@ class NodeDirectory:
     # -- placement ----------------------------------------------------------------------
     def place(self, devices: Iterable[str], strategy: PlacementStrategy) -> dict[str, str]:
         """Owner of each device: its live owner, or a node chosen by ``strategy`` and
-        claimed atomically. Empty when no node is alive."""
+        claimed atomically. Empty when no node is alive.
+
+        Devices that have a live owner (every job after a device's first) cost one round
+        trip; the node list (a SCAN over Redis's keys) is read only for the others."""
         wanted = list(dict.fromkeys(devices))
-        nodes = self.alive()
-        if not wanted or not nodes:
+        if not wanted:
             return {}
+        owned = self._owned(keys=[self.owners_key], args=[self.prefix, *wanted])
+        placed = {device: text(owner) for device, owner in zip(wanted, owned, strict=True) if owner}
+        wanted = [device for device in wanted if device not in placed]
+        if not wanted:
+            return placed
+        nodes = self.alive()
+        if not nodes:
+            return placed
         current = self.redis.hmget(self.owners_key, wanted)
-        placed: dict[str, str] = {}
         loads = {name: NodeLoad(n.capacity, n.owned) for name, n in nodes.items()}
         candidates: dict[str, str] = {}
         for device, owner in zip(wanted, current, strict=True):
