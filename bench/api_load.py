@@ -72,10 +72,16 @@ def measure(
     duration: float,
     mix: str = "default",
     client: str = "httpx",
+    warmup: float = 0.0,
 ) -> dict[str, Any]:
     server_cpu, client_cpu = server.cpu_seconds(), _client_cpu()
     with sample_server(server) as peaks:
         if client == "wrk":
+            if warmup > 0:  # keys verified and cached, pools and upstream connections open
+                wrk_load.run_wrk(
+                    target.url, list(target.keys), list(target.job_ids), clients, warmup, 2
+                )
+            server_cpu, client_cpu = server.cpu_seconds(), _client_cpu()
             row = wrk_load.as_row(
                 wrk_load.run_wrk(
                     target.url,
@@ -87,6 +93,7 @@ def measure(
                 ),
                 clients,
             )
+            row["warmup_s"] = warmup
         else:
             report: LoadReport = run_load_sync(target, clients, duration, mix=MIXES[mix])
             row = report.as_dict()
@@ -171,6 +178,13 @@ def main() -> None:
         default="httpx",
         help="wrk (Debian's wrk, C) drives --mix jobs at a fraction of the clients' CPU",
     )
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=5.0,
+        help="wrk: seconds of the same load before each measured level (not counted); the "
+        "measured run opens its connections (TLS handshakes included) anew",
+    )
     parser.add_argument("--json", default="bench/results/api_load.json")
     args = parser.parse_args()
     levels = [int(level) for level in args.clients.split(",")]
@@ -214,7 +228,9 @@ def main() -> None:
                     + (" via nginx" if args.nginx else "")
                     + f", {args.duration:.0f} s ..."
                 )
-                row = measure(target, server, clients, args.duration, args.mix, args.client)
+                row = measure(
+                    target, server, clients, args.duration, args.mix, args.client, args.warmup
+                )
                 row.update(api_processes=workers, nginx=args.nginx, mix=args.mix)
                 rows.append(row)
                 time.sleep(2)  # let the last connections close before the next level

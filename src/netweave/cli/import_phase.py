@@ -22,3 +22,11 @@ def collector_paused() -> Iterator[None]:
         if outermost:
             gc.freeze()
             gc.enable()
+
+
+def freeze_start_up_objects() -> None:
+    """A long-running process (``serve``, ``worker``) once started: what it built (the
+    runtime, the app's routes and schemas, some 250,000 objects) lives as long as it does.
+    Frozen, a full collection no longer walks them: it took ~130 ms on the 2-core test
+    machine, every request of the process waiting meanwhile."""
+    gc.freeze()

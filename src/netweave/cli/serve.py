@@ -22,6 +22,7 @@ from netweave.cli.demo_real import (
     seed_real_inventory,
     start_real_lab,
 )
+from netweave.cli.import_phase import freeze_start_up_objects
 from netweave.cli.open_files import raise_open_files_limit
 from netweave.cli.serve_workers import ApiProcesses, api_config, listening_socket, parse_bind
 from netweave.cli.shutdown import SHUTDOWN_GRACE_S, ShutdownSignals
@@ -137,6 +138,7 @@ def serve(
             lines.insert(0, f"UI:   http://{bind_host}:{bind_port}/ui/")
         else:
             lines.insert(0, "UI:   not built (make web)")
+        freeze_start_up_objects()
         server.api = uvicorn.Server(
             api_config(
                 app,
@@ -291,6 +293,7 @@ def _serve_api_only(host: str, port: int, data_dir: Path | None) -> None:
     try:
         app = create_app(runtime)
         mount_ui(app)
+        freeze_start_up_objects()
         server.api = uvicorn.Server(
             api_config(app, KEEP_ALIVE_S, SHUTDOWN_GRACE_S, runtime.settings.access_log)
         )

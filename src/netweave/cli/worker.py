@@ -8,6 +8,7 @@ import threading
 import typer
 
 from netweave.cli.console import console, err_console, open_runtime
+from netweave.cli.import_phase import freeze_start_up_objects
 from netweave.cli.open_files import raise_open_files_limit
 from netweave.cli.shutdown import SHUTDOWN_GRACE_S, ShutdownSignals
 from netweave.foundation import guarded
@@ -29,6 +30,7 @@ def worker(
     raise_open_files_limit()  # a descriptor per device session, and its channel's pipe
     runtime = open_runtime(migrate=False, bootstrap=False)
     configure_logging(runtime.settings.log_level)
+    freeze_start_up_objects()
     try:
         try:
             jobs = runtime.start_worker(threads, node, capacity)
