@@ -8,7 +8,7 @@ import netweave
 from netweave.api.api_docs import install_api_docs
 from netweave.api.errors import install_error_handlers
 from netweave.api.headers import SecurityHeaders
-from netweave.api.job_poll import JobPoll
+from netweave.api.hot_paths import HotPaths
 from netweave.api.limits import BodyLimit
 from netweave.api.query_guard import reject_unknown_query
 from netweave.api.responses import AUTHENTICATED, LOOKUP_CONFLICT, errors
@@ -57,7 +57,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    app.add_middleware(JobPoll, runtime=runtime)  # innermost: behind the two below
+    app.add_middleware(HotPaths, runtime=runtime)  # innermost: behind the two below
     app.add_middleware(
         BodyLimit,
         max_bytes=runtime.settings.max_body_bytes,

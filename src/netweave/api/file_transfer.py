@@ -57,7 +57,7 @@ def _invalid(exc: ValidationError) -> RequestValidationError:
     return RequestValidationError(errors)
 
 
-def _parse(raw: str | bytes) -> ExecRequest:
+def parse_exec_json(raw: str | bytes) -> ExecRequest:
     """As FastAPI reads a JSON body: Python's decoder, then the model (whose bounds, such
     as the nesting depth, say what is wrong)."""
     try:
@@ -87,7 +87,7 @@ async def read_exec_body(request: Request) -> tuple[ExecRequest, UploadFile | No
     request's own fields)."""
     content_type = request.headers.get("content-type", "")
     if not content_type.startswith(MULTIPART):
-        return _parse(await request.body()), None
+        return parse_exec_json(await request.body()), None
     form = await request.form(max_files=1, max_fields=4, max_part_size=REQUEST_PART_MAX)
     text = form.get("request")
     if not isinstance(text, str):
@@ -95,7 +95,7 @@ async def read_exec_body(request: Request) -> tuple[ExecRequest, UploadFile | No
     upload = form.get("file")
     if upload is not None and not isinstance(upload, UploadFile):
         raise InvalidInput("'file' must be a file part", field="file")
-    return _parse(text), upload
+    return parse_exec_json(text), upload
 
 
 def absolute_downloads(job: JobRead, request: Request) -> JobRead:
