@@ -15,23 +15,13 @@ import pytest
 
 from netweave.api import deps
 from netweave.api.app import create_app
-from netweave.core.access import key_cache, tokens, users
-from netweave.core.access.schemas import ApiKeyCreate
+from netweave.core.access import key_cache
 from netweave.core.runtime import Runtime
-from netweave.db.models import Role
 from tests.fixtures.database import ONE_BACKEND
+from tests.reliability.harness import admin_key
 
 pytestmark = ONE_BACKEND
 AT_ONCE = 30
-
-
-def _admin_key(runtime: Runtime) -> str:
-    with runtime.transaction() as session:
-        admin = users.find_user(session, runtime.settings.admin_username)
-        assert admin is not None
-        principal = tokens.Principal(admin.id, admin.username, Role.admin, "test")
-        _, key = tokens.create_api_key(session, principal, ApiKeyCreate(name="at-once"))
-    return key
 
 
 async def _together(runtime: Runtime, key: str) -> list[httpx.Response]:
@@ -65,7 +55,7 @@ def verifications(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
 def test_requests_arriving_together_with_an_unverified_key_share_one_verification(
     runtime: Runtime, verifications: list[str | None]
 ) -> None:
-    key = _admin_key(runtime)
+    key = admin_key(runtime, "at-once")
     key_cache.clear()
     answers = asyncio.run(_together(runtime, key))
     assert [a.status_code for a in answers] == [200] * AT_ONCE, answers[0].text
