@@ -145,29 +145,23 @@ class NodeDirectory:
         nodes = self.alive()
         if not nodes:
             return placed
-        current = self.redis.hmget(self.owners_key, wanted)
         loads = {name: NodeLoad(n.capacity, n.owned) for name, n in nodes.items()}
         candidates: dict[str, str] = {}
-        for device, owner in zip(wanted, current, strict=True):
-            name = text(owner) if owner else None
-            if name in nodes:
-                placed[device] = name
-                continue
+        for device in wanted:
             room = {n: load for n, load in loads.items() if load.owned < load.capacity}
             chosen = strategy.choose(device, room or loads)  # over capacity only when all full
             loads[chosen].owned += 1
             candidates[device] = chosen
-        if candidates:
-            with self.redis.pipeline(transaction=False) as pipe:
-                for device, node in candidates.items():
-                    self._claim(
-                        keys=[self.owners_key, self.load_key],
-                        args=[device, node, self.prefix],
-                        client=pipe,
-                    )
-                results = pipe.execute()
-            for device, owner in zip(candidates, results, strict=True):
-                placed[device] = text(owner)
+        with self.redis.pipeline(transaction=False) as pipe:
+            for device, node in candidates.items():  # an owner alive by now is kept (_CLAIM)
+                self._claim(
+                    keys=[self.owners_key, self.load_key],
+                    args=[device, node, self.prefix],
+                    client=pipe,
+                )
+            results = pipe.execute()
+        for device, owner in zip(candidates, results, strict=True):
+            placed[device] = text(owner)
         return placed
 
     def move(self, moves: Mapping[str, tuple[str, str]]) -> int:
