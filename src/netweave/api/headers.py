@@ -1,5 +1,6 @@
 """Security headers on every response: a Content-Security-Policy (scripts only from this
-server, no framing), X-Frame-Options, Referrer-Policy and X-Content-Type-Options.
+server, no framing), X-Frame-Options, Referrer-Policy and X-Content-Type-Options. Also the
+reading of a request's header from an ASGI scope, for the middlewares.
 
 The UI's scripts and styles are files under /ui/assets (no inline script); its map tiles
 come from ``map_tile_url`` (allowed in img-src); the terminal's WebSocket is on this host.
@@ -57,6 +58,15 @@ def inline_script_hashes(html: str) -> str:
         "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
         for body in _INLINE_SCRIPT.findall(html)
     )
+
+
+def request_header(scope: Scope, name: bytes) -> bytes | None:
+    """A request header's value from an ASGI scope (``name`` in lower case, as ASGI
+    servers give them); None when absent."""
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value)
+    return None
 
 
 class SecurityHeaders:

@@ -31,6 +31,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from netweave.api.deps import refusal
 from netweave.api.errors import AUTH_USER
 from netweave.api.file_transfer import absolute_downloads, parse_exec_json
+from netweave.api.headers import request_header
 from netweave.core.access.principal import Principal
 from netweave.core.access.tokens import cached_api_key
 from netweave.core.jobs.schemas import JobRead
@@ -56,15 +57,8 @@ def _wait(query: bytes) -> float | None:
     return seconds if seconds <= MAX_WAIT_S else None
 
 
-def _header(scope: Scope, wanted: bytes) -> bytes | None:
-    for name, value in scope["headers"]:
-        if name == wanted:  # ASGI servers give header names in lower case
-            return bytes(value)
-    return None
-
-
 def _caller(scope: Scope, role: Role) -> Principal | None:
-    key = _header(scope, b"x-api-key")
+    key = request_header(scope, b"x-api-key")
     if not key:
         return None
     principal = cached_api_key(key.decode("latin-1"))
@@ -122,7 +116,7 @@ class HotPaths:
 
     async def _submit(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
         """None once answered; else the ``receive`` the route is to read the body from."""
-        content_type = _header(scope, b"content-type") or b""
+        content_type = request_header(scope, b"content-type") or b""
         if scope["query_string"] or not content_type.startswith(b"application/json"):
             return receive
         principal = _caller(scope, Role.operator)

@@ -7,6 +7,8 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from netweave.api.headers import request_header
+
 # the import routes take whole inventories and automation bundles: their own larger cap
 IMPORT_PATHS = frozenset({"/api/v1/inventory/import", "/api/v1/automations/import"})
 # NetPulse file uploads (a multipart form): the upload cap plus room for the form itself;
@@ -78,20 +80,15 @@ class BodyLimit:
 
 
 def _is_multipart(scope: Scope) -> bool:
-    return any(
-        name == b"content-type" and value.startswith(b"multipart/form-data")
-        for name, value in scope.get("headers", ())
-    )
+    return (request_header(scope, b"content-type") or b"").startswith(b"multipart/form-data")
 
 
 def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", ()):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+    declared = request_header(scope, b"content-length")
+    try:
+        return None if declared is None else int(declared)
+    except ValueError:
+        return None
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
