@@ -46,12 +46,19 @@ function AdminUsers() {
     <section aria-label="Users and API keys">
       <h2>Users and API keys</h2>
       {error && <p class="error" role="alert">{error}</p>}
-      <div class="cards admin-cards">
-        <UsersCard users={users} reload={load} />
-        <GroupsCard users={users} reload={load} />
-        <PermissionsCard stamp={version} />
-        <KeysCard users={users} version={version} />
-      </div>
+      {/* The cards come with the users: mounted before, the keys and permissions cards
+          loaded twice (on mount, then on the users' version) and re-laid out their rows
+          under the pointer. */}
+      {version > 0 || error ? (
+        <div class="cards admin-cards">
+          <UsersCard users={users} reload={load} />
+          <GroupsCard users={users} reload={load} />
+          <PermissionsCard stamp={version} />
+          <KeysCard users={users} version={version} />
+        </div>
+      ) : (
+        <p class="muted" role="status">Loading users…</p>
+      )}
     </section>
   );
 }
