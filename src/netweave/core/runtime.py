@@ -289,9 +289,9 @@ class Runtime:
         if settings.executor == "rq":
             if not settings.redis_url:
                 raise ConfigurationError("the rq executor needs a redis_url", field="redis_url")
-            from netweave.executor import RqExecutor
+            from netweave.executor import RedisQueueExecutor
 
-            return RqExecutor(
+            return RedisQueueExecutor(
                 settings.redis_url,
                 settings.queue_name,
                 settings.node_heartbeat_ttl,
@@ -307,9 +307,9 @@ class Runtime:
         settings = self.settings
         if not settings.redis_url:
             raise ConfigurationError("a worker needs NETWEAVE_REDIS_URL", field="redis_url")
-        from netweave.executor import RqWorkerPool
+        from netweave.executor import RedisWorkerNode
 
-        executor = RqWorkerPool(
+        executor = RedisWorkerNode(
             settings.redis_url,
             settings.queue_name,
             threads,

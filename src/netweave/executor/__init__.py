@@ -9,16 +9,16 @@ from netweave.executor.nodes import NodeChanges, NodeInfo
 from netweave.executor.placement import PlacementStrategy, strategies
 
 if TYPE_CHECKING:
-    from netweave.executor.rq_backend import RqExecutor, RqWorkerPool
+    from netweave.executor.redis_queue import RedisQueueExecutor, RedisWorkerNode
 
 
 def __getattr__(name: str) -> Any:
     """The rq backend (and the redis client) load when first asked for: a process on the
     local executor never imports them."""
-    if name in ("RqExecutor", "RqWorkerPool"):
-        from netweave.executor import rq_backend
+    if name in ("RedisQueueExecutor", "RedisWorkerNode"):
+        from netweave.executor import redis_queue
 
-        return getattr(rq_backend, name)
+        return getattr(redis_queue, name)
     raise AttributeError(name)
 
 
@@ -29,8 +29,8 @@ __all__ = [
     "NodeInfo",
     "PlacementStrategy",
     "QueuedJob",
-    "RqExecutor",
-    "RqWorkerPool",
+    "RedisQueueExecutor",
+    "RedisWorkerNode",
     "WorkerInfo",
     "strategies",
 ]

@@ -3,15 +3,17 @@ transports job ids only (SQL holds the job), and a job is run by ``run_job(job_i
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from netweave.executor.nodes import NodeChanges, NodeInfo
 
 JobRunner = Callable[[str], None]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,47 @@ class WorkerInfo:
     successful_jobs: int = 0
     failed_jobs: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class WorkerThread:
+    """One worker thread's state: the job it runs and its counts (what ``/workers`` lists)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.current: str | None = None
+        self.ok = 0
+        self.failed = 0
+        self.birth = datetime.now(UTC)
+        self.heartbeat = self.birth
+
+    def run(self, runner: JobRunner, job_id: str) -> None:
+        """Run one job; an exception escaping the runner (which records a job's own
+        failures) is logged and counted, never the end of the thread."""
+        self.current = job_id
+        self.heartbeat = datetime.now(UTC)
+        try:
+            runner(job_id)
+            self.ok += 1
+        except Exception:
+            log.exception("job %s crashed its runner", job_id)
+            self.failed += 1
+        finally:
+            self.current = None
+            self.heartbeat = datetime.now(UTC)
+
+    def info(self, hostname: str, pid: int, queues: list[str]) -> WorkerInfo:
+        return WorkerInfo(
+            name=self.name,
+            hostname=hostname,
+            pid=pid,
+            queues=queues,
+            state="busy" if self.current else "idle",
+            current_job=self.current,
+            birth=self.birth,
+            last_heartbeat=self.heartbeat,
+            successful_jobs=self.ok,
+            failed_jobs=self.failed,
+        )
 
 
 class Executor(ABC):

@@ -3,29 +3,16 @@ a fork would kill the SSH sessions the pool keeps open."""
 
 from __future__ import annotations
 
-import logging
 import os
 import queue
 import socket
 import threading
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
-from netweave.executor.base import Executor, JobRunner, QueuedJob, WorkerInfo
+from netweave.executor.base import Executor, JobRunner, QueuedJob, WorkerInfo, WorkerThread
 
-log = logging.getLogger(__name__)
 _STOP = "__stop__"
-
-
-class _Thread:
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self.current: str | None = None
-        self.ok = 0
-        self.failed = 0
-        self.birth = datetime.now(UTC)
-        self.heartbeat = self.birth
 
 
 class LocalExecutor(Executor):
@@ -35,7 +22,7 @@ class LocalExecutor(Executor):
         self.threads = threads
         self.node = node or socket.gethostname()
         self._queue: queue.Queue[str] = queue.Queue()
-        self._workers: list[_Thread] = []
+        self._workers: list[WorkerThread] = []
         self._handles: list[threading.Thread] = []
         self._runner: JobRunner | None = None
 
@@ -44,7 +31,7 @@ class LocalExecutor(Executor):
             return
         self._runner = runner
         for number in range(self.threads):
-            state = _Thread(f"{self.node}-local-{number}")
+            state = WorkerThread(f"{self.node}-local-{number}")
             handle = threading.Thread(
                 target=self._loop, args=(state,), name=state.name, daemon=True
             )
@@ -52,23 +39,10 @@ class LocalExecutor(Executor):
             self._handles.append(handle)
             handle.start()
 
-    def _loop(self, state: _Thread) -> None:
+    def _loop(self, state: WorkerThread) -> None:
         assert self._runner is not None
-        while True:
-            job_id = self._queue.get()
-            if job_id == _STOP:
-                return
-            state.current = job_id
-            state.heartbeat = datetime.now(UTC)
-            try:
-                self._runner(job_id)
-                state.ok += 1
-            except Exception:  # the runner records failures; this guards the thread itself
-                log.exception("job %s crashed its runner", job_id)
-                state.failed += 1
-            finally:
-                state.current = None
-                state.heartbeat = datetime.now(UTC)
+        while (job_id := self._queue.get()) != _STOP:
+            state.run(self._runner, job_id)
 
     def submit(self, jobs: Sequence[QueuedJob]) -> None:
         for job in jobs:  # one process holds every session: no routing needed
@@ -78,21 +52,7 @@ class LocalExecutor(Executor):
         return self._queue.qsize()
 
     def workers(self) -> list[WorkerInfo]:
-        return [
-            WorkerInfo(
-                name=w.name,
-                hostname=self.node,
-                pid=os.getpid(),
-                queues=["local"],
-                state="busy" if w.current else "idle",
-                current_job=w.current,
-                birth=w.birth,
-                last_heartbeat=w.heartbeat,
-                successful_jobs=w.ok,
-                failed_jobs=w.failed,
-            )
-            for w in self._workers
-        ]
+        return [w.info(self.node, os.getpid(), ["local"]) for w in self._workers]
 
     def stop(self, timeout: float = 10.0) -> None:
         """Running jobs get ``timeout`` to finish; queued ones are not started (they stay

@@ -27,9 +27,8 @@ def placement_lab() -> Iterator[LabThread]:
 
 @pytest.fixture
 def names(rq_settings: Settings) -> tuple[str, str]:
-    """Node names of this test's own. RQ registers a node's threads as ``rq:worker:<node>.<n>``
-    for the whole Redis database, whatever the queue: a fixed name ("node-a") would clash
-    with another test process (or another checkout's suite) on the same Redis."""
+    """Node names of this test's own, so the ``worker`` column of a job names this test's
+    node whatever other test processes run on the same Redis."""
     return f"{rq_settings.queue_name}-a", f"{rq_settings.queue_name}-b"
 
 

@@ -1,1 +1,0 @@
-"""Worker entry point: runs queued jobs from Redis (``netweave worker``)."""
