@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 
@@ -9,7 +10,7 @@ import pytest
 from redis import Redis
 from sqlalchemy import func, select
 
-from netweave.core.jobs.schemas import BulkRequest, ExecRequest
+from netweave.core.jobs.schemas import BulkRequest, ExecRequest, WorkerRead
 from netweave.core.runtime import Runtime
 from netweave.db.models import Job
 from netweave.foundation.errors import Conflict, NotFound
@@ -20,6 +21,7 @@ from tests.fixtures.lab import first
 from tests.fixtures.workers import (
     ADMIN,
     LOGIN,
+    NODE_HEARTBEAT_TTL,
     REDIS_URL,
     open_files_limits,
     start_worker,
@@ -244,3 +246,68 @@ def test_kill_a_node_and_restart_redis_during_a_200_device_bulk(
         )
         > 0
     )
+
+
+def test_jobs_left_in_rq_queues_by_an_older_version_run_after_the_upgrade(
+    producer: Runtime, rq_settings: Settings, lab: LabThread
+) -> None:
+    """Before NetWeave's own loop, RQ held the ids (``rq:queue:Q`` and a job hash each).
+    The first tick of the new version finds no epoch marker for its lists and enqueues
+    every job SQL holds as queued again."""
+    device = first(lab, "cisco_ios")
+    request = ExecRequest(
+        connection_args={**LOGIN, "host": device.host, "port": device.port}, command="show clock"
+    )
+    ids = [producer.jobs.submit_exec(request, ADMIN).id for _ in range(2)]
+    redis = Redis.from_url(REDIS_URL)
+    queue = rq_settings.queue_name
+    redis.delete(f"netweave:queue:{queue}", f"netweave:epoch:{queue}:lists")
+    redis.rpush(f"rq:queue:{queue}", *(f"nw-{i}-abcdef" for i in ids))  # what RQ left
+    assert producer.jobs.executor.queued_ids() == set()
+    producer.jobs.housekeeper.tick()
+    assert producer.jobs.executor.queued_ids() == set(ids)
+    producer.jobs.housekeeper.tick()  # once: the marker is back
+    assert redis.llen(f"netweave:queue:{queue}") == 2
+    worker = start_worker(rq_settings, threads=2)
+    try:
+        assert [producer.jobs.wait(i, 60).status for i in ids] == ["finished"] * 2
+    finally:
+        stop_worker(worker)
+        redis.delete(f"rq:queue:{queue}")
+
+
+def test_workers_show_the_job_each_thread_runs(
+    producer: Runtime, rq_settings: Settings, fault_lab: LabThread
+) -> None:
+    """``GET /workers`` on rq: every thread of every live node, busy with its job's id while
+    it runs it (as of the node's last heartbeat), with its counts once done."""
+    device = first(fault_lab, "cisco_ios")
+    request = ExecRequest(
+        connection_args={**LOGIN, "host": device.host, "port": device.port}, command="show clock"
+    )
+    worker = start_worker(rq_settings, threads=2, node=f"{rq_settings.queue_name}-w")
+    node = f"{rq_settings.queue_name}-w"
+    try:
+        assert producer.jobs.wait(producer.jobs.submit_exec(request, ADMIN).id, 60).status == (
+            "finished"
+        )
+        fault_lab.set_fault(device.name, Fault("slow", delay=3 * NODE_HEARTBEAT_TTL))
+        slow = producer.jobs.submit_exec(request, ADMIN)
+        deadline = time.monotonic() + 3 * NODE_HEARTBEAT_TTL
+        busy: list[WorkerRead] = []
+        while not busy and time.monotonic() < deadline:
+            busy = [w for w in producer.jobs.workers() if w.status == "busy"]
+            time.sleep(0.2)
+        assert [(w.current_job, w.hostname) for w in busy] == [(slow.id, socket.gethostname())]
+        listed = producer.jobs.workers()
+        assert sorted(w.name for w in listed) == [f"{node}.0", f"{node}.1"]
+        assert all(
+            w.queues == [f"{rq_settings.queue_name}.node.{node}", rq_settings.queue_name]
+            for w in listed
+        )
+        assert sum(w.successful_job_count for w in listed) >= 1
+        assert producer.jobs.workers(queue=f"{rq_settings.queue_name}.node.{node}") == listed
+    finally:
+        fault_lab.clear_fault(device.name)
+        stop_worker(worker)
+    assert producer.jobs.workers() == []  # a stopped node takes its threads with it
