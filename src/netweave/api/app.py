@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import Depends, FastAPI
+from starlette.types import ASGIApp
 
 import netweave
 from netweave.api.api_docs import install_api_docs
 from netweave.api.errors import install_error_handlers
-from netweave.api.headers import SecurityHeaders
-from netweave.api.hot_paths import HotPaths
+from netweave.api.headers import SecurityHeaders, security_headers
+from netweave.api.hot_paths import POLL, SUBMIT, HotPaths
 from netweave.api.limits import BodyLimit
 from netweave.api.query_guard import reject_unknown_query
 from netweave.api.responses import AUTHENTICATED, LOOKUP_CONFLICT, errors
@@ -43,10 +48,34 @@ from netweave.api.routes import (
     users,
 )
 from netweave.core.runtime import Runtime
+from netweave.db.async_reads import serving
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The serving loop reads jobs on asyncio connections of its own (PostgreSQL),
+    closed when it stops."""
+    async with serving():
+        yield
+
+
+class NetWeaveAPI(FastAPI):
+    """FastAPI, with NetPulse's poll answered in front of every middleware (hot_paths)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        runtime: Runtime = self.state.runtime
+        return HotPaths(
+            super().build_middleware_stack(),
+            runtime,
+            serves=POLL,
+            answered=self.state.hot_paths_answered,
+            headers=security_headers(runtime.settings.map_tile_url),
+        )
 
 
 def create_app(runtime: Runtime) -> FastAPI:
-    app = FastAPI(
+    app = NetWeaveAPI(
+        lifespan=_lifespan,
         title="NetWeave",
         version=netweave.__version__,
         description="Network automation: device operations API and NMS. "
@@ -56,8 +85,11 @@ def create_app(runtime: Runtime) -> FastAPI:
         dependencies=[Depends(reject_unknown_query)],  # an unknown query parameter: 422
     )
     app.state.runtime = runtime
+    app.state.hot_paths_answered = Counter()
     install_error_handlers(app)
-    app.add_middleware(HotPaths, runtime=runtime)  # innermost: behind the two below
+    app.add_middleware(  # innermost: behind the two below
+        HotPaths, runtime=runtime, serves=SUBMIT, answered=app.state.hot_paths_answered
+    )
     app.add_middleware(
         BodyLimit,
         max_bytes=runtime.settings.max_body_bytes,

@@ -69,17 +69,22 @@ def request_header(scope: Scope, name: bytes) -> bytes | None:
     return None
 
 
+def security_headers(tile_url: str) -> dict[str, str]:
+    """The headers every response carries unless it sets them itself."""
+    return {
+        "Content-Security-Policy": policy(tile_url),
+        "X-Frame-Options": "DENY",
+        "Referrer-Policy": "same-origin",
+        "X-Content-Type-Options": "nosniff",
+    }
+
+
 class SecurityHeaders:
     """Adds the headers to every HTTP response that does not set them itself."""
 
     def __init__(self, app: ASGIApp, *, tile_url: str) -> None:
         self.app = app
-        self.headers = {
-            "Content-Security-Policy": policy(tile_url),
-            "X-Frame-Options": "DENY",
-            "Referrer-Policy": "same-origin",
-            "X-Content-Type-Options": "nosniff",
-        }
+        self.headers = security_headers(tile_url)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -54,6 +54,7 @@ from netweave.core.jobs.webhooks import WebhookSender, seal_webhook
 from netweave.core.jobs.workers import find_workers
 from netweave.core.jobs.writer import JobWriter
 from netweave.core.lazy_modules import templates
+from netweave.db.async_reads import AsyncRowReader, ReadFailed
 from netweave.db.engine import autocommit_reads
 from netweave.db.models import Job, Role
 from netweave.drivers.base import Driver, DriverError, registry
@@ -74,6 +75,12 @@ log = logging.getLogger(__name__)
 _BY_ID = select(*READ_COLUMNS).where(Job.id == bindparam("id"))  # one cached statement
 
 
+def _found(row: Any, job_id: str) -> JobRead:
+    if row is None or expired(cast(Job, row)):
+        raise NotFound(f"no job with id {job_id}", field="id")
+    return job_read(cast(Job, row))
+
+
 class JobService:
     def __init__(
         self,
@@ -89,6 +96,7 @@ class JobService:
         self.pool = pool
         self.waiters = JobWaiters()
         self.writer = JobWriter(sessions, on_commit=self._committed_here)
+        self.async_reads = AsyncRowReader.for_engine(self.engine, _BY_ID)  # the polls' read
         self.webhooks = WebhookSender()
         self.runner = JobRunner(sessions, box, pool, self.writer, self.webhooks)
         # A node missing for its heartbeat TTL plus one housekeeping round is lost.
@@ -124,12 +132,12 @@ class JobService:
 
     async def wait_async(self, job_id: str, timeout: float) -> JobRead:
         """:meth:`wait` on the caller's event loop: no thread is held while it waits
-        (the reads, short, run in the loop's thread pool)."""
+        (the reads, short, are :meth:`get_async`)."""
         key = job_id.removeprefix("task_")
         deadline = time.monotonic() + timeout
         while True:
             with self.waiters.watch_async(key) as waiter:
-                job = await asyncio.to_thread(self.get, job_id)
+                job = await self.get_async(job_id)
                 remaining = deadline - time.monotonic()
                 if job.status in TERMINAL or remaining <= 0:
                     return job
@@ -429,10 +437,20 @@ class JobService:
         a transaction (the hot path of every long poll and ``GET /jobs/{id}``)."""
         with autocommit_reads(self.engine) as connection:
             key = job_id.removeprefix("task_")  # task_: discover_jobs
-            row = connection.execute(_BY_ID, {"id": key}).one_or_none()
-            if row is None or expired(cast(Job, row)):
-                raise NotFound(f"no job with id {job_id}", field="id")
-            return job_read(cast(Job, row))
+            return _found(connection.execute(_BY_ID, {"id": key}).one_or_none(), job_id)
+
+    async def get_async(self, job_id: str) -> JobRead:
+        """:meth:`get` from an event loop: on the loop's own asyncio connections where it
+        has them (PostgreSQL, in the API's lifespan), else in its thread pool."""
+        if self.async_reads is not None:
+            key = job_id.removeprefix("task_")
+            try:
+                row = await self.async_reads.fetch_one({"id": key})
+            except ReadFailed:
+                pass  # the engine's read says what is wrong, or succeeds on a new connection
+            else:
+                return _found(row, job_id)
+        return await asyncio.to_thread(self.get, job_id)
 
     def list_jobs(
         self,
