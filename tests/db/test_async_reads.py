@@ -26,7 +26,7 @@ pytestmark = ON_POSTGRESQL
 
 def _backends(reader: AsyncRowReader) -> list[int]:
     """The backend pids of the reader's open connections, on every loop."""
-    return [c.info.backend_pid for opened in reader._opened.values() for c in opened if c]
+    return [c.info.backend_pid for c in reader.connections()]
 
 
 def _terminate(pid: int) -> None:

@@ -19,15 +19,16 @@ pool reconnects and whose errors say what is wrong. SQLite has no such reader
 from __future__ import annotations
 
 import asyncio
+import collections
 import weakref
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Engine, Select
 
-CONNECTIONS = 4  # per event loop: a read takes ~0.1 ms of the database's time
+CONNECTIONS = 8  # per event loop
 _serving: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 _readers: weakref.WeakSet[AsyncRowReader] = weakref.WeakSet()
 
@@ -64,10 +65,8 @@ class AsyncRowReader:
         ]
         args, kwargs = dialect.create_connect_args(engine.url)
         self._connect_args: tuple[Sequence[Any], dict[str, Any]] = (args, dict(kwargs))
-        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Queue[Any]]
+        self._pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopPool]
         self._pools = weakref.WeakKeyDictionary()
-        self._opened: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[Any]]
-        self._opened = weakref.WeakKeyDictionary()
         _readers.add(self)
 
     @classmethod
@@ -76,49 +75,40 @@ class AsyncRowReader:
             return None
         return cls(engine, statement)
 
-    async def _connection(self) -> Any:
+    async def _connect(self) -> Any:
         import psycopg  # only on PostgreSQL
 
+        args, kwargs = self._connect_args
+        try:
+            return await psycopg.AsyncConnection.connect(*args, **kwargs, autocommit=True)
+        except psycopg.Error as error:
+            raise ReadFailed(str(error)) from error
+
+    def _pool(self) -> _LoopPool:
         loop = asyncio.get_running_loop()
         if loop not in _serving:
             raise ReadFailed("this event loop does not serve: no asyncio connections")
         pool = self._pools.get(loop)
         if pool is None:
-            pool = self._pools[loop] = asyncio.Queue()
-            self._opened[loop] = []
-        opened = self._opened[loop]
-        if pool.empty() and len(opened) < CONNECTIONS:
-            opened.append(None)  # the slot is taken while connecting
-            try:
-                args, kwargs = self._connect_args
-                connection = await psycopg.AsyncConnection.connect(*args, **kwargs, autocommit=True)
-            except psycopg.Error as error:
-                opened.remove(None)
-                raise ReadFailed(str(error)) from error
-            opened[opened.index(None)] = connection
-            return connection
-        return await pool.get()
+            pool = self._pools[loop] = _LoopPool(self._connect)
+        return pool
 
     async def fetch_one(self, params: dict[str, Any]) -> SimpleNamespace | None:
         """The row, its columns as attributes (as a SQLAlchemy row reads), or None."""
         import psycopg
 
-        connection = await self._connection()
-        loop = asyncio.get_running_loop()
+        pool = self._pool()
+        connection = await pool.acquire()
         try:
             cursor = await connection.execute(self.sql, params, prepare=True)
             row = await cursor.fetchone()
         except (psycopg.Error, OSError) as error:
-            await self._drop(loop, connection)
+            await pool.drop(connection)
             raise ReadFailed(str(error)) from error
         except BaseException:  # cancelled mid-read: the connection's state is unknown
-            await self._drop(loop, connection)
+            await pool.drop(connection)
             raise
-        pool = self._pools.get(loop)
-        if pool is None:  # closed meanwhile
-            await _close(connection)
-        else:
-            pool.put_nowait(connection)
+        await pool.release(connection)
         if row is None:
             return None
         return SimpleNamespace(
@@ -128,19 +118,98 @@ class AsyncRowReader:
             }
         )
 
-    async def _drop(self, loop: asyncio.AbstractEventLoop, connection: Any) -> None:
-        opened = self._opened.get(loop, [])
-        if connection in opened:
-            opened.remove(connection)
-        await _close(connection)
+    def connections(self) -> list[Any]:
+        """Every open connection, on every loop (for tests and diagnostics)."""
+        return [c for pool in list(self._pools.values()) for c in pool.opened]
 
     async def close(self) -> None:
         """Close the running loop's connections."""
-        loop = asyncio.get_running_loop()
-        for connection in self._opened.pop(loop, []):
-            if connection is not None:
-                await _close(connection)
-        self._pools.pop(loop, None)
+        pool = self._pools.pop(asyncio.get_running_loop(), None)
+        if pool is not None:
+            await pool.close()
+
+
+class _LoopPool:
+    """One loop's connections, handed to waiters first come, first served.
+
+    ``asyncio.Queue`` would not do: a connection put back wakes the oldest waiter, but a
+    request arriving before that waiter runs takes the connection, and the waiter goes to
+    the back of the line again. On a saturated loop some polls waited several times as
+    long as the rest."""
+
+    def __init__(self, connect: Callable[[], Awaitable[Any]]) -> None:
+        self.connect = connect
+        self.idle: collections.deque[Any] = collections.deque()
+        self.waiters: collections.deque[asyncio.Future[Any]] = collections.deque()
+        self.opened: list[Any] = []
+        self.opening = 0
+        self.closed = False
+
+    async def acquire(self) -> Any:
+        if self.idle:  # only ever idle while nobody waits
+            return self.idle.pop()
+        if len(self.opened) + self.opening < CONNECTIONS:
+            return await self._open()
+        waiter = asyncio.get_running_loop().create_future()
+        self.waiters.append(waiter)
+        try:
+            given = await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # handed over as it was cancelled
+                await self._hand_on(waiter.result())
+            raise
+        return await self._open() if given is None else given
+
+    async def _open(self) -> Any:
+        """A new connection in a free slot (``opening`` holds the slot meanwhile)."""
+        if self.closed:
+            raise ReadFailed("the loop stopped serving")
+        self.opening += 1
+        try:
+            connection = await self.connect()
+        except BaseException:
+            self.opening -= 1
+            self._wake(None)  # the slot is free again: the next waiter tries
+            raise
+        self.opening -= 1
+        self.opened.append(connection)
+        return connection
+
+    def _wake(self, given: Any) -> bool:
+        """Give ``given`` (a connection, or None: a free slot) to the oldest waiter."""
+        while self.waiters:
+            waiter = self.waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(given)
+                return True
+        return False
+
+    async def _hand_on(self, given: Any) -> None:
+        if given is None:
+            self._wake(None)
+        else:
+            await self.release(given)
+
+    async def release(self, connection: Any) -> None:
+        if self.closed:
+            await self.drop(connection)
+        elif not self._wake(connection):
+            self.idle.append(connection)
+
+    async def drop(self, connection: Any) -> None:
+        if connection in self.opened:
+            self.opened.remove(connection)
+        await _close(connection)
+        self._wake(None)
+
+    async def close(self) -> None:
+        """Idle connections close now, busy ones when released; waiters are told."""
+        self.closed = True
+        while self._wake(None):  # each finds the pool closed
+            pass
+        idle, self.idle = list(self.idle), collections.deque()
+        for connection in idle:
+            await self.drop(connection)
 
 
 async def _close(connection: Any) -> None:
