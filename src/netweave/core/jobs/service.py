@@ -468,7 +468,7 @@ class JobService:
             query = query.where(Job.status == status)
         if queue:
             query = query.where(Job.queue == queue)
-        if node:  # a node's workers: "<node>.<n>" on RQ, "<node>-local-<n>" in the server
+        if node:  # a node's workers: "<node>.<n>" on worker nodes, "<node>-local-<n>" in the server
             query = query.where(
                 (Job.worker == node)
                 | Job.worker.startswith(f"{node}.", autoescape=True)
