@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from netweave.core.jobs.schemas import ExecRequest
 from netweave.core.runtime import Runtime
+from netweave.db import async_reads
 from netweave.db.async_reads import AsyncRowReader, serving
 from netweave.db.engine import make_engine
 from netweave.foundation.errors import NotFound
@@ -102,3 +103,26 @@ def test_a_connection_the_server_ended_is_replaced_unseen(runtime: Runtime, lab:
     before, after, after_failure, again = asyncio.run(reads())
     assert after_failure == expected and again == expected
     assert len(after) == 1 and after != before
+
+
+def test_a_read_that_does_not_come_back_in_time_is_the_engines(
+    runtime: Runtime, lab: LabThread, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection or a read past ``TIMEOUT_S`` (a peer gone silent) is dropped, never
+    left holding the poll: the engine answers."""
+    reader = runtime.jobs.async_reads
+    assert reader is not None
+    job_id = _finished(runtime, lab)
+    expected = runtime.jobs.get(job_id)
+
+    async def reads() -> tuple[Any, list[int], Any, list[int]]:
+        async with serving():
+            first = await runtime.jobs.get_async(job_id)  # opens one connection
+            opened = _backends(reader)
+            monkeypatch.setattr(async_reads, "TIMEOUT_S", 0.0)
+            late = await runtime.jobs.get_async(job_id)
+            return first, opened, late, _backends(reader)
+
+    first, opened, late, left = asyncio.run(reads())
+    assert first == expected and late == expected
+    assert len(opened) == 1 and left == []  # the late one was dropped

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Engine, Select
 
 CONNECTIONS = 8  # per event loop
+TIMEOUT_S = 10.0  # a connection or read taking longer is dropped: the engine reads instead
 _serving: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
 _readers: weakref.WeakSet[AsyncRowReader] = weakref.WeakSet()
 
@@ -80,9 +81,10 @@ class AsyncRowReader:
 
         args, kwargs = self._connect_args
         try:
-            return await psycopg.AsyncConnection.connect(*args, **kwargs, autocommit=True)
-        except psycopg.Error as error:
-            raise ReadFailed(str(error)) from error
+            async with asyncio.timeout(TIMEOUT_S):
+                return await psycopg.AsyncConnection.connect(*args, **kwargs, autocommit=True)
+        except (psycopg.Error, OSError) as error:  # TimeoutError is an OSError
+            raise ReadFailed(str(error) or type(error).__name__) from error
 
     def _pool(self) -> _LoopPool:
         loop = asyncio.get_running_loop()
@@ -100,11 +102,12 @@ class AsyncRowReader:
         pool = self._pool()
         connection = await pool.acquire()
         try:
-            cursor = await connection.execute(self.sql, params, prepare=True)
-            row = await cursor.fetchone()
-        except (psycopg.Error, OSError) as error:
+            async with asyncio.timeout(TIMEOUT_S):
+                cursor = await connection.execute(self.sql, params, prepare=True)
+                row = await cursor.fetchone()
+        except (psycopg.Error, OSError) as error:  # TimeoutError is an OSError
             await pool.drop(connection)
-            raise ReadFailed(str(error)) from error
+            raise ReadFailed(str(error) or type(error).__name__) from error
         except BaseException:  # cancelled mid-read: the connection's state is unknown
             await pool.drop(connection)
             raise
