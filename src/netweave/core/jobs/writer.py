@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any, cast
 
-from sqlalchemy import Table, Update, bindparam, update
+from sqlalchemy import Connection, Table, Update, bindparam, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from netweave.db import errors as db_errors
@@ -138,23 +138,34 @@ class JobWriter:
     def _commit(self, merged: dict[str, dict[str, Any]]) -> None:
         """One transaction: the updates of the same shape as one executemany of a prepared
         Core statement (no ORM evaluation, no statement built per job); an update carrying
-        rows runs alone, as the rows are added only when it applied."""
+        rows runs alone, as the rows are added only when it applied. Without rows, on a
+        bare connection (no ORM session: ~0.1 ms less per commit)."""
+        if not any(values.get(_INSERT) for values in merged.values()):
+            with self._sessions.kw["bind"].begin() as connection:
+                self._updates(connection, merged)
+            return
         with self._sessions() as session, session.begin():
             connection = session.connection()
-            shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+            plain: dict[str, dict[str, Any]] = {}
             for job_id, values in merged.items():
-                values = dict(values)
-                rows = values.pop(_INSERT, [])
+                rows = values.get(_INSERT)
+                if not rows:
+                    plain[job_id] = values
+                    continue
+                values = {k: v for k, v in values.items() if k != _INSERT}
                 shape = tuple(sorted(values))
-                params = {"job_id": job_id, **{_param(k): v for k, v in values.items()}}
-                if rows:
-                    applied = connection.execute(_statement(shape), params)
-                    if applied.rowcount:
-                        session.add_all(rows)
-                else:
-                    shapes.setdefault(shape, []).append(params)
-            for shape, batch in shapes.items():
-                connection.execute(_statement(shape), batch)
+                if connection.execute(_statement(shape), _params(job_id, values)).rowcount:
+                    session.add_all(rows)
+            self._updates(connection, plain)
+
+    @staticmethod
+    def _updates(connection: Connection, merged: dict[str, dict[str, Any]]) -> None:
+        shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for job_id, values in merged.items():
+            values = {k: v for k, v in values.items() if k != _INSERT}
+            shapes.setdefault(tuple(sorted(values)), []).append(_params(job_id, values))
+        for shape, batch in shapes.items():
+            connection.execute(_statement(shape), batch)
 
     def _committed(
         self, job_ids: set[str], values: dict[str, dict[str, Any]] | None = None
@@ -214,6 +225,10 @@ def _statement(shape: tuple[str, ...]) -> Update:
         key: bindparam(_param(key), type_=table.c[key].type) for key in shape if key != _EXPECT
     }
     return query.values(columns)
+
+
+def _params(job_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    return {"job_id": job_id, **{_param(k): v for k, v in values.items()}}
 
 
 def _param(key: str) -> str:
