@@ -105,6 +105,8 @@ def test_everything_else_is_answered_by_the_route(
     unknown = viewer.get(f"/jobs/{job_id}", params={"verbose": 1})
     assert unknown.status_code == 422 and "verbose" in unknown.text
     assert viewer.get(f"/jobs/{job_id}/extra").status_code == 404
+    oversized = viewer.request("GET", f"/jobs/{job_id}", content=b"x" * ((2 << 20) + 1))
+    assert oversized.status_code == 413  # a GET with a body: the body limit judges it
     anonymous = TestClient(viewer.app).get(f"/jobs/{job_id}")
     assert anonymous.status_code == 401
     assert poll.answered[POLL] == before  # none of these was the fast path's
