@@ -46,10 +46,11 @@ def find_workers(
     host: str | None = None,
 ) -> list[WorkerInfo]:
     """The workers matching every filter given, as NetPulse's ``GET /workers`` filters them.
-    ``node``: a node name (a worker node's threads are ``<node>.<n>``; the local executor's node is the
-    server's host name) or a worker name; ``queue``: a queue the worker listens on;
-    ``host``: a device address — on worker nodes, the workers of the node holding its
-    sessions; in the server's own process every worker serves every device."""
+    ``node``: a node name (a worker node's threads are ``<node>.<n>``; the local
+    executor's node is the server's host name) or a worker name; ``queue``: a queue the
+    worker listens on; ``host``: a device address — on worker nodes, the workers of the
+    node holding its sessions; in the server's own process every worker serves every
+    device."""
     found = executor.workers()
     alive = executor.alive_nodes()
     if node is not None:
