@@ -40,22 +40,28 @@ def _terminate(pid: int) -> None:
         admin.dispose()
 
 
-def _finished(runtime: Runtime, lab: LabThread) -> str:
+@pytest.fixture
+def reader(runtime: Runtime) -> AsyncRowReader:
+    """The job service's asyncio reader (PostgreSQL has one)."""
+    assert runtime.jobs.async_reads is not None
+    return runtime.jobs.async_reads
+
+
+@pytest.fixture
+def job_id(runtime: Runtime, lab: LabThread) -> str:
+    """A finished job."""
     device = first(lab, "cisco_ios")
     request = ExecRequest(
         connection_args={**LOGIN, "host": device.host, "port": device.port}, command="show clock"
     )
     job = runtime.jobs.submit_exec(request, ADMIN)
     assert runtime.jobs.wait(job.id, 30).status == "finished"
-    return job.id
+    return str(job.id)
 
 
 def test_a_serving_loop_reads_on_its_own_connections_as_the_engine_reads(
-    runtime: Runtime, lab: LabThread
+    runtime: Runtime, reader: AsyncRowReader, job_id: str
 ) -> None:
-    reader = runtime.jobs.async_reads
-    assert reader is not None
-    job_id = _finished(runtime, lab)
     by_engine = runtime.jobs.get(job_id)
 
     async def reads() -> list[Any]:
@@ -75,20 +81,16 @@ def test_a_serving_loop_reads_on_its_own_connections_as_the_engine_reads(
 
 
 def test_a_loop_that_does_not_serve_reads_through_the_engine(
-    runtime: Runtime, lab: LabThread
+    runtime: Runtime, reader: AsyncRowReader, job_id: str
 ) -> None:
-    reader = runtime.jobs.async_reads
-    assert reader is not None
-    job_id = _finished(runtime, lab)
     read = asyncio.run(runtime.jobs.get_async(job_id))
     assert read == runtime.jobs.get(job_id)
     assert _backends(reader) == []  # no connection of its own was opened
 
 
-def test_a_connection_the_server_ended_is_replaced_unseen(runtime: Runtime, lab: LabThread) -> None:
-    reader = runtime.jobs.async_reads
-    assert reader is not None
-    job_id = _finished(runtime, lab)
+def test_a_connection_the_server_ended_is_replaced_unseen(
+    runtime: Runtime, reader: AsyncRowReader, job_id: str
+) -> None:
     expected = runtime.jobs.get(job_id)
 
     async def reads() -> tuple[list[int], list[int], Any, Any]:
@@ -106,13 +108,10 @@ def test_a_connection_the_server_ended_is_replaced_unseen(runtime: Runtime, lab:
 
 
 def test_a_read_that_does_not_come_back_in_time_is_the_engines(
-    runtime: Runtime, lab: LabThread, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, reader: AsyncRowReader, job_id: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A connection or a read past ``TIMEOUT_S`` (a peer gone silent) is dropped, never
     left holding the poll: the engine answers."""
-    reader = runtime.jobs.async_reads
-    assert reader is not None
-    job_id = _finished(runtime, lab)
     expected = runtime.jobs.get(job_id)
 
     async def reads() -> tuple[Any, list[int], Any, list[int]]:

@@ -32,7 +32,9 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -341,31 +343,20 @@ class RedisWorkerNode(RedisQueueExecutor):
         super().stop(timeout)
 
 
-def _worker_json(info: WorkerInfo) -> dict[str, object]:
+def _worker_json(info: WorkerInfo) -> dict[str, Any]:
+    """A thread's state as its node publishes it (``last_heartbeat``: this beat)."""
     return {
-        "name": info.name,
-        "hostname": info.hostname,
-        "pid": info.pid,
-        "queues": info.queues,
-        "state": info.state,
-        "current_job": info.current_job,
+        **asdict(info),
         "birth": info.birth.isoformat(),
         "last_heartbeat": datetime.now(UTC).isoformat(),
-        "successful_jobs": info.successful_jobs,
-        "failed_jobs": info.failed_jobs,
     }
 
 
-def _worker_info(item: dict[str, object]) -> WorkerInfo:
+def _worker_info(item: dict[str, Any]) -> WorkerInfo:
     return WorkerInfo(
-        name=str(item["name"]),
-        hostname=str(item["hostname"]),
-        pid=int(str(item["pid"])),
-        queues=[str(q) for q in item["queues"]] if isinstance(item["queues"], list) else [],
-        state=str(item["state"]),
-        current_job=None if item["current_job"] is None else str(item["current_job"]),
-        birth=datetime.fromisoformat(str(item["birth"])),
-        last_heartbeat=datetime.fromisoformat(str(item["last_heartbeat"])),
-        successful_jobs=int(str(item["successful_jobs"])),
-        failed_jobs=int(str(item["failed_jobs"])),
+        **{
+            **item,
+            "birth": datetime.fromisoformat(item["birth"]),
+            "last_heartbeat": datetime.fromisoformat(item["last_heartbeat"]),
+        }
     )
