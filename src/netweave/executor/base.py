@@ -1,5 +1,6 @@
 """What the core needs from a job executor. Backends share these semantics: the queue
-transports job ids only (SQL holds the job), and a job is run by ``run_job(job_id)``."""
+transports job ids only (SQL holds the job), and a job is run by the ``JobRunner``:
+``runner(job_id)``."""
 
 from __future__ import annotations
 

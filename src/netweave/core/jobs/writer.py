@@ -152,9 +152,8 @@ class JobWriter:
                 if not rows:
                     plain[job_id] = values
                     continue
-                values = {k: v for k, v in values.items() if k != _INSERT}
-                shape = tuple(sorted(values))
-                if connection.execute(_statement(shape), _params(job_id, values)).rowcount:
+                shape, params = _update_of(job_id, values)
+                if connection.execute(_statement(shape), params).rowcount:
                     session.add_all(rows)
             self._updates(connection, plain)
 
@@ -162,8 +161,8 @@ class JobWriter:
     def _updates(connection: Connection, merged: dict[str, dict[str, Any]]) -> None:
         shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for job_id, values in merged.items():
-            values = {k: v for k, v in values.items() if k != _INSERT}
-            shapes.setdefault(tuple(sorted(values)), []).append(_params(job_id, values))
+            shape, params = _update_of(job_id, values)
+            shapes.setdefault(shape, []).append(params)
         for shape, batch in shapes.items():
             connection.execute(_statement(shape), batch)
 
@@ -227,8 +226,11 @@ def _statement(shape: tuple[str, ...]) -> Update:
     return query.values(columns)
 
 
-def _params(job_id: str, values: dict[str, Any]) -> dict[str, Any]:
-    return {"job_id": job_id, **{_param(k): v for k, v in values.items()}}
+def _update_of(job_id: str, values: dict[str, Any]) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """A job's update: its shape (the columns it sets) and its parameters; the rows it
+    carries to insert are not columns."""
+    columns = {k: v for k, v in values.items() if k != _INSERT}
+    return tuple(sorted(columns)), {"job_id": job_id, **{_param(k): v for k, v in columns.items()}}
 
 
 def _param(key: str) -> str:
