@@ -90,7 +90,7 @@ class RedisQueueExecutor(Executor):
         return f"netweave:workers:{self.queue_name}:{node}"
 
     def _node_key(self, node: str) -> str:
-        return f"netweave:nodes:{self.queue_name}:{node}"
+        return self.directory.prefix + node  # the node's heartbeat
 
     # -- producing ----------------------------------------------------------------------
     def submit(self, jobs: Sequence[QueuedJob]) -> None:
@@ -104,10 +104,6 @@ class RedisQueueExecutor(Executor):
         for job in jobs:
             owner = owners.get(job.device) if job.device else None
             by_queue[self.node_queue(owner) if owner else self.queue_name].append(job.id)
-        if len(by_queue) == 1:
-            ((name, ids),) = by_queue.items()
-            self.redis.rpush(self.list_key(name), *ids)
-            return
         with self.redis.pipeline(transaction=False) as pipe:
             for name, ids in by_queue.items():
                 pipe.rpush(self.list_key(name), *ids)
