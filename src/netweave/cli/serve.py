@@ -24,7 +24,14 @@ from netweave.cli.demo_real import (
 )
 from netweave.cli.import_phase import freeze_start_up_objects
 from netweave.cli.open_files import raise_open_files_limit
-from netweave.cli.serve_workers import ApiProcesses, api_config, listening_socket, parse_bind
+from netweave.cli.serve_workers import (
+    READY_WAIT_S,
+    ApiProcesses,
+    api_config,
+    listening_socket,
+    parse_bind,
+    tell_ready,
+)
 from netweave.cli.shutdown import SHUTDOWN_GRACE_S, ShutdownSignals
 from netweave.core.runtime import Runtime
 from netweave.foundation import guarded
@@ -85,12 +92,13 @@ def serve(
         help="API processes behind the one address (several need the rq executor)",
     ),
     api_bind: str | None = typer.Option(None, "--api-bind", hidden=True),
+    ready_fd: int | None = typer.Option(None, "--ready-fd", hidden=True),
 ) -> None:
     """Run the NetWeave server (API; the UI comes with it) until SIGTERM/SIGINT; then stop
     accepting, stop the scheduler and the run controllers, let running device jobs finish
     (up to 10 s), close the device sessions, stop the demo lab and exit 0."""
     if api_bind is not None:  # one of the controller's API processes (serve_workers.py)
-        _serve_api_only(*parse_bind(api_bind), data_dir)
+        _serve_api_only(*parse_bind(api_bind), data_dir, ready_fd)
         return
     signals = ShutdownSignals().install()
     overrides: dict[str, object] = {}
@@ -156,6 +164,13 @@ def serve(
                 others = ApiProcesses(
                     bind_host, bind_port, workers - 1, _data_dir_arg(data_dir)
                 ).start()
+                with console.status(f"starting {workers - 1} more API process(es)..."):
+                    listening_now = others.wait_listening(READY_WAIT_S)
+                if listening_now < workers - 1:
+                    err_console.print(
+                        f"[yellow]{listening_now} of {workers - 1} more API processes listen "
+                        f"after {READY_WAIT_S:.0f} s; the others join when they are up[/]"
+                    )
             # lines a reader copies (commands, keys) go below the panel, unwrapped: a panel
             # folds them at the terminal's width and the pasted command breaks
             copied = [line for line in lines if line.startswith(COPIED)]
@@ -278,9 +293,10 @@ def _data_dir_arg(data_dir: Path | None) -> str | None:
     return str(data_dir) if data_dir is not None else None
 
 
-def _serve_api_only(host: str, port: int, data_dir: Path | None) -> None:
+def _serve_api_only(host: str, port: int, data_dir: Path | None, ready_fd: int | None) -> None:
     """An API process of ``serve --workers N``: the API on the controller's socket, nothing
-    else (no recovery, reaper, scheduler or syslog: the controller runs those)."""
+    else (no recovery, reaper, scheduler or syslog: the controller runs those). Once it
+    listens it tells the controller through ``ready_fd``."""
     signals = ShutdownSignals().install()
     overrides: dict[str, object] = {"embedded_scheduler": False, "embedded_syslog": False}
     if data_dir is not None:
@@ -298,6 +314,7 @@ def _serve_api_only(host: str, port: int, data_dir: Path | None) -> None:
             api_config(app, KEEP_ALIVE_S, SHUTDOWN_GRACE_S, runtime.settings.access_log)
         )
         if _start_api(server, signals, [listening_socket(host, port)]):
+            tell_ready(ready_fd)
             while server.api_thread is not None and server.api_thread.is_alive():
                 if signals.wait(0.5):
                     break

@@ -3,13 +3,17 @@ the database and Redis (the rq executor). The first process is the controller (s
 first admin, job recovery, the reaper, node watch, run takeover, the embedded scheduler
 and syslog); it and the N-1 API-only processes it starts each listen on the address with
 SO_REUSEPORT, and the kernel spreads new connections over them by a hash of each
-connection (one shared accept queue would let the first awake process take most). A process that
+connection (one shared accept queue would let the first awake process take most). The
+controller says it is up once they all listen (each writes a byte to a pipe). A process that
 dies is started again; SIGTERM on the controller stops them all (each drains its requests);
 a controller killed outright takes them with it (PR_SET_PDEATHSIG)."""
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import os
+import select
 import signal
 import socket
 import subprocess
@@ -24,6 +28,7 @@ from netweave.cli.console import err_console
 PR_SET_PDEATHSIG = 1  # prctl(2)
 RESTART_LIMIT = 5  # restarts per child before the controller gives up on it
 BACKLOG = 2048
+READY_WAIT_S = 60.0  # the controller says it is up once its API processes listen
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -53,18 +58,47 @@ class ApiProcesses:
         self._stopping = threading.Event()  # the watch thread may end
         self._no_restart = threading.Event()
         self._watch: threading.Thread | None = None
+        self._ready: list[int] = []  # read ends of the children's readiness pipes
 
-    def _spawn(self) -> subprocess.Popen[bytes]:
+    def _spawn(self, tell: bool = False) -> subprocess.Popen[bytes]:
+        """A child; ``tell``: it writes a byte to a pipe once it listens (see
+        :meth:`wait_listening`)."""
         command = [sys.executable, "-m", "netweave.cli.main", "serve", "--api-bind", self.bind]
         if self.data_dir is not None:
             command += ["--data-dir", self.data_dir]
-        return subprocess.Popen(command, preexec_fn=_dies_with_parent)
+        if not tell:
+            return subprocess.Popen(command, preexec_fn=_dies_with_parent)
+        read, write = os.pipe()
+        try:
+            command += ["--ready-fd", str(write)]
+            child = subprocess.Popen(command, preexec_fn=_dies_with_parent, pass_fds=(write,))
+        finally:
+            os.close(write)  # the child holds it now: its exit is the pipe's end
+        self._ready.append(read)
+        return child
 
     def start(self) -> ApiProcesses:
-        self.children = [self._spawn() for _ in range(self.count)]
+        self.children = [self._spawn(tell=True) for _ in range(self.count)]
         self._watch = threading.Thread(target=self._keep, name="api-processes", daemon=True)
         self._watch.start()
         return self
+
+    def wait_listening(self, timeout: float) -> int:
+        """Wait, up to ``timeout`` s, until every child started by :meth:`start` listens
+        (clients connecting earlier all landed on the controller and, keeping their
+        connections, stayed there); how many do. A child that exits closes its pipe
+        without a word."""
+        deadline = time.monotonic() + timeout
+        pending, ready = list(self._ready), 0
+        while pending and (left := deadline - time.monotonic()) > 0:
+            readable, _, _ = select.select(pending, [], [], left)
+            for descriptor in readable:
+                ready += len(os.read(descriptor, 1))
+                pending.remove(descriptor)
+        for descriptor in self._ready:
+            os.close(descriptor)
+        self._ready.clear()
+        return ready
 
     def _keep(self) -> None:
         while not self._stopping.wait(1.0):
@@ -97,6 +131,16 @@ class ApiProcesses:
         self._stopping.set()
         if self._watch is not None:
             self._watch.join(timeout=5)
+
+
+def tell_ready(descriptor: int | None) -> None:
+    """An API process listens: say so to the controller (``--ready-fd``), once."""
+    if descriptor is None:
+        return
+    with contextlib.suppress(OSError):  # the controller stopped waiting: nothing to tell
+        os.write(descriptor, b"1")
+    with contextlib.suppress(OSError):
+        os.close(descriptor)
 
 
 def parse_bind(value: str) -> tuple[str, int]:
