@@ -83,3 +83,30 @@ def test_a_closed_pool_tells_its_waiters(monkeypatch: pytest.MonkeyPatch) -> Non
         assert pool.opened == [] and not pool.idle
 
     asyncio.run(scenario())
+
+
+def test_a_freed_slot_is_the_waiters_not_a_newcomers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The slot a dropped connection frees goes to the poll already waiting; one arriving
+    meanwhile waits behind it, and no more than ``CONNECTIONS`` are ever open."""
+    monkeypatch.setattr(async_reads, "CONNECTIONS", 1)
+
+    async def scenario() -> tuple[list[str], list[str]]:
+        pool, opened = _pool()
+        broken = await pool.acquire()
+        served: list[str] = []
+
+        async def poll(name: str) -> None:
+            connection = await pool.acquire()
+            served.append(name)
+            assert len(pool.opened) + pool.opening <= 1
+            await pool.release(connection)
+
+        waiting = asyncio.create_task(poll("waiting"))
+        await asyncio.sleep(0)
+        await pool.drop(broken)
+        await poll("newcomer")  # asks before the waiter has run
+        await waiting
+        return served, opened
+
+    served, opened = asyncio.run(scenario())
+    assert served == ["waiting", "newcomer"] and opened == ["c0", "c1"]

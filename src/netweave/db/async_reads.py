@@ -146,12 +146,13 @@ class _LoopPool:
         self.waiters: collections.deque[asyncio.Future[Any]] = collections.deque()
         self.opened: list[Any] = []
         self.opening = 0
+        self.promised = 0  # free slots handed to waiters that have not run yet
         self.closed = False
 
     async def acquire(self) -> Any:
         if self.idle:  # only ever idle while nobody waits
             return self.idle.pop()
-        if len(self.opened) + self.opening < CONNECTIONS:
+        if len(self.opened) + self.opening + self.promised < CONNECTIONS:
             return await self._open()
         waiter = asyncio.get_running_loop().create_future()
         self.waiters.append(waiter)
@@ -161,7 +162,10 @@ class _LoopPool:
             if waiter.done() and not waiter.cancelled():  # handed over as it was cancelled
                 await self._hand_on(waiter.result())
             raise
-        return await self._open() if given is None else given
+        if given is None:  # the slot promised to this waiter
+            self.promised -= 1
+            return await self._open()
+        return given
 
     async def _open(self) -> Any:
         """A new connection in a free slot (``opening`` holds the slot meanwhile)."""
@@ -184,11 +188,14 @@ class _LoopPool:
             waiter = self.waiters.popleft()
             if not waiter.done():
                 waiter.set_result(given)
+                if given is None:  # a slot, held for it until it opens a connection
+                    self.promised += 1
                 return True
         return False
 
     async def _hand_on(self, given: Any) -> None:
         if given is None:
+            self.promised -= 1
             self._wake(None)
         else:
             await self.release(given)
